@@ -1,0 +1,266 @@
+import { sql } from "drizzle-orm";
+import {
+  bigserial,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+
+export const roles = ["operator", "approver", "auditor", "admin"] as const;
+export type Role = (typeof roles)[number];
+export const userRole = pgEnum("user_role", roles);
+
+export const instanceStatuses = [
+  "pending",
+  "running",
+  "waiting",
+  "paused",
+  "completed",
+  "failed",
+  "cancelled",
+  "timed_out",
+] as const;
+export type InstanceStatus = (typeof instanceStatuses)[number];
+export const instanceStatus = pgEnum("instance_status", instanceStatuses);
+
+export const pauseModes = ["graceful", "immediate"] as const;
+export type PauseMode = (typeof pauseModes)[number];
+export const pauseMode = pgEnum("pause_mode", pauseModes);
+
+/** Why an instance is paused: a person, a step of its own, a pauseBefore checkpoint, or a schedule. */
+export const pauseKinds = ["manual", "programmatic", "checkpoint", "scheduled"] as const;
+export type PauseKind = (typeof pauseKinds)[number];
+export const pauseKind = pgEnum("pause_kind", pauseKinds);
+
+export const stepRunStatuses = [
+  "pending",
+  "running",
+  "completed",
+  "failed",
+  "interrupted",
+  "cancelled",
+] as const;
+export type StepRunStatus = (typeof stepRunStatuses)[number];
+export const stepRunStatus = pgEnum("step_run_status", stepRunStatuses);
+
+export const historyActions = [
+  "started",
+  "paused",
+  "resumed",
+  "force_resumed",
+  "step_started",
+  "step_completed",
+  "step_failed",
+  "step_interrupted",
+  "waiting",
+  "gate_requested",
+  "gate_approved",
+  "gate_rejected",
+  "gate_expired",
+  "gate_delegated",
+  "completed",
+  "failed",
+  "cancelled",
+  "timed_out",
+] as const;
+export type HistoryAction = (typeof historyActions)[number];
+export const historyAction = pgEnum("history_action", historyActions);
+
+export const users = pgTable("users", {
+  id: uuid().primaryKey().defaultRandom(),
+  email: text().notNull().unique(),
+  name: text().notNull(),
+  role: userRole().notNull(),
+  passwordHash: text().notNull(),
+  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Sessions store only a SHA-256 of the cookie token, so a database leak yields no usable session. */
+export const sessions = pgTable(
+  "sessions",
+  {
+    tokenHash: text().primaryKey(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    expiresAt: timestamp({ withTimezone: true }).notNull(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index().on(t.userId)],
+);
+
+export const apiTokens = pgTable("api_tokens", {
+  id: uuid().primaryKey().defaultRandom(),
+  userId: uuid()
+    .notNull()
+    .references(() => users.id, { onDelete: "cascade" }),
+  name: text().notNull(),
+  tokenHash: text().notNull().unique(),
+  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  lastUsedAt: timestamp({ withTimezone: true }),
+});
+
+export type GateSpec = {
+  stage: string;
+  approvals: number;
+  approverRole?: Role;
+  instructions?: string;
+};
+
+export type StepSpec = {
+  key: string;
+  name: string;
+  dependsOn: string[];
+  pauseBefore?: boolean;
+  gate?: GateSpec;
+  retries?: number;
+  timeoutMs?: number;
+};
+
+export const workflowDefinitions = pgTable(
+  "workflow_definitions",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    key: text().notNull(),
+    version: integer().notNull(),
+    name: text().notNull(),
+    description: text().notNull().default(""),
+    steps: jsonb().$type<StepSpec[]>().notNull(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex().on(t.key, t.version)],
+);
+
+export type Actor = { id: string | null; label: string };
+
+export const instances = pgTable(
+  "instances",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    definitionId: uuid()
+      .notNull()
+      .references(() => workflowDefinitions.id),
+    workflowKey: text().notNull(),
+    status: instanceStatus().notNull().default("pending"),
+    currentSteps: text().array().notNull().default(sql`'{}'::text[]`),
+    input: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+    context: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+    startedById: uuid().references(() => users.id),
+    startedByLabel: text().notNull(),
+    /** Optimistic-concurrency counter: every committed change bumps it. */
+    version: integer().notNull().default(1),
+    pausedAt: timestamp({ withTimezone: true }),
+    pausedById: uuid().references(() => users.id),
+    pausedByLabel: text(),
+    pauseReason: text(),
+    pauseMode: pauseMode(),
+    pauseKind: pauseKind(),
+    resumeAt: timestamp({ withTimezone: true }),
+    /** Where resume returns to: a paused instance may also be waiting at a gate. */
+    pausedFromStatus: instanceStatus(),
+    error: text(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    // Millisecond precision, so the keyset cursor round-trips through a JS Date exactly.
+    updatedAt: timestamp({ withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    finishedAt: timestamp({ withTimezone: true }),
+  },
+  (t) => [
+    index("instances_status_updated_idx").on(t.status, t.updatedAt.desc(), t.id.desc()),
+    index("instances_updated_idx").on(t.updatedAt.desc(), t.id.desc()),
+    index("instances_workflow_idx").on(t.workflowKey, t.updatedAt.desc()),
+    check("pause_reason_length", sql`char_length(${t.pauseReason}) <= 500`),
+  ],
+);
+
+export const stepRuns = pgTable(
+  "step_runs",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    instanceId: uuid()
+      .notNull()
+      .references(() => instances.id, { onDelete: "cascade" }),
+    stepKey: text().notNull(),
+    attempt: integer().notNull().default(1),
+    status: stepRunStatus().notNull().default("pending"),
+    availableAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    workerId: text(),
+    leaseExpiresAt: timestamp({ withTimezone: true }),
+    heartbeatAt: timestamp({ withTimezone: true }),
+    startedAt: timestamp({ withTimezone: true }),
+    finishedAt: timestamp({ withTimezone: true }),
+    output: jsonb(),
+    error: text(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index("step_runs_instance_idx").on(t.instanceId, t.createdAt),
+    index("step_runs_claimable_idx")
+      .on(t.availableAt)
+      .where(sql`${t.status} = 'pending'`),
+    index("step_runs_lease_idx")
+      .on(t.leaseExpiresAt)
+      .where(sql`${t.status} = 'running'`),
+  ],
+);
+
+/**
+ * Append-only: a trigger refuses UPDATE and DELETE. Each row hashes its predecessor
+ * within the same instance, so the chain rides on the instance row lock the command
+ * already holds instead of serialising every write in the system behind one global head.
+ */
+export const history = pgTable(
+  "history",
+  {
+    id: bigserial({ mode: "number" }).primaryKey(),
+    instanceId: uuid()
+      .notNull()
+      .references(() => instances.id),
+    seq: integer().notNull(),
+    action: historyAction().notNull(),
+    actorId: uuid(),
+    actorLabel: text().notNull(),
+    reason: text(),
+    fromStatus: instanceStatus(),
+    toStatus: instanceStatus(),
+    details: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+    workflowKey: text().notNull(),
+    createdAt: timestamp({ withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    prevHash: text(),
+    hash: text().notNull(),
+  },
+  (t) => [
+    uniqueIndex("history_instance_seq_idx").on(t.instanceId, t.seq),
+    index("history_created_idx").on(t.createdAt.desc(), t.id.desc()),
+    index("history_actor_idx").on(t.actorLabel, t.id.desc()),
+    index("history_action_idx").on(t.action, t.id.desc()),
+    index("history_workflow_idx").on(t.workflowKey, t.id.desc()),
+  ],
+);
+
+/** Transactional outbox: written with the change it announces, read by whoever subscribes. */
+export const events = pgTable(
+  "events",
+  {
+    id: bigserial({ mode: "number" }).primaryKey(),
+    type: text().notNull(),
+    version: text().notNull().default("1.0.0"),
+    instanceId: uuid(),
+    payload: jsonb().notNull(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    publishedAt: timestamp({ withTimezone: true }),
+  },
+  (t) => [index("events_unpublished_idx").on(t.id).where(sql`${t.publishedAt} is null`)],
+);
+
+export type User = typeof users.$inferSelect;
+export type Instance = typeof instances.$inferSelect;
+export type StepRun = typeof stepRuns.$inferSelect;
+export type HistoryRow = typeof history.$inferSelect;
+export type WorkflowDefinition = typeof workflowDefinitions.$inferSelect;

@@ -1,0 +1,132 @@
+import { eq, sql } from "drizzle-orm";
+import { catalog } from "@/engine/catalog";
+import { registerDefinitions } from "@/engine/registry";
+import { hashPassword } from "@/lib/auth/password";
+import { appendHistory } from "@/lib/history";
+import { pauseInstance } from "@/lib/instances/pause-instance";
+import type { Db } from "./client";
+import { instances, stepRuns, users, type Actor, type InstanceStatus, type Role, type WorkflowDefinition } from "./schema";
+
+export const DEMO_PASSWORD = "flowgate-demo";
+export const demoUsers: { email: string; name: string; role: Role }[] = [
+  { email: "operator@flowgate.dev", name: "Olivia Operator", role: "operator" },
+  { email: "approver@flowgate.dev", name: "Avery Approver", role: "approver" },
+  { email: "auditor@flowgate.dev", name: "Aude Auditor", role: "auditor" },
+  { email: "admin@flowgate.dev", name: "Ada Admin", role: "admin" },
+  { email: "dana@flowgate.dev", name: "Dana Approver", role: "approver" },
+];
+
+export async function seedDemoUsers(db: Db): Promise<Map<string, Actor>> {
+  const passwordHash = await hashPassword(DEMO_PASSWORD);
+  for (const u of demoUsers) {
+    await db.insert(users).values({ ...u, passwordHash }).onConflictDoNothing({ target: users.email });
+  }
+  const rows = await db.select().from(users);
+  return new Map(rows.map((u) => [u.email, { id: u.id, label: u.email }]));
+}
+
+type Fixture = {
+  workflow: string;
+  starter: Actor;
+  status: InstanceStatus;
+  done: string[];
+  pending?: string[];
+  current?: string[];
+  input?: Record<string, unknown>;
+  context?: Record<string, unknown>;
+  minutesAgo: number;
+  error?: string;
+};
+
+/** Writes one demo instance as the engine would have left it: finished runs, queued runs, history. */
+async function seedInstance(db: Db, defs: Map<string, WorkflowDefinition>, f: Fixture): Promise<string> {
+  const def = defs.get(f.workflow)!;
+  const started = new Date(Date.now() - f.minutesAgo * 60_000);
+  return db.transaction(async (tx) => {
+    const [inst] = await tx
+      .insert(instances)
+      .values({
+        definitionId: def.id,
+        workflowKey: def.key,
+        status: f.status,
+        currentSteps: f.current ?? f.pending ?? [],
+        input: f.input ?? {},
+        context: f.context ?? {},
+        startedById: f.starter.id,
+        startedByLabel: f.starter.label,
+        error: f.error ?? null,
+        createdAt: started,
+        updatedAt: new Date(started.getTime() + f.done.length * 20_000),
+        finishedAt: ["completed", "failed", "cancelled", "timed_out"].includes(f.status) ? new Date() : null,
+      })
+      .returning();
+    let t = started.getTime();
+    for (const key of f.done) {
+      const startedAt = new Date(t);
+      t += 8_000 + Math.floor(Math.random() * 12_000);
+      await tx.insert(stepRuns).values({ instanceId: inst!.id, stepKey: key, status: "completed", startedAt, finishedAt: new Date(t), createdAt: startedAt, workerId: "seed" });
+    }
+    for (const key of f.pending ?? []) {
+      await tx.insert(stepRuns).values({ instanceId: inst!.id, stepKey: key, status: "pending", createdAt: new Date(t) });
+    }
+    await appendHistory(tx, { instanceId: inst!.id, workflowKey: def.key, action: "started", actor: f.starter, fromStatus: "pending", toStatus: "running" });
+    if (f.status === "waiting") {
+      await appendHistory(tx, { instanceId: inst!.id, workflowKey: def.key, action: "waiting", actor: { id: null, label: "engine" }, fromStatus: "running", toStatus: "waiting", details: { steps: f.current } });
+    }
+    const ending = { completed: "completed", failed: "failed", cancelled: "cancelled", timed_out: "timed_out" } as const;
+    if (f.status in ending) {
+      await appendHistory(tx, { instanceId: inst!.id, workflowKey: def.key, action: ending[f.status as keyof typeof ending], actor: f.status === "cancelled" ? f.starter : { id: null, label: "engine" }, reason: f.error ?? null, fromStatus: "running", toStatus: f.status });
+    }
+    return inst!.id;
+  });
+}
+
+/** Registers the catalog and, in demo mode on an empty database, fills the dashboard with instances in every state. */
+export async function seedDatabase(db: Db, options: { demo: boolean; onProgress?: (message: string) => void }): Promise<void> {
+  const progress = options.onProgress ?? (() => {});
+  const defs = new Map((await registerDefinitions(db, catalog)).map((d) => [d.key, d]));
+  progress(`registered ${defs.size} workflow definitions`);
+  if (!options.demo) return;
+  const actors = await seedDemoUsers(db);
+  progress(`demo users ready (${actors.size})`);
+  const [{ count }] = (await db.select({ count: sql<number>`count(*)::int` }).from(instances)) as [{ count: number }];
+  if (count > 0) return;
+
+  const operator = actors.get("operator@flowgate.dev")!;
+  const admin = actors.get("admin@flowgate.dev")!;
+  const schedule: Actor = { id: null, label: "schedule:nightly" };
+  const svc = (service: string) => ({ service, ref: "main" });
+  const fixtures: Fixture[] = [
+    { workflow: "deploy-pipeline", starter: operator, status: "running", done: ["build"], pending: ["test"], input: svc("checkout-api"), context: { artifact: "checkout-api:main-4f2a9c1" }, minutesAgo: 4 },
+    { workflow: "deploy-pipeline", starter: admin, status: "running", done: [], pending: ["build"], input: svc("search-indexer"), minutesAgo: 1 },
+    { workflow: "deploy-pipeline", starter: operator, status: "waiting", done: ["build", "test", "deploy-staging"], current: ["deploy-production"], input: svc("billing-service"), context: { artifact: "billing-service:main-9ab31e0", testsPassed: 412, stagingUrl: "https://staging.example.com/billing-service" }, minutesAgo: 38 },
+    { workflow: "deploy-pipeline", starter: admin, status: "waiting", done: ["build", "test", "deploy-staging", "deploy-production"], current: ["verify"], input: svc("payments-gateway"), context: { artifact: "payments-gateway:main-07cd5b2", testsPassed: 398 }, minutesAgo: 95 },
+    { workflow: "deploy-pipeline", starter: operator, status: "completed", done: ["build", "test", "deploy-staging", "deploy-production", "verify"], input: svc("notifications"), context: { verified: true }, minutesAgo: 300 },
+    { workflow: "deploy-pipeline", starter: operator, status: "cancelled", done: ["build"], input: svc("legacy-reports"), minutesAgo: 600, error: "Superseded by a newer build" },
+    { workflow: "nightly-etl", starter: schedule, status: "running", done: ["extract"], pending: ["transform-orders", "transform-customers", "transform-inventory"], context: { rowsExtracted: 1_262_114 }, minutesAgo: 6 },
+    { workflow: "nightly-etl", starter: schedule, status: "running", done: ["extract"], pending: ["transform-orders", "transform-customers", "transform-inventory"], context: { rowsExtracted: 1_249_870 }, minutesAgo: 12 },
+    { workflow: "nightly-etl", starter: schedule, status: "failed", done: ["extract", "transform-orders"], context: { rowsExtracted: 1_190_004 }, minutesAgo: 1440, error: "transform-customers: upstream feed returned HTTP 503 three times" },
+    { workflow: "database-migration", starter: operator, status: "running", done: ["generate"], pending: ["apply"], input: { database: "orders" }, context: { migration: "0042_orders_add_index.sql", statements: 3 }, minutesAgo: 20 },
+    { workflow: "database-migration", starter: admin, status: "completed", done: ["generate", "apply"], input: { database: "inventory" }, minutesAgo: 2000 },
+  ];
+  const ids: string[] = [];
+  for (const f of fixtures) ids.push(await seedInstance(db, defs, f));
+  progress(`seeded ${fixtures.length} demo instances`);
+
+  // Paused ones go through the real use case, so their history is exactly what a person's pause writes.
+  const etlRunning = ids[7]!;
+  await pauseInstance(db, { instanceId: etlRunning, reason: "High system load detected", mode: "graceful" }, { id: null, label: "step:extract" }, { kind: "programmatic" });
+  const migration = ids[9]!;
+  await pauseInstance(db, { instanceId: migration, reason: "Review point before step apply: read the generated SQL, then resume", mode: "graceful" }, { id: null, label: "engine" }, { kind: "checkpoint" });
+  const tomorrow8 = new Date();
+  tomorrow8.setUTCDate(tomorrow8.getUTCDate() + 1);
+  tomorrow8.setUTCHours(8, 0, 0, 0);
+  const deploy = await seedInstance(db, defs, { workflow: "deploy-pipeline", starter: admin, status: "running", done: ["build", "test"], pending: ["deploy-staging"], input: svc("inventory-sync"), context: { testsPassed: 377 }, minutesAgo: 50 });
+  await pauseInstance(db, { instanceId: deploy, reason: "Maintenance window: staging database failover test until 08:00 UTC", mode: "graceful", resumeAt: tomorrow8 }, operator);
+  progress("paused 3 demo instances");
+}
+
+export async function userIdByEmail(db: Db, email: string): Promise<string | undefined> {
+  const [row] = await db.select({ id: users.id }).from(users).where(eq(users.email, email));
+  return row?.id;
+}

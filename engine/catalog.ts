@@ -1,0 +1,17 @@
+import { registerResumeCondition } from "@/lib/instances/resume-conditions";
+import type { RegisteredWorkflow } from "./sdk";
+import { databaseMigration } from "./workflows/database-migration";
+import { deployPipeline } from "./workflows/deploy-pipeline";
+import { nightlyEtl } from "./workflows/nightly-etl";
+
+/** Every workflow this deployment runs. The worker registers them; the dashboard reads their rules. */
+export const catalog: RegisteredWorkflow[] = [deployPipeline, nightlyEtl, databaseMigration];
+
+for (const workflow of catalog) {
+  const condition = workflow.resumeCondition;
+  if (condition) registerResumeCondition(workflow.key, ({ instance }) => condition({ instance }));
+}
+
+export function findWorkflow(key: string, version?: number): RegisteredWorkflow | undefined {
+  return catalog.find((w) => w.key === key && (version === undefined || w.version === version));
+}

@@ -1,0 +1,2 @@
+// Placeholder until the worker lands: keeps `npm start` whole.
+setInterval(() => {}, 1 << 30);

@@ -1,0 +1,118 @@
+import type { Logger } from "pino";
+import type { z } from "zod";
+import type { GateSpec, Instance, StepSpec } from "@/db/schema";
+import type { ResumeCheck } from "@/lib/instances/resume-conditions";
+
+export type WorkflowContext = Record<string, unknown>;
+
+export type StepContext<Input> = {
+  instanceId: string;
+  stepKey: string;
+  attempt: number;
+  input: Input;
+  /** The instance context as of this step's start; read it freely. */
+  context: Readonly<WorkflowContext>;
+  /** Merges keys into the context; saved together with the step's result, never before. */
+  updateContext: (patch: WorkflowContext) => void;
+  /** Aborted on an immediate pause, a cancel or the step's timeout. */
+  signal: AbortSignal;
+  /** Extends the lease on a long step; the worker also heartbeats on its own while the step runs. */
+  heartbeat: () => Promise<void>;
+  log: Logger;
+  /** Pauses this workflow once the step returns (a programmatic pause, recorded with the step as actor). */
+  pauseWorkflow: (reason: string) => void;
+};
+
+export type StepDefinition<Input> = {
+  name?: string;
+  dependsOn?: string[];
+  /** A checkpoint: the instance pauses before this step, until an operator resumes it. */
+  pauseBefore?: boolean;
+  /** An approval gate: the instance waits before this step until approvers sign it off. */
+  gate?: GateSpec;
+  retries?: number;
+  /** Base delay of the exponential backoff between retries. */
+  backoffMs?: number;
+  timeoutMs?: number;
+  run: (ctx: StepContext<Input>) => Promise<unknown> | unknown;
+};
+
+export type LifecycleContext = { instance: Instance; log: Logger };
+
+export type Workflow<Input = unknown> = {
+  key: string;
+  version: number;
+  name: string;
+  description: string;
+  input?: z.ZodType<Input>;
+  steps: Record<string, StepDefinition<Input>>;
+  /** Runs once the instance is fully paused (all in-flight steps drained): release resources here. */
+  onPause?: (ctx: LifecycleContext) => Promise<void> | void;
+  /** Runs on resume, before the next step starts: reacquire what onPause released. */
+  onResume?: (ctx: LifecycleContext) => Promise<void> | void;
+  /** Checked on resume; a failing check keeps the instance paused and shows its message. */
+  resumeCondition?: (ctx: { instance: Instance }) => Promise<ResumeCheck> | ResumeCheck;
+};
+
+/**
+ * A workflow with its input type erased, as the catalog and the worker hold it. The erasure is
+ * sound because the worker only hands a step input that `parseInput` (the author's schema) produced.
+ */
+export type RegisteredWorkflow = Omit<Workflow<unknown>, "input"> & {
+  parseInput: (raw: unknown) => { ok: true; value: unknown } | { ok: false; issues: z.core.$ZodIssue[] };
+};
+
+export function defineWorkflow<Input = Record<string, never>>(workflow: {
+  key: string;
+  version: number;
+  name: string;
+  description?: string;
+  input?: z.ZodType<Input>;
+  steps: Record<string, StepDefinition<Input>>;
+  onPause?: Workflow<Input>["onPause"];
+  onResume?: Workflow<Input>["onResume"];
+  resumeCondition?: Workflow<Input>["resumeCondition"];
+}): RegisteredWorkflow {
+  const keys = Object.keys(workflow.steps);
+  for (const [key, step] of Object.entries(workflow.steps)) {
+    for (const dep of step.dependsOn ?? []) {
+      if (!keys.includes(dep)) throw new Error(`${workflow.key}: step "${key}" depends on unknown step "${dep}"`);
+    }
+  }
+  assertAcyclic(workflow.key, workflow.steps);
+  const { input, ...rest } = workflow;
+  return {
+    ...(rest as unknown as Omit<Workflow<unknown>, "input">),
+    description: rest.description ?? "",
+    parseInput: (raw) => {
+      if (!input) return { ok: true, value: raw ?? {} };
+      const parsed = input.safeParse(raw ?? {});
+      return parsed.success ? { ok: true, value: parsed.data } : { ok: false, issues: parsed.error.issues };
+    },
+  };
+}
+
+/** The metadata of a workflow's steps, as stored with its definition row. */
+export function stepSpecs(workflow: RegisteredWorkflow): StepSpec[] {
+  return Object.entries(workflow.steps).map(([key, step]) => ({
+    key,
+    name: step.name ?? key,
+    dependsOn: step.dependsOn ?? [],
+    ...(step.pauseBefore ? { pauseBefore: true } : {}),
+    ...(step.gate ? { gate: step.gate } : {}),
+    ...(step.retries !== undefined ? { retries: step.retries } : {}),
+    ...(step.timeoutMs !== undefined ? { timeoutMs: step.timeoutMs } : {}),
+  }));
+}
+
+function assertAcyclic(workflowKey: string, steps: Record<string, { dependsOn?: string[] }>) {
+  const state = new Map<string, "visiting" | "done">();
+  const visit = (key: string, path: string[]) => {
+    if (state.get(key) === "done") return;
+    if (state.get(key) === "visiting") throw new Error(`${workflowKey}: steps form a cycle: ${[...path, key].join(" → ")}`);
+    state.set(key, "visiting");
+    for (const dep of steps[key]?.dependsOn ?? []) visit(dep, [...path, key]);
+    state.set(key, "done");
+  };
+  for (const key of Object.keys(steps)) visit(key, []);
+}

@@ -1,0 +1,56 @@
+import { and, desc, eq, gte, ilike, lt, lte, type SQL } from "drizzle-orm";
+import { z } from "zod";
+import type { DbOrTx } from "@/db/client";
+import { history, historyActions } from "@/db/schema";
+import { decodeCursor, encodeCursor, limitSchema } from "@/lib/cursor";
+
+const blankToUndefined = (v: unknown) => (v === "" ? undefined : v);
+const optionalText = z.preprocess(blankToUndefined, z.string().trim().max(200).optional());
+const optionalDate = z.preprocess(blankToUndefined, z.coerce.date().optional());
+
+export const historyQuery = z.object({
+  instanceId: z.preprocess(blankToUndefined, z.string().uuid("Not an instance id").optional()),
+  actor: optionalText,
+  action: z.preprocess(blankToUndefined, z.enum(historyActions).optional()),
+  workflow: optionalText,
+  q: optionalText,
+  from: optionalDate,
+  to: optionalDate,
+  cursor: z.string().max(200).optional(),
+  limit: limitSchema,
+});
+export type HistoryQuery = z.input<typeof historyQuery>;
+export type HistoryFilter = z.output<typeof historyQuery>;
+
+const cursorSchema = z.number().int().positive();
+
+function escapeLike(text: string) {
+  return text.replace(/[%_\\]/g, (c) => `\\${c}`);
+}
+
+/** The WHERE of a history filter: one definition shared by the page, the API and exports. */
+export function historyWhere(filter: HistoryFilter): SQL | undefined {
+  return and(
+    filter.instanceId ? eq(history.instanceId, filter.instanceId) : undefined,
+    filter.actor ? ilike(history.actorLabel, `%${escapeLike(filter.actor)}%`) : undefined,
+    filter.action ? eq(history.action, filter.action) : undefined,
+    filter.workflow ? eq(history.workflowKey, filter.workflow) : undefined,
+    filter.q ? ilike(history.reason, `%${escapeLike(filter.q)}%`) : undefined,
+    filter.from ? gte(history.createdAt, filter.from) : undefined,
+    filter.to ? lte(history.createdAt, filter.to) : undefined,
+  );
+}
+
+/** Newest first; the cursor is the last row's id, so rows arriving meanwhile never shift a page. */
+export async function listHistory(db: DbOrTx, filter: HistoryFilter) {
+  const after = decodeCursor(cursorSchema, filter.cursor);
+  const rows = await db
+    .select()
+    .from(history)
+    .where(and(historyWhere(filter), after ? lt(history.id, after) : undefined))
+    .orderBy(desc(history.id))
+    .limit(filter.limit + 1);
+  const items = rows.slice(0, filter.limit);
+  const last = items.at(-1);
+  return { items, nextCursor: rows.length > filter.limit && last ? encodeCursor(last.id) : null };
+}

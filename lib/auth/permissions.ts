@@ -1,0 +1,49 @@
+import type { Role } from "@/db/schema";
+import { forbidden, unauthenticated } from "@/lib/errors";
+
+export type Permission =
+  | "instances:read"
+  | "history:read"
+  | "instances:pause"
+  | "instances:resume"
+  | "instances:start"
+  | "instances:cancel"
+  | "gates:decide"
+  | "users:manage";
+
+const readAll: Permission[] = ["instances:read", "history:read"];
+const operate: Permission[] = ["instances:pause", "instances:resume", "instances:start", "instances:cancel"];
+
+/** The role matrix, in one place: auditors read, operators operate, approvers sign, admins do all. */
+const grants: Record<Role, ReadonlySet<Permission>> = {
+  auditor: new Set(readAll),
+  operator: new Set([...readAll, ...operate]),
+  approver: new Set([...readAll, "gates:decide"]),
+  admin: new Set([...readAll, ...operate, "gates:decide", "users:manage"]),
+};
+
+export type SessionUser = { id: string; email: string; name: string; role: Role };
+
+export function can(user: SessionUser | null | undefined, permission: Permission): boolean {
+  return !!user && grants[user.role].has(permission);
+}
+
+/** Throws 401 without a user and 403 without the permission; returns the user otherwise. */
+export function authorize(user: SessionUser | null | undefined, permission: Permission): SessionUser {
+  if (!user) throw unauthenticated();
+  if (!grants[user.role].has(permission)) throw forbidden(`The ${user.role} role cannot ${describe[permission]}`);
+  return user;
+}
+
+export const actorOf = (user: SessionUser) => ({ id: user.id, label: user.email });
+
+const describe: Record<Permission, string> = {
+  "instances:read": "read instances",
+  "history:read": "read history",
+  "instances:pause": "pause instances",
+  "instances:resume": "resume instances",
+  "instances:start": "start instances",
+  "instances:cancel": "cancel instances",
+  "gates:decide": "decide approval gates",
+  "users:manage": "manage users",
+};

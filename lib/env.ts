@@ -1,0 +1,36 @@
+import { z } from "zod";
+
+// Empty strings count as unset, so `DATABASE_URL= npm start` behaves like no variable at all.
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === "" ? undefined : v), schema.optional());
+
+const schema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  DATABASE_URL: optional(z.string().url()),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  FLOWGATE_DEMO: optional(z.enum(["0", "1"])),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  SESSION_TTL_HOURS: z.coerce.number().positive().default(12),
+});
+
+export type Env = z.infer<typeof schema>;
+
+let cached: Env | undefined;
+
+/** The environment, validated once; a bad value stops the process with the field named. */
+export function env(): Env {
+  if (!cached) {
+    const parsed = schema.safeParse(process.env);
+    if (!parsed.success) {
+      const fields = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+      throw new Error(`Invalid environment: ${fields}`);
+    }
+    cached = parsed.data;
+  }
+  return cached;
+}
+
+/** Demo mode seeds and advertises the demo sign-ins; it is never on unless asked for or embedded. */
+export function isDemoMode(): boolean {
+  return env().FLOWGATE_DEMO === "1";
+}

@@ -1,0 +1,31 @@
+export type ErrorCode = "invalid" | "unauthenticated" | "forbidden" | "not_found" | "conflict";
+
+const httpStatus: Record<ErrorCode, number> = {
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+};
+
+/** An error whose message is safe to show a user; anything else is an internal failure. */
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly fields?: Record<string, string[]>,
+  ) {
+    super(message);
+    this.name = "AppError";
+  }
+
+  get status(): number {
+    return httpStatus[this.code];
+  }
+}
+
+export const invalid = (message: string, fields?: Record<string, string[]>) => new AppError("invalid", message, fields);
+export const notFound = (what: string) => new AppError("not_found", `${what} not found`);
+export const conflict = (message: string) => new AppError("conflict", message);
+export const forbidden = (message = "Your role does not allow this") => new AppError("forbidden", message);
+export const unauthenticated = () => new AppError("unauthenticated", "Sign in first");

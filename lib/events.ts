@@ -1,0 +1,28 @@
+import { sql } from "drizzle-orm";
+import type { Tx } from "@/db/client";
+import { events, type Instance } from "@/db/schema";
+
+export type EventType =
+  | "workflow.instance.started"
+  | "workflow.instance.paused"
+  | "workflow.instance.resumed"
+  | "workflow.instance.cancelled"
+  | "workflow.instance.completed"
+  | "workflow.instance.failed";
+
+/** Channels the engine listens on; notifications are delivered only if the transaction commits. */
+export const channels = {
+  /** A step became runnable or an instance was resumed: workers should claim. */
+  wake: "flowgate_wake",
+  /** An instance was paused immediately or cancelled: workers abort its in-flight steps. */
+  control: "flowgate_control",
+} as const;
+
+/** Writes the event into the outbox inside the caller's transaction. */
+export async function enqueueEvent(tx: Tx, type: EventType, instance: Instance): Promise<void> {
+  await tx.insert(events).values({ type, version: "1.0.0", instanceId: instance.id, payload: instance });
+}
+
+export async function notify(tx: Tx, channel: (typeof channels)[keyof typeof channels], payload: string): Promise<void> {
+  await tx.execute(sql`select pg_notify(${channel}, ${payload})`);
+}

@@ -1,0 +1,74 @@
+import { createHash } from "node:crypto";
+import { desc, eq } from "drizzle-orm";
+import type { Tx } from "@/db/client";
+import { history, type Actor, type HistoryAction, type HistoryRow, type InstanceStatus } from "@/db/schema";
+import { canonicalJson } from "./canonical-json";
+
+export type HistoryEntry = {
+  instanceId: string;
+  workflowKey: string;
+  action: HistoryAction;
+  actor: Actor;
+  reason?: string | null;
+  fromStatus?: InstanceStatus | null;
+  toStatus?: InstanceStatus | null;
+  details?: Record<string, unknown>;
+};
+
+type HashedFields = Pick<
+  HistoryRow,
+  "instanceId" | "seq" | "action" | "actorId" | "actorLabel" | "reason" | "fromStatus" | "toStatus" | "details" | "workflowKey" | "createdAt" | "prevHash"
+>;
+
+export function historyHash(row: HashedFields): string {
+  return createHash("sha256")
+    .update(
+      canonicalJson({
+        instanceId: row.instanceId,
+        seq: row.seq,
+        action: row.action,
+        actorId: row.actorId,
+        actorLabel: row.actorLabel,
+        reason: row.reason,
+        fromStatus: row.fromStatus,
+        toStatus: row.toStatus,
+        details: row.details,
+        workflowKey: row.workflowKey,
+        createdAt: row.createdAt.toISOString(),
+        prevHash: row.prevHash,
+      }),
+    )
+    .digest("hex");
+}
+
+/**
+ * Appends one row to the instance's hash chain. The caller must hold the instance row
+ * lock (every command does): that lock is what keeps `seq` and `prevHash` from racing.
+ */
+export async function appendHistory(tx: Tx, entry: HistoryEntry): Promise<HistoryRow> {
+  const [last] = await tx
+    .select({ seq: history.seq, hash: history.hash })
+    .from(history)
+    .where(eq(history.instanceId, entry.instanceId))
+    .orderBy(desc(history.seq))
+    .limit(1);
+  const fields: HashedFields = {
+    instanceId: entry.instanceId,
+    seq: (last?.seq ?? 0) + 1,
+    action: entry.action,
+    actorId: entry.actor.id,
+    actorLabel: entry.actor.label,
+    reason: entry.reason ?? null,
+    fromStatus: entry.fromStatus ?? null,
+    toStatus: entry.toStatus ?? null,
+    details: entry.details ?? {},
+    workflowKey: entry.workflowKey,
+    createdAt: new Date(),
+    prevHash: last?.hash ?? null,
+  };
+  const [row] = await tx
+    .insert(history)
+    .values({ ...fields, hash: historyHash(fields) })
+    .returning();
+  return row!;
+}

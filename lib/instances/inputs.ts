@@ -1,0 +1,38 @@
+import { z } from "zod";
+import { pauseModes } from "@/db/schema";
+
+export const REASON_MAX = 500;
+
+const trimmed = z.string().trim();
+
+// Any string is accepted here: a malformed id is answered like an unknown one (404), in lockInstance.
+export const instanceIdSchema = z.string().max(100);
+
+export const pauseInputSchema = z.object({
+  instanceId: instanceIdSchema,
+  reason: trimmed
+    .min(1, "Say why you are pausing")
+    .max(REASON_MAX, `Keep the reason to ${REASON_MAX} characters`),
+  mode: z.enum(pauseModes).default("graceful"),
+  resumeAt: z.coerce.date().optional(),
+  expectedVersion: z.coerce.number().int().positive().optional(),
+});
+export type PauseInput = z.input<typeof pauseInputSchema>;
+
+export const resumeInputSchema = z
+  .object({
+    instanceId: instanceIdSchema,
+    reason: trimmed
+      .max(REASON_MAX, `Keep the reason to ${REASON_MAX} characters`)
+      .transform((r) => r || undefined)
+      .optional(),
+    force: z.boolean().default(false),
+    expectedVersion: z.coerce.number().int().positive().optional(),
+  })
+  .superRefine((value, ctx) => {
+    if (value.force && !value.reason) {
+      ctx.addIssue({ code: "custom", path: ["reason"], message: "A forced resume needs a reason" });
+    }
+  });
+export type ResumeInput = z.input<typeof resumeInputSchema>;
+

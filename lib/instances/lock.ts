@@ -1,0 +1,21 @@
+import { eq } from "drizzle-orm";
+import type { Tx } from "@/db/client";
+import { instances, type Instance } from "@/db/schema";
+import { conflict, notFound } from "@/lib/errors";
+
+/**
+ * Takes the instance row lock that every command serialises on. FOR UPDATE also conflicts
+ * with the engine's FOR KEY SHARE claim, which is what stops a step starting after a pause.
+ */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const isUuid = (value: string) => UUID.test(value);
+
+export async function lockInstance(tx: Tx, instanceId: string, expectedVersion?: number): Promise<Instance> {
+  if (!UUID.test(instanceId)) throw notFound("Instance");
+  const [row] = await tx.select().from(instances).where(eq(instances.id, instanceId)).for("update");
+  if (!row) throw notFound("Instance");
+  if (expectedVersion !== undefined && row.version !== expectedVersion) {
+    throw conflict(`The instance changed since you loaded it (it is now ${row.status}${row.pausedByLabel && row.status === "paused" ? `, paused by ${row.pausedByLabel}` : ""}); reload and try again`);
+  }
+  return row;
+}

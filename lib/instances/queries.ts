@@ -1,0 +1,121 @@
+import { and, asc, desc, eq, ilike, lt, or, sql, type SQL } from "drizzle-orm";
+import { z } from "zod";
+import type { DbOrTx } from "@/db/client";
+import { history, instanceStatuses, instances, stepRuns, workflowDefinitions } from "@/db/schema";
+import { decodeCursor, encodeCursor, limitSchema } from "@/lib/cursor";
+import { notFound } from "@/lib/errors";
+import { parseInput } from "@/lib/validate";
+import { isUuid } from "./lock";
+
+export const instanceViews = ["running", "paused", "waiting", "all"] as const;
+
+export const listInstancesQuery = z.object({
+  status: z.enum([...instanceStatuses, "all"]).default("all"),
+  workflow: z.string().trim().max(100).optional().transform((v) => v || undefined),
+  q: z.string().trim().max(100).optional().transform((v) => v || undefined),
+  cursor: z.string().max(500).optional(),
+  limit: limitSchema,
+});
+export type ListInstancesQuery = z.input<typeof listInstancesQuery>;
+
+const cursorSchema = z.tuple([z.string().datetime(), z.string().uuid()]);
+
+/** Steps still running while a graceful pause drains; derived, so it can never go stale. */
+const drainingSteps = sql<number>`(select count(*)::int from ${stepRuns} where ${stepRuns.instanceId} = ${instances.id} and ${stepRuns.status} = 'running')`;
+
+const listColumns = {
+  id: instances.id,
+  workflowKey: instances.workflowKey,
+  workflowName: workflowDefinitions.name,
+  workflowVersion: workflowDefinitions.version,
+  status: instances.status,
+  currentSteps: instances.currentSteps,
+  startedByLabel: instances.startedByLabel,
+  pausedAt: instances.pausedAt,
+  pausedByLabel: instances.pausedByLabel,
+  pauseReason: instances.pauseReason,
+  pauseMode: instances.pauseMode,
+  pauseKind: instances.pauseKind,
+  resumeAt: instances.resumeAt,
+  version: instances.version,
+  createdAt: instances.createdAt,
+  updatedAt: instances.updatedAt,
+  drainingSteps,
+};
+
+/** Newest change first, keyset-paginated on (updatedAt, id) so pages never skip or repeat. */
+export async function listInstances(db: DbOrTx, raw: ListInstancesQuery) {
+  const query = parseInput(listInstancesQuery, raw);
+  const after = decodeCursor(cursorSchema, query.cursor);
+  const where: (SQL | undefined)[] = [
+    query.status === "all" ? undefined : eq(instances.status, query.status),
+    query.workflow ? eq(instances.workflowKey, query.workflow) : undefined,
+    query.q ? ilike(sql`${instances.id}::text`, `${query.q.replace(/[%_\\]/g, "")}%`) : undefined,
+    after
+      ? or(lt(instances.updatedAt, new Date(after[0])), and(eq(instances.updatedAt, new Date(after[0])), lt(instances.id, after[1])))
+      : undefined,
+  ];
+  const rows = await db
+    .select(listColumns)
+    .from(instances)
+    .innerJoin(workflowDefinitions, eq(workflowDefinitions.id, instances.definitionId))
+    .where(and(...where))
+    .orderBy(desc(instances.updatedAt), desc(instances.id))
+    .limit(query.limit + 1);
+  const items = rows.slice(0, query.limit);
+  const last = items.at(-1);
+  const nextCursor = rows.length > query.limit && last ? encodeCursor([last.updatedAt.toISOString(), last.id]) : null;
+  return { items, nextCursor };
+}
+export type InstanceListItem = Awaited<ReturnType<typeof listInstances>>["items"][number];
+
+export async function countByStatus(db: DbOrTx) {
+  const rows = await db
+    .select({ status: instances.status, count: sql<number>`count(*)::int` })
+    .from(instances)
+    .groupBy(instances.status);
+  return Object.fromEntries(rows.map((r) => [r.status, r.count])) as Partial<Record<(typeof instanceStatuses)[number], number>>;
+}
+
+/** One instance with its definition, step runs (newest attempt last) and full history. */
+export async function getInstanceDetail(db: DbOrTx, id: string) {
+  if (!isUuid(id)) throw notFound("Instance");
+  const [row] = await db
+    .select({ ...listColumns, input: instances.input, context: instances.context, error: instances.error, finishedAt: instances.finishedAt, pausedFromStatus: instances.pausedFromStatus, steps: workflowDefinitions.steps })
+    .from(instances)
+    .innerJoin(workflowDefinitions, eq(workflowDefinitions.id, instances.definitionId))
+    .where(eq(instances.id, id));
+  if (!row) throw notFound("Instance");
+  const { steps: definitionSteps, ...instance } = row;
+  const [runs, rows] = await Promise.all([
+    db.select().from(stepRuns).where(eq(stepRuns.instanceId, id)).orderBy(asc(stepRuns.createdAt)),
+    db.select().from(history).where(eq(history.instanceId, id)).orderBy(desc(history.seq)),
+  ]);
+  const steps = definitionSteps.map((spec) => {
+    const attempts = runs.filter((r) => r.stepKey === spec.key);
+    const latest = attempts.at(-1);
+    return {
+      key: spec.key,
+      name: spec.name,
+      dependsOn: spec.dependsOn,
+      pauseBefore: spec.pauseBefore ?? false,
+      gate: spec.gate ?? null,
+      status: latest?.status ?? ("not_started" as const),
+      attempt: latest?.attempt ?? 0,
+      startedAt: latest?.startedAt ?? null,
+      finishedAt: latest?.finishedAt ?? null,
+      error: latest?.error ?? null,
+      runs: attempts.map((r) => ({ id: r.id, attempt: r.attempt, status: r.status, startedAt: r.startedAt, finishedAt: r.finishedAt, error: r.error, workerId: r.workerId })),
+    };
+  });
+  return { ...instance, steps, history: rows };
+}
+export type InstanceDetail = Awaited<ReturnType<typeof getInstanceDetail>>;
+
+export async function listWorkflowKeys(db: DbOrTx) {
+  const rows = await db
+    .selectDistinct({ key: workflowDefinitions.key, name: workflowDefinitions.name })
+    .from(workflowDefinitions)
+    .orderBy(workflowDefinitions.key);
+  return rows;
+}

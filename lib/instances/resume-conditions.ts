@@ -1,0 +1,23 @@
+import type { Tx } from "@/db/client";
+import type { Instance } from "@/db/schema";
+
+export type ResumeCheck = { ok: true } | { ok: false; message: string };
+export type ResumeCondition = (ctx: { instance: Instance; tx: Tx }) => Promise<ResumeCheck> | ResumeCheck;
+
+// Workflow definitions register their conditions by key; the engine's catalog does it on import.
+const conditions = new Map<string, ResumeCondition>();
+
+export function registerResumeCondition(workflowKey: string, condition: ResumeCondition): void {
+  conditions.set(workflowKey, condition);
+}
+
+/** Runs the workflow's resume condition, if it has one; a throwing condition counts as not met. */
+export async function checkResumeCondition(tx: Tx, instance: Instance): Promise<ResumeCheck> {
+  const condition = conditions.get(instance.workflowKey);
+  if (!condition) return { ok: true };
+  try {
+    return await condition({ instance, tx });
+  } catch (error) {
+    return { ok: false, message: error instanceof Error ? error.message : String(error) };
+  }
+}

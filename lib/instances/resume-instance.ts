@@ -1,0 +1,68 @@
+import { eq, sql } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { instances, type Actor, type Instance } from "@/db/schema";
+import { conflict } from "@/lib/errors";
+import { channels, enqueueEvent, notify } from "@/lib/events";
+import { appendHistory } from "@/lib/history";
+import { transition } from "@/lib/state-machine";
+import { parseInput } from "@/lib/validate";
+import { resumeInputSchema, type ResumeInput } from "./inputs";
+import { lockInstance } from "./lock";
+import { checkResumeCondition } from "./resume-conditions";
+
+/**
+ * Resumes a paused instance in one transaction. The instance returns to what the pause
+ * interrupted (running, or waiting at a gate); its context and finished steps are untouched,
+ * so the engine continues exactly where it stopped.
+ */
+export async function resumeInstance(db: Db, raw: ResumeInput, actor: Actor): Promise<Instance> {
+  const input = parseInput(resumeInputSchema, raw);
+  return db.transaction(async (tx) => {
+    const current = await lockInstance(tx, input.instanceId, input.expectedVersion);
+    const t = transition(current.status, "resume", { pausedFrom: current.pausedFromStatus });
+    if (!t.ok) throw conflict(t.message);
+
+    if (!input.force) {
+      const check = await checkResumeCondition(tx, current);
+      if (!check.ok) throw conflict(`Resume condition not met: ${check.message}`);
+    }
+
+    const [updated] = await tx
+      .update(instances)
+      .set({
+        status: t.to,
+        pausedFromStatus: null,
+        pausedAt: null,
+        pausedById: null,
+        pausedByLabel: null,
+        pauseReason: null,
+        pauseMode: null,
+        pauseKind: null,
+        resumeAt: null,
+        version: sql`${instances.version} + 1`,
+        updatedAt: new Date(),
+      })
+      .where(eq(instances.id, current.id))
+      .returning();
+
+    await appendHistory(tx, {
+      instanceId: current.id,
+      workflowKey: current.workflowKey,
+      action: input.force ? "force_resumed" : "resumed",
+      actor,
+      reason: input.reason ?? null,
+      fromStatus: t.from,
+      toStatus: t.to,
+      details: {
+        pausedAt: current.pausedAt?.toISOString() ?? null,
+        pausedBy: current.pausedByLabel,
+        pauseReason: current.pauseReason,
+        pausedForMs: current.pausedAt ? Date.now() - current.pausedAt.getTime() : null,
+        forced: input.force,
+      },
+    });
+    await enqueueEvent(tx, "workflow.instance.resumed", updated!);
+    await notify(tx, channels.wake, current.id);
+    return updated!;
+  });
+}

@@ -1,0 +1,65 @@
+/**
+ * `npm start`: database (embedded unless DATABASE_URL), migrations, seed, production build
+ * if missing, then the dashboard and the worker, until Ctrl-C.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createDb } from "@/db/client";
+import { resolveDatabase } from "@/db/local";
+import { migrateDatabase } from "@/db/migrate";
+import { DEMO_PASSWORD, demoUsers, seedDatabase } from "@/db/seed";
+
+const dev = process.argv.includes("--dev");
+const port = Number(process.env.PORT ?? 3000);
+const say = (message: string) => console.log(`flowgate: ${message}`);
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(command, args, { stdio: "inherit", env });
+}
+
+async function main() {
+  say(process.env.DATABASE_URL ? "using DATABASE_URL" : "starting embedded PostgreSQL under .data/pg");
+  const { url, embedded } = await resolveDatabase();
+  const demo = !process.env.DATABASE_URL || process.env.FLOWGATE_DEMO === "1";
+  await migrateDatabase(url);
+  say("migrations applied");
+  const { sql, db } = createDb(url, { max: 2 });
+  await seedDatabase(db, { demo, onProgress: (m) => say(`seed: ${m}`) });
+  await sql.end();
+
+  const env = { ...process.env, DATABASE_URL: url, FLOWGATE_DEMO: demo ? "1" : "0", PORT: String(port) };
+  if (!dev && !existsSync(".next/BUILD_ID")) {
+    say("no production build yet; building (a minute or two, once)");
+    const code = await new Promise<number | null>((resolve) => run("npx", ["next", "build"], { ...env, NODE_ENV: "production" }).on("exit", resolve));
+    if (code !== 0) throw new Error("next build failed");
+  }
+
+  const children = [
+    run("npx", ["next", dev ? "dev" : "start", "-p", String(port)], env),
+    run("npx", ["tsx", "engine/main.ts"], { ...env, FLOWGATE_SERVICE: "worker", FLOWGATE_DEMO_DRIVER: demo ? "1" : "0" }),
+  ];
+  say(`dashboard on http://localhost:${port}`);
+  if (demo) {
+    say(`demo sign-ins (password "${DEMO_PASSWORD}"):`);
+    for (const u of demoUsers) say(`  ${u.role.padEnd(9)} ${u.email}`);
+  }
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    say("stopping");
+    for (const child of children) child.kill("SIGTERM");
+    await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.on("exit", r)))));
+    await embedded?.stop();
+    process.exit(0);
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  for (const child of children) child.on("exit", (code) => { if (!stopping) { say(`a process exited (${code}); stopping`); void stop(); } });
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
