@@ -1,6 +1,9 @@
 import type { z } from "zod";
 import { invalid } from "./errors";
 
+/** Input as it arrives from a form or a request body: unchecked until parseInput has seen it. */
+export type Untrusted = Record<string, unknown>;
+
 /** Parses at the boundary; a failure is a typed `invalid` error with per-field messages. */
 export function parseInput<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
   const parsed = schema.safeParse(raw);

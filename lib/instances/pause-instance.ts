@@ -5,7 +5,7 @@ import { conflict } from "@/lib/errors";
 import { channels, enqueueEvent, notify } from "@/lib/events";
 import { appendHistory } from "@/lib/history";
 import { transition } from "@/lib/state-machine";
-import { parseInput } from "@/lib/validate";
+import { parseInput, type Untrusted } from "@/lib/validate";
 import { pauseInputSchema, type PauseInput } from "./inputs";
 import { lockInstance } from "./lock";
 
@@ -16,7 +16,7 @@ export type PauseOptions = { kind?: PauseKind };
  * Graceful leaves in-flight steps to finish (the instance drains); immediate interrupts
  * them now and queues a fresh run of each, to start from the beginning on resume.
  */
-export async function pauseInstance(db: Db, raw: PauseInput, actor: Actor, options: PauseOptions = {}): Promise<Instance> {
+export async function pauseInstance(db: Db, raw: PauseInput | Untrusted, actor: Actor, options: PauseOptions = {}): Promise<Instance> {
   const input = parseInput(pauseInputSchema, raw);
   return db.transaction(async (tx) => {
     const current = await lockInstance(tx, input.instanceId, input.expectedVersion);

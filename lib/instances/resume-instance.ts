@@ -5,7 +5,7 @@ import { conflict } from "@/lib/errors";
 import { channels, enqueueEvent, notify } from "@/lib/events";
 import { appendHistory } from "@/lib/history";
 import { transition } from "@/lib/state-machine";
-import { parseInput } from "@/lib/validate";
+import { parseInput, type Untrusted } from "@/lib/validate";
 import { resumeInputSchema, type ResumeInput } from "./inputs";
 import { lockInstance } from "./lock";
 import { checkResumeCondition } from "./resume-conditions";
@@ -15,7 +15,7 @@ import { checkResumeCondition } from "./resume-conditions";
  * interrupted (running, or waiting at a gate); its context and finished steps are untouched,
  * so the engine continues exactly where it stopped.
  */
-export async function resumeInstance(db: Db, raw: ResumeInput, actor: Actor): Promise<Instance> {
+export async function resumeInstance(db: Db, raw: ResumeInput | Untrusted, actor: Actor): Promise<Instance> {
   const input = parseInput(resumeInputSchema, raw);
   return db.transaction(async (tx) => {
     const current = await lockInstance(tx, input.instanceId, input.expectedVersion);
