@@ -5,16 +5,9 @@ import { hashPassword } from "@/lib/auth/password";
 import { appendHistory } from "@/lib/history";
 import { pauseInstance } from "@/lib/instances/pause-instance";
 import type { Db } from "./client";
-import { instances, stepRuns, users, type Actor, type InstanceStatus, type Role, type WorkflowDefinition } from "./schema";
-
-export const DEMO_PASSWORD = "flowgate-demo";
-export const demoUsers: { email: string; name: string; role: Role }[] = [
-  { email: "operator@flowgate.dev", name: "Olivia Operator", role: "operator" },
-  { email: "approver@flowgate.dev", name: "Avery Approver", role: "approver" },
-  { email: "auditor@flowgate.dev", name: "Aude Auditor", role: "auditor" },
-  { email: "admin@flowgate.dev", name: "Ada Admin", role: "admin" },
-  { email: "dana@flowgate.dev", name: "Dana Approver", role: "approver" },
-];
+import { DEMO_PASSWORD, demoUsers } from "./seed-users";
+export { DEMO_PASSWORD, demoUsers };
+import { instances, stepRuns, users, type Actor, type InstanceStatus, type WorkflowDefinition } from "./schema";
 
 export async function seedDemoUsers(db: Db): Promise<Map<string, Actor>> {
   const passwordHash = await hashPassword(DEMO_PASSWORD);

@@ -13,8 +13,11 @@ const dev = process.argv.includes("--dev");
 const port = Number(process.env.PORT ?? 3000);
 const say = (message: string) => console.log(`flowgate: ${message}`);
 
-function run(command: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(command, args, { stdio: "inherit", env });
+const NEXT_BIN = "node_modules/next/dist/bin/next";
+
+/** Node processes started directly (not through npx), so a SIGTERM reaches the real server. */
+function runNode(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(process.execPath, args, { stdio: "inherit", env });
 }
 
 async function main() {
@@ -30,13 +33,13 @@ async function main() {
   const env = { ...process.env, DATABASE_URL: url, FLOWGATE_DEMO: demo ? "1" : "0", PORT: String(port) };
   if (!dev && !existsSync(".next/BUILD_ID")) {
     say("no production build yet; building (a minute or two, once)");
-    const code = await new Promise<number | null>((resolve) => run("npx", ["next", "build"], { ...env, NODE_ENV: "production" }).on("exit", resolve));
+    const code = await new Promise<number | null>((resolve) => runNode([NEXT_BIN, "build"], { ...env, NODE_ENV: "production" }).on("exit", resolve));
     if (code !== 0) throw new Error("next build failed");
   }
 
   const children = [
-    run("npx", ["next", dev ? "dev" : "start", "-p", String(port)], env),
-    run("npx", ["tsx", "engine/main.ts"], { ...env, FLOWGATE_SERVICE: "worker", FLOWGATE_DEMO_DRIVER: demo ? "1" : "0" }),
+    runNode([NEXT_BIN, dev ? "dev" : "start", "-p", String(port)], env),
+    runNode(["--import", "tsx", "engine/main.ts"], { ...env, FLOWGATE_SERVICE: "worker", FLOWGATE_DEMO_DRIVER: demo ? "1" : "0" }),
   ];
   say(`dashboard on http://localhost:${port}`);
   if (demo) {

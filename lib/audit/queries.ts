@@ -6,7 +6,9 @@ import { decodeCursor, encodeCursor, limitSchema } from "@/lib/cursor";
 
 const blankToUndefined = (v: unknown) => (v === "" ? undefined : v);
 const optionalText = z.preprocess(blankToUndefined, z.string().trim().max(200).optional());
-const optionalDate = z.preprocess(blankToUndefined, z.coerce.date().optional());
+const optionalDate = z.preprocess(blankToUndefined, z.coerce.date({ error: "Not a date" }).optional());
+// A bare day as the upper bound means "through the end of that day" (UTC), as a person reads it.
+const endOfDay = (v: unknown) => (typeof v === "string" && /^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T23:59:59.999Z` : v);
 
 export const historyQuery = z.object({
   instanceId: z.preprocess(blankToUndefined, z.string().uuid("Not an instance id").optional()),
@@ -15,7 +17,7 @@ export const historyQuery = z.object({
   workflow: optionalText,
   q: optionalText,
   from: optionalDate,
-  to: optionalDate,
+  to: z.preprocess(endOfDay, optionalDate),
   cursor: z.string().max(200).optional(),
   limit: limitSchema,
 });

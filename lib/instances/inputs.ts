@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { pauseModes } from "@/db/schema";
+import { REASON_MAX } from "./limits";
 
-export const REASON_MAX = 500;
+export { REASON_MAX };
 
 const trimmed = z.string().trim();
 const MAX_SCHEDULE_MS = 366 * 24 * 3600_000;

@@ -7,7 +7,7 @@ import { notFound } from "@/lib/errors";
 import { parseInput } from "@/lib/validate";
 import { isUuid } from "./lock";
 
-export const instanceViews = ["running", "paused", "waiting", "all"] as const;
+
 
 export const listInstancesQuery = z.object({
   status: z.enum([...instanceStatuses, "all"]).default("all"),

@@ -1,6 +1,6 @@
-import { eq, sql } from "drizzle-orm";
-import type { Db } from "@/db/client";
-import { instances, type Actor, type Instance } from "@/db/schema";
+import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import type { Db, Tx } from "@/db/client";
+import { history, instances, type Actor, type Instance, type InstanceStatus } from "@/db/schema";
 import { conflict } from "@/lib/errors";
 import { channels, enqueueEvent, notify } from "@/lib/events";
 import { appendHistory } from "@/lib/history";
@@ -20,7 +20,7 @@ export async function resumeInstance(db: Db, raw: ResumeInput | Untrusted, actor
   return db.transaction(async (tx) => {
     const current = await lockInstance(tx, input.instanceId, input.expectedVersion);
     const t = transition(current.status, "resume", { pausedFrom: current.pausedFromStatus });
-    if (!t.ok) throw conflict(t.message);
+    if (!t.ok) throw conflict(await alreadyResumedMessage(tx, current.id, current.status) ?? t.message);
 
     if (!input.force) {
       const check = await checkResumeCondition(tx, current);
@@ -65,4 +65,17 @@ export async function resumeInstance(db: Db, raw: ResumeInput | Untrusted, actor
     await notify(tx, channels.wake, current.id);
     return updated!;
   });
+}
+
+/** When someone else resumed first, say who and when rather than only "not paused". */
+async function alreadyResumedMessage(tx: Tx, instanceId: string, status: InstanceStatus): Promise<string | null> {
+  if (status !== "running" && status !== "waiting") return null;
+  const [last] = await tx
+    .select({ action: history.action, actorLabel: history.actorLabel, createdAt: history.createdAt })
+    .from(history)
+    .where(and(eq(history.instanceId, instanceId), inArray(history.action, ["paused", "resumed", "force_resumed"])))
+    .orderBy(desc(history.seq))
+    .limit(1);
+  if (!last || last.action === "paused") return null;
+  return `Already resumed by ${last.actorLabel} at ${last.createdAt.toISOString()}`;
 }

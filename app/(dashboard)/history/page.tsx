@@ -1,0 +1,146 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { actionLabels } from "@/components/history-timeline";
+import { RelativeTime } from "@/components/relative-time";
+import { StatusBadge } from "@/components/status-badge";
+import { Button } from "@/components/ui/button";
+import { Input, Select } from "@/components/ui/field";
+import { getDb } from "@/db/client";
+import { historyActions } from "@/db/schema";
+import { historyQuery, listHistory } from "@/lib/audit/queries";
+import { requirePage } from "@/lib/auth/current-user";
+import { listWorkflowKeys } from "@/lib/instances/queries";
+import { fieldErrors } from "@/lib/validate";
+
+export const metadata: Metadata = { title: "History" };
+
+type Params = Record<string, string | string[] | undefined>;
+const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) ?? "";
+
+export default async function HistoryPage({ searchParams }: { searchParams: Promise<Params> }) {
+  await requirePage("history:read");
+  const raw = Object.fromEntries(Object.entries(await searchParams).map(([k, v]) => [k, first(v)]));
+  const parsed = historyQuery.safeParse(raw);
+  const db = getDb();
+  const [workflows, page] = await Promise.all([listWorkflowKeys(db), parsed.success ? listHistory(db, parsed.data) : null]);
+  const errors = parsed.success ? {} : fieldErrors(parsed.error);
+  const nextParams = (cursor: string) => new URLSearchParams({ ...Object.fromEntries(Object.entries(raw).filter(([, v]) => v)), cursor }).toString();
+
+  return (
+    <div className="space-y-4">
+      <div>
+        <h1 className="text-xl font-semibold tracking-tight">History</h1>
+        <p className="text-sm text-slate-600">Everything that happened to every instance: who, what, when and why. Newest first.</p>
+      </div>
+
+      <form method="get" role="search" aria-label="Filter history" className="flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-3">
+        <FilterField id="action" label="Action">
+          <Select id="action" name="action" defaultValue={raw.action}>
+            <option value="">Any action</option>
+            {historyActions.map((a) => (
+              <option key={a} value={a}>
+                {actionLabels[a]}
+              </option>
+            ))}
+          </Select>
+        </FilterField>
+        <FilterField id="actor" label="Actor">
+          <Input id="actor" name="actor" defaultValue={raw.actor} placeholder="email or part of it" />
+        </FilterField>
+        <FilterField id="workflow" label="Workflow">
+          <Select id="workflow" name="workflow" defaultValue={raw.workflow}>
+            <option value="">All workflows</option>
+            {workflows.map((w) => (
+              <option key={w.key} value={w.key}>
+                {w.name}
+              </option>
+            ))}
+          </Select>
+        </FilterField>
+        <FilterField id="from" label="From (UTC)" error={errors.from?.[0]}>
+          <Input id="from" name="from" type="date" defaultValue={raw.from} />
+        </FilterField>
+        <FilterField id="to" label="To (UTC)" error={errors.to?.[0]}>
+          <Input id="to" name="to" type="date" defaultValue={raw.to} />
+        </FilterField>
+        <FilterField id="q" label="Reason contains">
+          <Input id="q" name="q" defaultValue={raw.q} />
+        </FilterField>
+        {raw.instanceId && <input type="hidden" name="instanceId" value={raw.instanceId} />}
+        <Button type="submit">Apply filters</Button>
+        <Link href="/history" className="text-sm text-slate-600 underline">
+          Clear
+        </Link>
+      </form>
+
+      {!parsed.success && (
+        <p role="alert" className="rounded-md bg-red-50 p-3 text-sm text-red-800">
+          {Object.values(errors).flat()[0] ?? "These filters are not valid"}
+        </p>
+      )}
+
+      <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
+        <table className="w-full text-left text-sm">
+          <caption className="sr-only">History entries</caption>
+          <thead className="border-b border-slate-200 bg-slate-50 text-xs uppercase tracking-wide text-slate-600">
+            <tr>
+              {["When", "Action", "Actor", "Instance", "Workflow", "Status", "Reason"].map((h) => (
+                <th key={h} scope="col" className="px-3 py-2 font-medium">
+                  {h}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-slate-100">
+            {page?.items.map((row) => (
+              <tr key={row.id} className="align-top hover:bg-slate-50">
+                <td className="px-3 py-2"><RelativeTime value={row.createdAt} /></td>
+                <td className="px-3 py-2 font-medium">{actionLabels[row.action]}</td>
+                <td className="px-3 py-2">{row.actorLabel}</td>
+                <td className="px-3 py-2">
+                  <Link href={`/instances/${row.instanceId}`} className="font-mono text-xs text-indigo-700 hover:underline" aria-label={`Open instance ${row.instanceId}`}>
+                    {row.instanceId.slice(0, 8)}
+                  </Link>
+                </td>
+                <td className="px-3 py-2">{row.workflowKey}</td>
+                <td className="whitespace-nowrap px-3 py-2">
+                  {row.fromStatus && row.toStatus && row.fromStatus !== row.toStatus ? (
+                    <span className="flex items-center gap-1">
+                      <StatusBadge status={row.fromStatus} /> → <StatusBadge status={row.toStatus} />
+                    </span>
+                  ) : null}
+                </td>
+                <td className="max-w-md break-words px-3 py-2 text-slate-800">{row.reason}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {page && page.items.length === 0 && <p className="p-6 text-center text-sm text-slate-500">No history matches these filters.</p>}
+      </div>
+      <div className="flex justify-end gap-2">
+        {raw.cursor && (
+          <Link href={`/history?${new URLSearchParams(Object.entries(raw).filter(([k, v]) => v && k !== "cursor")).toString()}`} className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm">
+            First page
+          </Link>
+        )}
+        {page?.nextCursor && (
+          <Link href={`/history?${nextParams(page.nextCursor)}`} className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm">
+            Next page
+          </Link>
+        )}
+      </div>
+    </div>
+  );
+}
+
+function FilterField({ id, label, error, children }: { id: string; label: string; error?: string; children: React.ReactNode }) {
+  return (
+    <div className="w-44">
+      <label htmlFor={id} className="mb-1 block text-xs font-medium text-slate-600">
+        {label}
+      </label>
+      {children}
+      {error && <p className="mt-1 text-xs text-red-700">{error}</p>}
+    </div>
+  );
+}

@@ -1,0 +1,65 @@
+"use client";
+
+import { ReasonDialog } from "@/components/reason-dialog";
+import { Field, Input } from "@/components/ui/field";
+import { pauseAction, resumeAction } from "./actions";
+
+/** Pause and resume, each shown only when the role may use it and the state machine allows it. */
+export function InstanceControls({ instanceId, canPause, canResume, hasResumeCondition }: { instanceId: string; canPause: boolean; canResume: boolean; hasResumeCondition: boolean }) {
+  return (
+    <div className="flex gap-2">
+      {canPause && (
+        <ReasonDialog
+          title="Pause this instance"
+          description="No new step will start once the pause commits. Graceful lets running steps finish; immediate interrupts them, and they run again from their start on resume."
+          triggerLabel="Pause"
+          triggerVariant="danger"
+          submitLabel="Pause instance"
+          reasonLabel="Reason"
+          reasonRequired
+          requiredMessage="Say why you are pausing"
+          action={pauseAction.bind(null, instanceId)}
+        >
+          <fieldset className="space-y-2">
+            <legend className="text-sm font-medium text-slate-800">Mode</legend>
+            <label className="flex items-start gap-2 text-sm">
+              <input type="radio" name="mode" value="graceful" defaultChecked className="mt-1" />
+              <span>
+                Graceful <span className="block text-xs text-slate-500">Running steps finish and keep their results.</span>
+              </span>
+            </label>
+            <label className="flex items-start gap-2 text-sm">
+              <input type="radio" name="mode" value="immediate" className="mt-1" />
+              <span>
+                Immediate <span className="block text-xs text-slate-500">Running steps are interrupted now and rerun on resume.</span>
+              </span>
+            </label>
+          </fieldset>
+          <Field id="resumeAt" label="Resume automatically at (UTC, optional)" hint="Leave empty to wait for a person.">
+            <Input id="resumeAt" name="resumeAt" type="datetime-local" aria-describedby="resumeAt-hint resumeAt-error" />
+          </Field>
+        </ReasonDialog>
+      )}
+      {canResume && (
+        <ReasonDialog
+          title="Resume this instance"
+          description={
+            <>
+              It continues exactly where it stopped: finished steps are not run again and its context is unchanged.
+              {hasResumeCondition && " This workflow checks a resume condition first; force skips it and needs a reason."}
+            </>
+          }
+          triggerLabel="Resume"
+          submitLabel="Resume instance"
+          reasonLabel="Reason"
+          reasonRequired={false}
+          action={resumeAction.bind(null, instanceId)}
+        >
+          <label className="flex items-center gap-2 text-sm">
+            <input type="checkbox" name="force" /> Force: skip the resume condition (needs a reason)
+          </label>
+        </ReasonDialog>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,133 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { AutoRefresh } from "@/components/auto-refresh";
+import { CopyId } from "@/components/copy-id";
+import { HistoryTimeline } from "@/components/history-timeline";
+import { RelativeTime } from "@/components/relative-time";
+import { utc } from "@/lib/time";
+import { StatusBadge } from "@/components/status-badge";
+import { getDb } from "@/db/client";
+import { findWorkflow } from "@/engine/catalog";
+import { requirePage } from "@/lib/auth/current-user";
+import { can as allowed } from "@/lib/auth/permissions";
+import { AppError } from "@/lib/errors";
+import { getInstanceDetail, type InstanceDetail } from "@/lib/instances/queries";
+import { can } from "@/lib/state-machine";
+import { InstanceControls } from "./instance-controls";
+import { StepList } from "./step-list";
+
+export const metadata: Metadata = { title: "Instance" };
+
+async function load(id: string): Promise<InstanceDetail> {
+  try {
+    return await getInstanceDetail(getDb(), id);
+  } catch (error) {
+    if (error instanceof AppError && error.code === "not_found") notFound();
+    throw error;
+  }
+}
+
+export default async function InstancePage({ params }: { params: Promise<{ id: string }> }) {
+  const user = await requirePage("instances:read");
+  const instance = await load((await params).id);
+  const workflow = findWorkflow(instance.workflowKey, instance.workflowVersion);
+  const paused = instance.status === "paused";
+
+  return (
+    <div className="space-y-6">
+      <AutoRefresh />
+      <nav aria-label="Breadcrumb" className="text-sm text-slate-500">
+        <Link href="/instances" className="hover:underline">
+          Instances
+        </Link>{" "}
+        / <span className="font-mono">{instance.id.slice(0, 8)}</span>
+      </nav>
+
+      <div className="flex flex-wrap items-start gap-4">
+        <div className="space-y-1">
+          <h1 className="flex items-center gap-3 text-xl font-semibold tracking-tight">
+            {instance.workflowName} <span className="text-sm font-normal text-slate-500">v{instance.workflowVersion}</span>
+            <StatusBadge status={instance.status} draining={instance.drainingSteps} />
+          </h1>
+          <CopyId id={instance.id} />
+        </div>
+        <div className="ml-auto">
+          <InstanceControls
+            instanceId={instance.id}
+            canPause={allowed(user, "instances:pause") && can(instance.status, "pause")}
+            canResume={allowed(user, "instances:resume") && can(instance.status, "resume")}
+            hasResumeCondition={!!workflow?.resumeCondition}
+          />
+        </div>
+      </div>
+
+      {paused && (
+        <section role="status" aria-label="Pause" className="rounded-lg border border-amber-300 bg-amber-50 p-4 text-sm text-amber-950">
+          <p className="font-medium">
+            {instance.drainingSteps > 0
+              ? `Pausing: waiting for ${instance.drainingSteps} running step${instance.drainingSteps === 1 ? "" : "s"} to finish`
+              : "Paused"}
+            {" "}by {instance.pausedByLabel} <RelativeTime value={instance.pausedAt} /> ({instance.pauseMode}, {instance.pauseKind})
+          </p>
+          {instance.pauseReason && <p className="mt-1 whitespace-pre-wrap break-words">“{instance.pauseReason}”</p>}
+          <p className="mt-1 text-amber-900">
+            {instance.resumeAt
+              ? `Resumes automatically at ${utc(new Date(instance.resumeAt))}, or earlier by an operator.`
+              : workflow?.resumeCondition
+                ? "Resumes when an operator resumes it and the workflow's resume condition passes."
+                : "Resumes when an operator resumes it."}
+          </p>
+        </section>
+      )}
+      {instance.error && (
+        <p role="alert" className="rounded-lg border border-red-200 bg-red-50 p-4 text-sm text-red-800">
+          {instance.error}
+        </p>
+      )}
+
+      <div className="grid gap-6 lg:grid-cols-3">
+        <section aria-labelledby="steps-heading" className="space-y-3 lg:col-span-2">
+          <h2 id="steps-heading" className="font-semibold">
+            Steps
+          </h2>
+          <StepList steps={instance.steps} />
+        </section>
+        <section aria-labelledby="details-heading" className="space-y-3">
+          <h2 id="details-heading" className="font-semibold">
+            Details
+          </h2>
+          <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1.5 rounded-lg border border-slate-200 bg-white p-4 text-sm">
+            <dt className="text-slate-500">Started by</dt>
+            <dd>{instance.startedByLabel}</dd>
+            <dt className="text-slate-500">Started</dt>
+            <dd><RelativeTime value={instance.createdAt} /></dd>
+            <dt className="text-slate-500">Last change</dt>
+            <dd><RelativeTime value={instance.updatedAt} /></dd>
+            {instance.finishedAt && (
+              <>
+                <dt className="text-slate-500">Finished</dt>
+                <dd><RelativeTime value={instance.finishedAt} /></dd>
+              </>
+            )}
+            <dt className="text-slate-500">Current</dt>
+            <dd>{instance.currentSteps.join(", ") || "—"}</dd>
+            <dt className="text-slate-500">Version</dt>
+            <dd className="font-mono">{instance.version}</dd>
+          </dl>
+          <h3 className="text-sm font-medium">Input</h3>
+          <pre className="max-h-48 overflow-auto rounded-lg bg-slate-900 p-3 font-mono text-xs text-slate-100">{JSON.stringify(instance.input, null, 2)}</pre>
+          <h3 className="text-sm font-medium">Context</h3>
+          <pre aria-label="Context" className="max-h-72 overflow-auto rounded-lg bg-slate-900 p-3 font-mono text-xs text-slate-100">{JSON.stringify(instance.context, null, 2)}</pre>
+        </section>
+      </div>
+
+      <section aria-labelledby="history-heading" className="space-y-3">
+        <h2 id="history-heading" className="font-semibold">
+          History
+        </h2>
+        <HistoryTimeline rows={instance.history} />
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,181 @@
+"use client";
+
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from "@tanstack/react-table";
+import Link from "next/link";
+import { useQueryStates } from "nuqs";
+import { useState } from "react";
+import { CopyId } from "@/components/copy-id";
+import { RelativeTime } from "@/components/relative-time";
+import { StatusBadge } from "@/components/status-badge";
+import { Button } from "@/components/ui/button";
+import { Input, Select } from "@/components/ui/field";
+import { cn } from "@/components/ui/cn";
+import type { InstanceStatus } from "@/db/schema";
+import type { InstanceListItem } from "@/lib/instances/queries";
+import type { Jsonify } from "@/lib/jsonify";
+import { listFilterParsers, toQueryString, type ListFilters } from "./filters";
+
+type Item = Jsonify<InstanceListItem>;
+type Page = { items: Item[]; nextCursor: string | null };
+
+const views: { value: ListFilters["status"]; label: string }[] = [
+  { value: "running", label: "Running" },
+  { value: "paused", label: "Paused" },
+  { value: "waiting", label: "Waiting" },
+  { value: "all", label: "All" },
+];
+
+const column = createColumnHelper<Item>();
+const columns = [
+  column.accessor("id", {
+    header: "Instance",
+    cell: (c) => (
+      <span className="inline-flex items-center gap-1">
+        <Link href={`/instances/${c.getValue()}`} className="font-mono text-xs font-medium text-indigo-700 underline-offset-2 hover:underline" aria-label={`Open instance ${c.getValue()}`}>
+          {c.getValue().slice(0, 8)}
+        </Link>
+        <CopyId id={c.getValue()} buttonOnly />
+      </span>
+    ),
+  }),
+  column.accessor("workflowName", { header: "Workflow", cell: (c) => <span className="whitespace-nowrap">{c.getValue()} <span className="text-xs text-slate-500">v{c.row.original.workflowVersion}</span></span> }),
+  column.accessor("currentSteps", { header: "Current step", cell: (c) => (c.getValue().length ? c.getValue().join(", ") : <span className="text-slate-400">—</span>) }),
+  column.accessor("status", { header: "Status", cell: (c) => <StatusBadge status={c.getValue()} draining={c.row.original.drainingSteps} /> }),
+  column.display({ id: "since", header: "Since", cell: (c) => <RelativeTime value={c.row.original.status === "paused" ? c.row.original.pausedAt : c.row.original.updatedAt} /> }),
+  column.accessor("pausedByLabel", { header: "Paused by", cell: (c) => c.getValue() ?? <span className="text-slate-400">—</span> }),
+  column.accessor("pauseReason", {
+    header: "Reason",
+    cell: (c) =>
+      c.getValue() ? (
+        <span className="line-clamp-2 max-w-xs" title={c.getValue() ?? undefined}>
+          {c.getValue()}
+          {c.row.original.resumeAt && <span className="block text-xs text-slate-500">resumes <RelativeTime value={c.row.original.resumeAt} /></span>}
+        </span>
+      ) : (
+        <span className="text-slate-400">—</span>
+      ),
+  }),
+];
+
+export function InstancesTable({ workflows, initialCounts, initial }: { workflows: { key: string; name: string }[]; initialCounts: Partial<Record<InstanceStatus, number>>; initial: { filters: ListFilters; page: Page } | null }) {
+  const [filters, setFilters] = useQueryStates(listFilterParsers, { history: "replace" });
+  const [cursors, setCursors] = useState<string[]>([]);
+  const qs = toQueryString(filters);
+  const query = useQuery({
+    queryKey: ["instances", qs],
+    queryFn: async ({ signal }): Promise<Page> => {
+      const response = await fetch(`/api/v1/instances?${qs}`, { signal });
+      const body = (await response.json()) as Page | { error: { message: string } };
+      if ("error" in body) throw new Error(body.error.message);
+      return body;
+    },
+    initialData: initial && toQueryString(initial.filters) === qs ? initial.page : undefined,
+    placeholderData: keepPreviousData,
+    // Polling keeps statuses fresh while workers move instances along.
+    refetchInterval: 4_000,
+  });
+  const counts = useQuery({
+    queryKey: ["instance-counts"],
+    queryFn: async () => {
+      const response = await fetch("/api/v1/instances/counts");
+      return (await response.json()) as Partial<Record<InstanceStatus, number>>;
+    },
+    initialData: initialCounts,
+    refetchInterval: 4_000,
+  });
+  const table = useReactTable({ data: query.data?.items ?? [], columns, getCoreRowModel: getCoreRowModel(), getRowId: (r) => r.id });
+  const setFilter = (patch: Partial<ListFilters>) => {
+    setCursors([]);
+    void setFilters({ ...patch, cursor: null });
+  };
+
+  return (
+    <div className="space-y-3">
+      <div className="flex flex-wrap items-end gap-3">
+        <div role="group" aria-label="View" className="inline-flex rounded-md border border-slate-300 bg-white p-0.5">
+          {views.map((v) => {
+            const count = v.value === "all" ? Object.values(counts.data ?? {}).reduce((a, b) => a + (b ?? 0), 0) : counts.data?.[v.value];
+            return (
+              <button
+                key={v.value}
+                type="button"
+                aria-pressed={filters.status === v.value}
+                onClick={() => setFilter({ status: v.value })}
+                className={cn("rounded px-3 py-1.5 text-sm font-medium", filters.status === v.value ? "bg-slate-900 text-white" : "text-slate-700 hover:bg-slate-100")}
+              >
+                {v.label} <span className={cn("ml-1 text-xs", filters.status === v.value ? "text-slate-300" : "text-slate-500")}>{count ?? 0}</span>
+              </button>
+            );
+          })}
+        </div>
+        <div className="w-52">
+          <label htmlFor="workflow-filter" className="mb-1 block text-xs font-medium text-slate-600">
+            Workflow
+          </label>
+          <Select id="workflow-filter" value={filters.workflow} onChange={(e) => setFilter({ workflow: e.target.value })}>
+            <option value="">All workflows</option>
+            {workflows.map((w) => (
+              <option key={w.key} value={w.key}>
+                {w.name}
+              </option>
+            ))}
+          </Select>
+        </div>
+        <div className="w-64">
+          <label htmlFor="id-search" className="mb-1 block text-xs font-medium text-slate-600">
+            Search by id
+          </label>
+          <Input id="id-search" type="search" placeholder="e.g. 4f2a9c1e" defaultValue={filters.q} onChange={(e) => setFilter({ q: e.target.value })} className="font-mono" />
+        </div>
+        <p className="ml-auto text-xs text-slate-500" aria-live="polite">
+          {query.isFetching ? "Refreshing…" : "Live: refreshes every few seconds"}
+        </p>
+      </div>
+
+      <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
+        <table className="w-full text-left text-sm">
+          <caption className="sr-only">Workflow instances</caption>
+          <thead className="border-b border-slate-200 bg-slate-50 text-xs uppercase tracking-wide text-slate-600">
+            {table.getHeaderGroups().map((group) => (
+              <tr key={group.id}>
+                {group.headers.map((h) => (
+                  <th key={h.id} scope="col" className="px-3 py-2 font-medium">
+                    {flexRender(h.column.columnDef.header, h.getContext())}
+                  </th>
+                ))}
+              </tr>
+            ))}
+          </thead>
+          <tbody className="divide-y divide-slate-100">
+            {table.getRowModel().rows.map((row) => (
+              <tr key={row.id} className="hover:bg-slate-50">
+                {row.getVisibleCells().map((cell) => (
+                  <td key={cell.id} className="px-3 py-2 align-top">
+                    {flexRender(cell.column.columnDef.cell, cell.getContext())}
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {query.isPending && <p className="p-6 text-center text-sm text-slate-500">Loading instances…</p>}
+        {query.isError && (
+          <p role="alert" className="p-6 text-center text-sm text-red-700">
+            Could not load instances: {query.error.message}
+          </p>
+        )}
+        {query.data && query.data.items.length === 0 && <p className="p-6 text-center text-sm text-slate-500">No instances match these filters.</p>}
+      </div>
+
+      <div className="flex items-center justify-end gap-2">
+        <Button variant="secondary" size="sm" disabled={cursors.length === 0} onClick={() => { const prev = cursors.slice(0, -1); setCursors(prev); void setFilters({ cursor: prev.at(-1) ?? null }); }}>
+          Previous
+        </Button>
+        <Button variant="secondary" size="sm" disabled={!query.data?.nextCursor} onClick={() => { const next = query.data!.nextCursor!; setCursors([...cursors, next]); void setFilters({ cursor: next }); }}>
+          Next
+        </Button>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,32 @@
+import type { Metadata } from "next";
+import { getDb } from "@/db/client";
+import { requirePage } from "@/lib/auth/current-user";
+import { countByStatus, listInstances, listWorkflowKeys } from "@/lib/instances/queries";
+import { AppError } from "@/lib/errors";
+import { InstancesTable } from "./instances-table";
+import { parseListFilters } from "./filters";
+
+export const metadata: Metadata = { title: "Instances" };
+
+export default async function InstancesPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  await requirePage("instances:read");
+  const filters = parseListFilters(await searchParams);
+  const db = getDb();
+  const [workflows, counts, initial] = await Promise.all([
+    listWorkflowKeys(db),
+    countByStatus(db),
+    listInstances(db, filters).catch((error: unknown) => {
+      if (error instanceof AppError) return null;
+      throw error;
+    }),
+  ]);
+  return (
+    <div className="space-y-4">
+      <div>
+        <h1 className="text-xl font-semibold tracking-tight">Instances</h1>
+        <p className="text-sm text-slate-600">Running, waiting and paused workflow instances, most recently changed first.</p>
+      </div>
+      <InstancesTable workflows={workflows} initialCounts={counts} initial={initial ? { filters, page: JSON.parse(JSON.stringify(initial)) } : null} />
+    </div>
+  );
+}

@@ -1,0 +1,38 @@
+import { Workflow } from "lucide-react";
+import type { ReactNode } from "react";
+import { NavLink } from "@/components/nav-link";
+import { Button } from "@/components/ui/button";
+import { requirePage } from "@/lib/auth/current-user";
+import { signOutAction } from "../sign-in/actions";
+
+export const dynamic = "force-dynamic";
+
+export default async function DashboardLayout({ children }: { children: ReactNode }) {
+  const user = await requirePage("instances:read");
+  return (
+    <div className="min-h-screen">
+      <header className="border-b border-slate-200 bg-white">
+        <div className="mx-auto flex max-w-screen-2xl items-center gap-6 px-6 py-3">
+          <span className="flex items-center gap-2 font-semibold">
+            <Workflow className="size-5 text-indigo-600" aria-hidden /> Flowgate
+          </span>
+          <nav aria-label="Main" className="flex gap-1">
+            <NavLink href="/instances">Instances</NavLink>
+            <NavLink href="/history">History</NavLink>
+          </nav>
+          <div className="ml-auto flex items-center gap-3 text-sm">
+            <span className="text-slate-600">
+              {user.name} <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-700">{user.role}</span>
+            </span>
+            <form action={signOutAction}>
+              <Button type="submit" variant="ghost" size="sm">
+                Sign out
+              </Button>
+            </form>
+          </div>
+        </div>
+      </header>
+      <main className="mx-auto max-w-screen-2xl px-6 py-6">{children}</main>
+    </div>
+  );
+}

@@ -1,0 +1,9 @@
+import { getDb } from "@/db/client";
+import { apiRoute, jsonBody } from "@/lib/api/respond";
+import { actorOf } from "@/lib/auth/permissions";
+import { resumeInstance } from "@/lib/instances/resume-instance";
+
+export const POST = apiRoute<{ id: string }>("instances:resume", async ({ request, params, user }) => {
+  const body = await jsonBody(request);
+  return Response.json(await resumeInstance(getDb(), { ...body, instanceId: params.id }, actorOf(user)));
+});

@@ -1,0 +1,64 @@
+import type { HistoryRow } from "@/db/schema";
+import { RelativeTime } from "./relative-time";
+import { StatusBadge } from "./status-badge";
+
+export const actionLabels: Record<HistoryRow["action"], string> = {
+  started: "Started",
+  paused: "Paused",
+  resumed: "Resumed",
+  force_resumed: "Force-resumed",
+  step_started: "Step started",
+  step_completed: "Step completed",
+  step_failed: "Step failed",
+  step_interrupted: "Step interrupted",
+  waiting: "Waiting for approval",
+  gate_requested: "Approval requested",
+  gate_approved: "Gate approved",
+  gate_rejected: "Gate rejected",
+  gate_expired: "Gate expired",
+  gate_delegated: "Gate delegated",
+  completed: "Completed",
+  failed: "Failed",
+  cancelled: "Cancelled",
+  timed_out: "Timed out",
+};
+
+function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
+  const m = Math.round(s / 60);
+  return m < 60 ? `${m} min` : `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+/** Newest first: who did what, when, why, and the status it moved between. */
+export function HistoryTimeline({ rows }: { rows: HistoryRow[] }) {
+  if (!rows.length) return <p className="text-sm text-slate-500">No history yet.</p>;
+  return (
+    <ol className="space-y-3" aria-label="Instance history">
+      {rows.map((row) => {
+        const pausedFor = typeof row.details.pausedForMs === "number" ? row.details.pausedForMs : null;
+        const mode = typeof row.details.mode === "string" ? row.details.mode : null;
+        return (
+          <li key={row.id} className="rounded-md border border-slate-200 bg-white p-3 text-sm">
+            <div className="flex flex-wrap items-center gap-x-2 gap-y-1">
+              <span className="font-medium">{actionLabels[row.action]}</span>
+              {mode && <span className="rounded bg-slate-100 px-1.5 text-xs text-slate-700">{mode}</span>}
+              <span className="text-slate-600">by {row.actorLabel}</span>
+              <span className="text-slate-400" aria-hidden>
+                ·
+              </span>
+              <RelativeTime value={row.createdAt} />
+              {row.fromStatus && row.toStatus && row.fromStatus !== row.toStatus && (
+                <span className="ml-auto flex items-center gap-1">
+                  <StatusBadge status={row.fromStatus} /> <span aria-label="to">→</span> <StatusBadge status={row.toStatus} />
+                </span>
+              )}
+            </div>
+            {row.reason && <p className="mt-1 whitespace-pre-wrap break-words text-slate-800">“{row.reason}”</p>}
+            {pausedFor !== null && <p className="mt-1 text-xs text-slate-500">Paused for {formatDuration(pausedFor)}</p>}
+          </li>
+        );
+      })}
+    </ol>
+  );
+}

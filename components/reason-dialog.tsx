@@ -1,0 +1,102 @@
+"use client";
+
+import { useActionState, useEffect, useState, type ReactNode } from "react";
+import { toast } from "sonner";
+import { idle, type ActionState } from "@/lib/action-state";
+import { REASON_MAX } from "@/lib/instances/limits";
+import { Button, type ButtonProps } from "./ui/button";
+import { Dialog } from "./ui/dialog";
+import { Field, Textarea } from "./ui/field";
+
+type Props = {
+  title: string;
+  description: ReactNode;
+  triggerLabel: string;
+  triggerVariant?: ButtonProps["variant"];
+  submitLabel: string;
+  action: (prev: ActionState, formData: FormData) => Promise<ActionState>;
+  reasonLabel: string;
+  reasonRequired: boolean;
+  /** Shown once the field has been touched and left empty, when a reason is required. */
+  requiredMessage?: string;
+  children?: ReactNode;
+};
+
+/**
+ * The deliberate way to act: a dialog that says what will happen, asks why, keeps the button
+ * disabled until the reason is acceptable, and shows the server's field errors beside it.
+ */
+export function ReasonDialog({ title, description, triggerLabel, triggerVariant = "primary", submitLabel, action, reasonLabel, reasonRequired, requiredMessage = "A reason is required", children }: Props) {
+  const [open, setOpen] = useState(false);
+  const [reason, setReason] = useState("");
+  const [touched, setTouched] = useState(false);
+  const [state, formAction, pending] = useActionState(action, idle);
+
+  useEffect(() => {
+    if (state.status === "success") {
+      toast.success(state.message);
+      setOpen(false);
+      setReason("");
+      setTouched(false);
+    } else if (state.status === "error" && !state.fields) {
+      toast.error(state.message);
+    }
+  }, [state]);
+
+  const length = reason.trim().length;
+  const tooLong = length > REASON_MAX;
+  const clientInvalid = (reasonRequired && length === 0) || tooLong;
+  const clientErrors = tooLong ? [`Keep the reason to ${REASON_MAX} characters`] : touched && reasonRequired && length === 0 ? [requiredMessage] : undefined;
+  const errors = clientErrors ?? (state.status === "error" ? state.fields?.reason : undefined);
+  const formError = state.status === "error" && !state.fields ? state.message : undefined;
+
+  return (
+    <Dialog
+      open={open}
+      onOpenChange={(next) => {
+        setOpen(next);
+        if (!next) setTouched(false);
+      }} title={title} description={description} trigger={<Button variant={triggerVariant}>{triggerLabel}</Button>}>
+      <form action={formAction} className="space-y-4" noValidate>
+        <Field
+          id="reason"
+          label={reasonLabel}
+          errors={errors}
+          hint={
+            <span className={tooLong ? "font-medium text-red-700" : undefined}>
+              {length} / {REASON_MAX} characters{reasonRequired ? "" : " (optional)"}
+            </span>
+          }
+        >
+          <Textarea id="reason" name="reason" rows={3} value={reason} onChange={(e) => {
+              setReason(e.target.value);
+              setTouched(true);
+            }}
+            onBlur={() => setTouched(true)} aria-invalid={!!errors} aria-describedby="reason-hint reason-error" />
+        </Field>
+        {children}
+        {formError && (
+          <p role="alert" className="rounded-md bg-red-50 p-3 text-sm text-red-800">
+            {formError}
+          </p>
+        )}
+        <div className="flex justify-end gap-2">
+          <Button
+            variant="secondary"
+            onMouseDown={(e) => e.preventDefault()}
+            onClick={() => {
+              setOpen(false);
+              setTouched(false);
+            }}
+          >
+            Cancel
+          </Button>
+          {/* Disabled while the reason is visibly unacceptable; the server checks again regardless. */}
+          <Button type="submit" variant={triggerVariant} disabled={pending || clientInvalid} aria-disabled={pending || clientInvalid}>
+            {pending ? "Working…" : submitLabel}
+          </Button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

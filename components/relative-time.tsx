@@ -1,0 +1,39 @@
+"use client";
+
+import { useEffect, useState } from "react";
+import { utc } from "@/lib/time";
+
+const units: [Intl.RelativeTimeFormatUnit, number][] = [
+  ["day", 86_400_000],
+  ["hour", 3_600_000],
+  ["minute", 60_000],
+  ["second", 1_000],
+];
+const format = new Intl.RelativeTimeFormat("en", { numeric: "auto", style: "short" });
+
+export function relative(date: Date, now = Date.now()): string {
+  const diff = date.getTime() - now;
+  for (const [unit, ms] of units) {
+    if (Math.abs(diff) >= ms || unit === "second") return format.format(Math.round(diff / ms), unit);
+  }
+  return "";
+}
+
+
+/** "12 min ago", with the exact UTC time on hover and for screen readers via <time dateTime>. */
+export function RelativeTime({ value }: { value: Date | string | null | undefined }) {
+  const [now, setNow] = useState<number | null>(null);
+  useEffect(() => {
+    setNow(Date.now());
+    const timer = setInterval(() => setNow(Date.now()), 15_000);
+    return () => clearInterval(timer);
+  }, []);
+  if (!value) return <span className="text-slate-400">—</span>;
+  const date = new Date(value);
+  // Until hydrated the UTC time is shown, so server and client render the same text.
+  return (
+    <time dateTime={date.toISOString()} title={utc(date)} className="whitespace-nowrap">
+      {now === null ? utc(date) : relative(date, now)}
+    </time>
+  );
+}

@@ -1,0 +1,48 @@
+import { getDb } from "@/db/client";
+import { authorize, type Permission, type SessionUser } from "@/lib/auth/permissions";
+import { userForRequest } from "@/lib/auth/sessions";
+import { AppError, invalid } from "@/lib/errors";
+import { log } from "@/lib/log";
+
+type Handler<P> = (ctx: { request: Request; params: P; user: SessionUser }) => Promise<Response>;
+
+/**
+ * Every /api/v1 route goes through here: caller (bearer token or session cookie) → role →
+ * handler; typed errors become `{ error: { code, message, fields? } }` with their status,
+ * anything else a 500 that reveals nothing.
+ */
+export function apiRoute<P = Record<string, never>>(permission: Permission, handler: Handler<P>) {
+  return async (request: Request, context: { params: Promise<P> }): Promise<Response> => {
+    try {
+      const user = authorize(await userForRequest(getDb(), request), permission);
+      return await handler({ request, params: await context.params, user });
+    } catch (error) {
+      return errorResponse(error, request);
+    }
+  };
+}
+
+export function errorResponse(error: unknown, request: Request): Response {
+  if (error instanceof AppError) {
+    return Response.json({ error: { code: error.code, message: error.message, ...(error.fields ? { fields: error.fields } : {}) } }, { status: error.status });
+  }
+  log.error({ err: error, method: request.method, url: request.url }, "unhandled API error");
+  return Response.json({ error: { code: "internal", message: "Something went wrong on our side; it has been logged" } }, { status: 500 });
+}
+
+/** The JSON body, or a 400 when it is not JSON at all. */
+export async function jsonBody(request: Request): Promise<Record<string, unknown>> {
+  const text = await request.text();
+  if (!text.trim()) return {};
+  try {
+    const body: unknown = JSON.parse(text);
+    if (body && typeof body === "object" && !Array.isArray(body)) return body as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  throw invalid("The request body must be a JSON object");
+}
+
+export function searchParams(request: Request): Record<string, string> {
+  return Object.fromEntries(new URL(request.url).searchParams);
+}
