@@ -168,6 +168,8 @@ describe("resumeInstance", () => {
     await pauseInstance(t.db, { instanceId: inst.id, reason: "hold" }, operator);
     const results = await Promise.allSettled([resumeInstance(t.db, { instanceId: inst.id }, operator), resumeInstance(t.db, { instanceId: inst.id }, other)]);
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    const loser = results.find((r): r is PromiseRejectedResult => r.status === "rejected")!;
+    expect(loser.reason).toMatchObject({ code: "conflict", message: expect.stringMatching(/^Already resumed by .+@test\.dev at /) });
     expect((await historyOf(inst.id)).filter((r) => r.action === "resumed")).toHaveLength(1);
   });
 });
