@@ -27,3 +27,8 @@ export function getConnection(): Cached {
 }
 
 export const getDb = (): Db => getConnection().db;
+
+/** Hands the process a pool it already has (tests and scripts that made their own database). */
+export function useConnection(connection: Cached): void {
+  globalForDb.flowgateDb = connection;
+}
