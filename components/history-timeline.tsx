@@ -17,6 +17,8 @@ export const actionLabels: Record<HistoryRow["action"], string> = {
   gate_rejected: "Gate rejected",
   gate_expired: "Gate expired",
   gate_delegated: "Gate delegated",
+  gate_escalated: "Gate escalated",
+  gate_withdrawn: "Gate withdrawn",
   completed: "Completed",
   failed: "Failed",
   cancelled: "Cancelled",

@@ -65,6 +65,8 @@ export const historyActions = [
   "gate_rejected",
   "gate_expired",
   "gate_delegated",
+  "gate_escalated",
+  "gate_withdrawn",
   "completed",
   "failed",
   "cancelled",
@@ -107,11 +109,31 @@ export const apiTokens = pgTable("api_tokens", {
   lastUsedAt: timestamp({ withTimezone: true }),
 });
 
+export const gateModes = ["any", "n_of_m", "all", "per_role"] as const;
+export type GateMode = (typeof gateModes)[number];
+export const gateMode = pgEnum("gate_mode", gateModes);
+
+/**
+ * An approval gate before a step. Who may approve: `approvers` (named emails), else
+ * `approverRole`, else any approver; admins always may, but nobody signs their own request.
+ * Mode: `any` one approval; `n_of_m` `approvals` distinct approvers; `all` every named
+ * approver; `per_role` one approver from each of `roles`.
+ */
 export type GateSpec = {
   stage: string;
-  approvals: number;
+  approvals?: number;
+  mode?: GateMode;
   approverRole?: Role;
+  approvers?: string[];
+  roles?: Role[];
+  /** Markdown: what to check before approving. */
   instructions?: string;
+  expiresAfterMs?: number;
+  /** What an expiry does: fail the instance (default) or continue past the gate. */
+  onExpiry?: "fail" | "continue";
+  escalateAfterMs?: number;
+  /** Emails added as approvers when the gate escalates. */
+  escalateTo?: string[];
 };
 
 export type StepSpec = {
@@ -259,6 +281,91 @@ export const events = pgTable(
   (t) => [index("events_unpublished_idx").on(t.id).where(sql`${t.publishedAt} is null`)],
 );
 
+export const gateStatuses = ["pending", "approved", "rejected", "expired", "withdrawn"] as const;
+export type GateStatus = (typeof gateStatuses)[number];
+export const gateStatus = pgEnum("gate_status", gateStatuses);
+
+export const gateDecisionKinds = ["approve", "reject"] as const;
+export const gateDecisionKind = pgEnum("gate_decision_kind", gateDecisionKinds);
+
+export const gates = pgTable(
+  "gates",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    instanceId: uuid()
+      .notNull()
+      .references(() => instances.id),
+    stepKey: text().notNull(),
+    stage: text().notNull(),
+    instructions: text().notNull().default(""),
+    mode: gateMode().notNull(),
+    /** Distinct approvals needed (for `all` and `per_role`, fixed when the gate is requested). */
+    required: integer().notNull(),
+    approverRole: userRole(),
+    approvers: text().array().notNull().default(sql`'{}'::text[]`),
+    roles: userRole().array().notNull().default(sql`'{}'::user_role[]`),
+    status: gateStatus().notNull().default("pending"),
+    requestedById: uuid().references(() => users.id),
+    requestedByLabel: text().notNull(),
+    requestedAt: timestamp({ withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    expiresAt: timestamp({ withTimezone: true }),
+    onExpiry: text().$type<"fail" | "continue">().notNull().default("fail"),
+    escalateAt: timestamp({ withTimezone: true }),
+    escalateTo: text().array().notNull().default(sql`'{}'::text[]`),
+    escalatedAt: timestamp({ withTimezone: true }),
+    decidedAt: timestamp({ withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex("gates_instance_step_idx").on(t.instanceId, t.stepKey),
+    index("gates_status_requested_idx").on(t.status, t.requestedAt, t.id),
+    index("gates_expiry_idx").on(t.expiresAt).where(sql`${t.status} = 'pending'`),
+  ],
+);
+
+export const gateDecisions = pgTable(
+  "gate_decisions",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    gateId: uuid()
+      .notNull()
+      .references(() => gates.id),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id),
+    userLabel: text().notNull(),
+    userRole: userRole().notNull(),
+    decision: gateDecisionKind().notNull(),
+    comment: text(),
+    createdAt: timestamp({ withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  // One decision per approver per gate, enforced by the database as well as the use case.
+  (t) => [uniqueIndex("gate_decisions_once_idx").on(t.gateId, t.userId)],
+);
+
+export const gateDelegations = pgTable(
+  "gate_delegations",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    gateId: uuid()
+      .notNull()
+      .references(() => gates.id),
+    fromUserId: uuid()
+      .notNull()
+      .references(() => users.id),
+    fromLabel: text().notNull(),
+    toUserId: uuid()
+      .notNull()
+      .references(() => users.id),
+    toLabel: text().notNull(),
+    reason: text().notNull(),
+    createdAt: timestamp({ withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("gate_delegations_once_idx").on(t.gateId, t.fromUserId)],
+);
+
+export type Gate = typeof gates.$inferSelect;
+export type GateDecision = typeof gateDecisions.$inferSelect;
+export type GateDelegation = typeof gateDelegations.$inferSelect;
 export type User = typeof users.$inferSelect;
 export type Instance = typeof instances.$inferSelect;
 export type StepRun = typeof stepRuns.$inferSelect;
