@@ -10,6 +10,14 @@ export type EventType =
   | "workflow.instance.completed"
   | "workflow.instance.failed";
 
+export type ApprovalEventType =
+  | "workflow.approval.requested"
+  | "workflow.approval.decided"
+  | "workflow.approval.delegated"
+  | "workflow.approval.escalated"
+  | "workflow.approval.expired"
+  | "workflow.approval.withdrawn";
+
 /** Channels the engine listens on; notifications are delivered only if the transaction commits. */
 export const channels = {
   /** A step became runnable or an instance was resumed: workers should claim. */
@@ -18,9 +26,14 @@ export const channels = {
   control: "flowgate_control",
 } as const;
 
-/** Writes the event into the outbox inside the caller's transaction. */
+/** Writes the event into the outbox inside the caller's transaction; the payload is the instance. */
 export async function enqueueEvent(tx: Tx, type: EventType, instance: Instance): Promise<void> {
   await tx.insert(events).values({ type, version: "1.0.0", instanceId: instance.id, payload: instance });
+}
+
+/** Approval events carry the gate, and the decision or delegation when there is one. */
+export async function enqueueApprovalEvent(tx: Tx, type: ApprovalEventType, instanceId: string, payload: Record<string, unknown>): Promise<void> {
+  await tx.insert(events).values({ type, version: "1.0.0", instanceId, payload });
 }
 
 export async function notify(tx: Tx, channel: (typeof channels)[keyof typeof channels], payload: string): Promise<void> {

@@ -53,3 +53,16 @@ export async function createInstance(
     return row!;
   });
 }
+
+/** An instance waiting at a gate before step "b", requested on behalf of `startedBy`. */
+export async function createGatedInstance(db: Db, gate: NonNullable<StepSpec["gate"]>, startedBy: Actor = { id: null, label: "test" }) {
+  const { requestGate } = await import("@/lib/gates/request-gate");
+  const steps: StepSpec[] = [
+    { key: "a", name: "Step A", dependsOn: [] },
+    { key: "b", name: "Step B", dependsOn: ["a"], gate },
+  ];
+  const def = await createDefinition(db, { steps });
+  const inst = await createInstance(db, { status: "waiting", definitionId: def.id, workflowKey: def.key, startedBy });
+  const created = await db.transaction((tx) => requestGate(tx, inst, { ...steps[1]!, gate }));
+  return { instance: inst, gate: created! };
+}

@@ -1,0 +1,67 @@
+import { eq } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { gateDecisions, gates, type Gate } from "@/db/schema";
+import { actorOf, type SessionUser } from "@/lib/auth/permissions";
+import { AppError } from "@/lib/errors";
+import { enqueueApprovalEvent } from "@/lib/events";
+import { appendHistory } from "@/lib/history";
+import { parseInput, type Untrusted } from "@/lib/validate";
+import { approveInputSchema, rejectInputSchema, type ApproveInput, type RejectInput } from "./inputs";
+import { lockGate } from "./lock-gate";
+import { continueAfterGate, failAtGate } from "./outcome";
+import { isSatisfied, mayDecide, progressLabel } from "./rules";
+
+export type DecisionResult = { gate: Gate; outcome: "recorded" | "approved" | "rejected"; progress: string };
+
+export async function approveGate(db: Db, raw: ApproveInput | Untrusted, user: SessionUser): Promise<DecisionResult> {
+  const input = parseInput(approveInputSchema, raw);
+  return decide(db, input.gateId, "approve", input.comment ?? null, user);
+}
+
+export async function rejectGate(db: Db, raw: RejectInput | Untrusted, user: SessionUser): Promise<DecisionResult> {
+  const input = parseInput(rejectInputSchema, raw);
+  return decide(db, input.gateId, "reject", input.comment, user);
+}
+
+/**
+ * One decision, in one transaction with the instance and gate locked: check the rules, record
+ * the decision, and when it settles the gate, move the instance on (or fail it). Two approvers
+ * clicking at once serialise on the lock; the second finds the gate decided and is told by whom.
+ */
+async function decide(db: Db, gateId: string, decision: "approve" | "reject", comment: string | null, user: SessionUser): Promise<DecisionResult> {
+  return db.transaction(async (tx) => {
+    const { instance, gate, decisions, delegations } = await lockGate(tx, gateId);
+    const verdict = mayDecide(user, { gate, decisions, delegations, startedById: instance.startedById });
+    if (!verdict.ok) throw new AppError(verdict.code, verdict.message);
+
+    const [row] = await tx.insert(gateDecisions).values({ gateId, userId: user.id, userLabel: user.email, userRole: user.role, decision, comment }).returning();
+    const all = [...decisions, row!];
+    const settled = decision === "reject" ? "rejected" : isSatisfied(gate, all) ? "approved" : null;
+    const progress = progressLabel(gate, all);
+
+    let updated = gate;
+    let move: { from: Instance["status"]; to: Instance["status"] } | null = null;
+    if (settled) {
+      [updated] = (await tx.update(gates).set({ status: settled, decidedAt: new Date() }).where(eq(gates.id, gateId)).returning()) as [Gate];
+      move =
+        settled === "approved"
+          ? await continueAfterGate(tx, instance, updated)
+          : await failAtGate(tx, instance, updated, `Gate "${gate.stage}" rejected by ${user.email}: ${comment}`);
+    }
+
+    await appendHistory(tx, {
+      instanceId: instance.id,
+      workflowKey: instance.workflowKey,
+      action: decision === "approve" ? "gate_approved" : "gate_rejected",
+      actor: actorOf(user),
+      reason: comment,
+      fromStatus: move?.from ?? instance.status,
+      toStatus: move?.to ?? instance.status,
+      details: { gateId, stage: gate.stage, progress, settled },
+    });
+    await enqueueApprovalEvent(tx, "workflow.approval.decided", instance.id, { gate: updated, decision: row });
+    return { gate: updated, outcome: settled ?? "recorded", progress };
+  });
+}
+
+type Instance = Awaited<ReturnType<typeof lockGate>>["instance"];

@@ -1,0 +1,89 @@
+import { and, asc, desc, eq, gt, inArray, ne, or, type SQL } from "drizzle-orm";
+import { z } from "zod";
+import type { DbOrTx } from "@/db/client";
+import { gateDecisions, gateDelegations, gateStatuses, gates, instances, workflowDefinitions, type Gate } from "@/db/schema";
+import type { SessionUser } from "@/lib/auth/permissions";
+import { decodeCursor, encodeCursor, limitSchema } from "@/lib/cursor";
+import { parseInput } from "@/lib/validate";
+import { mayDecide, progressLabel } from "./rules";
+
+export const listGatesQuery = z.object({
+  status: z.preprocess((v) => (v === "" ? undefined : v), z.enum(gateStatuses).optional()),
+  cursor: z.string().max(200).optional(),
+  limit: limitSchema,
+});
+
+const cursorSchema = z.tuple([z.string().datetime(), z.string().uuid()]);
+
+async function withDecisions<G extends Pick<Gate, "id">>(db: DbOrTx, rows: G[]) {
+  const ids = rows.map((g) => g.id);
+  if (!ids.length) return rows.map((g) => ({ ...g, decisions: [], delegations: [] }));
+  const [decisions, delegations] = await Promise.all([
+    db.select().from(gateDecisions).where(inArray(gateDecisions.gateId, ids)).orderBy(asc(gateDecisions.createdAt)),
+    db.select().from(gateDelegations).where(inArray(gateDelegations.gateId, ids)).orderBy(asc(gateDelegations.createdAt)),
+  ]);
+  return rows.map((g) => ({ ...g, decisions: decisions.filter((d) => d.gateId === g.id), delegations: delegations.filter((d) => d.gateId === g.id) }));
+}
+
+/** Every gate, oldest request first, keyset-paginated; for the API and auditors. */
+export async function listGates(db: DbOrTx, raw: Record<string, unknown>) {
+  const query = parseInput(listGatesQuery, raw);
+  const after = decodeCursor(cursorSchema, query.cursor);
+  const where: (SQL | undefined)[] = [
+    query.status ? eq(gates.status, query.status) : undefined,
+    after ? or(gt(gates.requestedAt, new Date(after[0])), and(eq(gates.requestedAt, new Date(after[0])), gt(gates.id, after[1]))) : undefined,
+  ];
+  const rows = await db.select().from(gates).where(and(...where)).orderBy(asc(gates.requestedAt), asc(gates.id)).limit(query.limit + 1);
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  const items = (await withDecisions(db, page)).map((g) => ({ ...g, progress: progressLabel(g, g.decisions) }));
+  return { items, nextCursor: rows.length > query.limit && last ? encodeCursor([last.requestedAt.toISOString(), last.id]) : null };
+}
+
+const inboxColumns = {
+  gate: gates,
+  workflowName: workflowDefinitions.name,
+  instanceStatus: instances.status,
+  startedById: instances.startedById,
+  startedByLabel: instances.startedByLabel,
+  context: instances.context,
+  input: instances.input,
+};
+
+/** Pending gates this user may decide now, oldest first: the approvals inbox. */
+export async function inboxFor(db: DbOrTx, user: SessionUser) {
+  const rows = await db
+    .select(inboxColumns)
+    .from(gates)
+    .innerJoin(instances, eq(instances.id, gates.instanceId))
+    .innerJoin(workflowDefinitions, eq(workflowDefinitions.id, instances.definitionId))
+    .where(eq(gates.status, "pending"))
+    .orderBy(asc(gates.requestedAt), asc(gates.id))
+    .limit(500);
+  const enriched = await withDecisions(db, rows.map((r) => ({ ...r, id: r.gate.id })));
+  return enriched
+    .filter((r) => mayDecide(user, { gate: r.gate, decisions: r.decisions, delegations: r.delegations, startedById: r.startedById }).ok)
+    .map((r) => ({ ...r, progress: progressLabel(r.gate, r.decisions) }));
+}
+export type InboxItem = Awaited<ReturnType<typeof inboxFor>>[number];
+
+/** Recently settled gates, newest first, for the inbox's Decided view. */
+export async function recentlyDecided(db: DbOrTx, limit = 50) {
+  const rows = await db
+    .select(inboxColumns)
+    .from(gates)
+    .innerJoin(instances, eq(instances.id, gates.instanceId))
+    .innerJoin(workflowDefinitions, eq(workflowDefinitions.id, instances.definitionId))
+    .where(ne(gates.status, "pending"))
+    .orderBy(desc(gates.decidedAt), desc(gates.id))
+    .limit(limit);
+  const enriched = await withDecisions(db, rows.map((r) => ({ ...r, id: r.gate.id })));
+  return enriched.map((r) => ({ ...r, progress: progressLabel(r.gate, r.decisions) }));
+}
+
+/** An instance's gates in the order they were requested: its approval pipeline. */
+export async function gatesForInstance(db: DbOrTx, instanceId: string) {
+  const rows = await db.select().from(gates).where(eq(gates.instanceId, instanceId)).orderBy(asc(gates.requestedAt));
+  return (await withDecisions(db, rows)).map((g) => ({ ...g, progress: progressLabel(g, g.decisions) }));
+}
+export type InstanceGate = Awaited<ReturnType<typeof gatesForInstance>>[number];

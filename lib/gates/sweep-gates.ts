@@ -1,0 +1,71 @@
+import { and, eq, isNull, lte } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { gates } from "@/db/schema";
+import { enqueueApprovalEvent } from "@/lib/events";
+import { appendHistory } from "@/lib/history";
+import { log } from "@/lib/log";
+import { lockGate } from "./lock-gate";
+import { continueAfterGate, failAtGate } from "./outcome";
+
+const CLOCK = { id: null, label: "system:clock" };
+
+/**
+ * Expires gates past their deadline (failing the instance, or continuing when the gate says so)
+ * and escalates gates past their escalation time. The worker calls it on every tick; each gate
+ * is handled in its own transaction and rechecked under its lock, so several workers may sweep.
+ */
+export async function sweepGates(db: Db, now = new Date()): Promise<{ expired: number; escalated: number }> {
+  const due = await db.select({ id: gates.id }).from(gates).where(and(eq(gates.status, "pending"), lte(gates.expiresAt, now))).limit(100);
+  let expired = 0;
+  for (const { id } of due) {
+    const done = await db.transaction(async (tx) => {
+      const { instance, gate } = await lockGate(tx, id);
+      if (gate.status !== "pending" || !gate.expiresAt || gate.expiresAt > now) return false;
+      const [updated] = await tx.update(gates).set({ status: "expired", decidedAt: now }).where(eq(gates.id, id)).returning();
+      const move =
+        gate.onExpiry === "continue"
+          ? await continueAfterGate(tx, instance, updated!)
+          : await failAtGate(tx, instance, updated!, `Gate "${gate.stage}" expired without a decision`);
+      await appendHistory(tx, {
+        instanceId: instance.id,
+        workflowKey: instance.workflowKey,
+        action: "gate_expired",
+        actor: CLOCK,
+        reason: `No decision by ${gate.expiresAt.toISOString()}; ${gate.onExpiry === "continue" ? "continuing" : "failing the instance"}`,
+        fromStatus: move.from,
+        toStatus: move.to,
+        details: { gateId: id, stage: gate.stage, onExpiry: gate.onExpiry },
+      });
+      await enqueueApprovalEvent(tx, "workflow.approval.expired", instance.id, { gate: updated });
+      return true;
+    });
+    if (done) expired++;
+  }
+
+  const toEscalate = await db
+    .select({ id: gates.id })
+    .from(gates)
+    .where(and(eq(gates.status, "pending"), lte(gates.escalateAt, now), isNull(gates.escalatedAt)))
+    .limit(100);
+  let escalated = 0;
+  for (const { id } of toEscalate) {
+    const done = await db.transaction(async (tx) => {
+      const { instance, gate } = await lockGate(tx, id);
+      if (gate.status !== "pending" || gate.escalatedAt) return false;
+      const [updated] = await tx.update(gates).set({ escalatedAt: now }).where(eq(gates.id, id)).returning();
+      await appendHistory(tx, {
+        instanceId: instance.id,
+        workflowKey: instance.workflowKey,
+        action: "gate_escalated",
+        actor: CLOCK,
+        reason: gate.escalateTo.length ? `Waiting too long; now also open to ${gate.escalateTo.join(", ")}` : "Waiting too long",
+        details: { gateId: id, stage: gate.stage, escalateTo: gate.escalateTo },
+      });
+      await enqueueApprovalEvent(tx, "workflow.approval.escalated", instance.id, { gate: updated });
+      return true;
+    });
+    if (done) escalated++;
+  }
+  if (expired || escalated) log.info({ expired, escalated }, "gate sweep");
+  return { expired, escalated };
+}
