@@ -50,6 +50,17 @@ export const stepRunStatuses = [
 export type StepRunStatus = (typeof stepRunStatuses)[number];
 export const stepRunStatus = pgEnum("step_run_status", stepRunStatuses);
 
+/**
+ * What a workflow's onPause/onResume hooks have done to the resources an instance holds.
+ * `held`: steps may run. `releasing`: a worker runs onPause (under a hook lease). `released`:
+ * onPause ran; the instance must not run a step until onResume has. `reacquiring`: onResume is
+ * due or running. The claim only takes steps of `held` instances, so "onResume before the next
+ * step" is enforced by the database, not by whichever worker happens to notice the resume.
+ */
+export const resourceStates = ["held", "releasing", "released", "reacquiring"] as const;
+export type ResourceState = (typeof resourceStates)[number];
+export const resourceState = pgEnum("resource_state", resourceStates);
+
 export const historyActions = [
   "started",
   "paused",
@@ -187,6 +198,11 @@ export const instances = pgTable(
     resumeAt: timestamp({ withTimezone: true }),
     /** Where resume returns to: a paused instance may also be waiting at a gate. */
     pausedFromStatus: instanceStatus(),
+    /** Lifecycle-hook bookkeeping of the engine; see resourceStates. */
+    resources: resourceState().notNull().default("held"),
+    /** A worker running onPause/onResume holds this lease; an expired one lets another worker retry. */
+    hookLeaseExpiresAt: timestamp({ withTimezone: true }),
+    hookWorkerId: text(),
     error: text(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     // Millisecond precision, so the keyset cursor round-trips through a JS Date exactly.
@@ -226,6 +242,14 @@ export const stepRuns = pgTable(
     index("step_runs_claimable_idx")
       .on(t.availableAt)
       .where(sql`${t.status} = 'pending'`),
+    // At most one live run and one completed run per step: a scheduling bug becomes a constraint
+    // violation (and a rolled-back transaction) instead of a step that runs twice.
+    uniqueIndex("step_runs_live_once_idx")
+      .on(t.instanceId, t.stepKey)
+      .where(sql`${t.status} in ('pending', 'running')`),
+    uniqueIndex("step_runs_completed_once_idx")
+      .on(t.instanceId, t.stepKey)
+      .where(sql`${t.status} = 'completed'`),
     index("step_runs_lease_idx")
       .on(t.leaseExpiresAt)
       .where(sql`${t.status} = 'running'`),
