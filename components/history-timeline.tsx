@@ -39,11 +39,16 @@ export function HistoryTimeline({ rows }: { rows: HistoryRow[] }) {
     <ol className="space-y-3" aria-label="Instance history">
       {rows.map((row) => {
         const pausedFor = typeof row.details.pausedForMs === "number" ? row.details.pausedForMs : null;
-        const mode = typeof row.details.mode === "string" ? row.details.mode : null;
+        // The pause mode is worth a chip; gate rows carry a mode of their own that is not.
+        const mode = row.action === "paused" && typeof row.details.mode === "string" ? row.details.mode : null;
+        const stage = row.action.startsWith("gate_") && typeof row.details.stage === "string" ? row.details.stage : null;
         return (
           <li key={row.id} className="rounded-md border border-slate-200 bg-white p-3 text-sm">
             <div className="flex flex-wrap items-center gap-x-2 gap-y-1">
-              <span className="font-medium">{actionLabels[row.action]}</span>
+              <span className="font-medium">
+                {actionLabels[row.action]}
+                {stage && <span className="font-normal text-slate-600">: {stage}</span>}
+              </span>
               {mode && <span className="rounded bg-slate-100 px-1.5 text-xs text-slate-700">{mode}</span>}
               <span className="text-slate-600">by {row.actorLabel}</span>
               <span className="text-slate-400" aria-hidden>

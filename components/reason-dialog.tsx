@@ -17,6 +17,9 @@ type Props = {
   action: (prev: ActionState, formData: FormData) => Promise<ActionState>;
   reasonLabel: string;
   reasonRequired: boolean;
+  /** The form field's name, as the use case's schema calls it. */
+  fieldName?: string;
+  maxLength?: number;
   /** Shown once the field has been touched and left empty, when a reason is required. */
   requiredMessage?: string;
   children?: ReactNode;
@@ -26,7 +29,7 @@ type Props = {
  * The deliberate way to act: a dialog that says what will happen, asks why, keeps the button
  * disabled until the reason is acceptable, and shows the server's field errors beside it.
  */
-export function ReasonDialog({ title, description, triggerLabel, triggerVariant = "primary", submitLabel, action, reasonLabel, reasonRequired, requiredMessage = "A reason is required", children }: Props) {
+export function ReasonDialog({ title, description, triggerLabel, triggerVariant = "primary", submitLabel, action, reasonLabel, reasonRequired, requiredMessage = "A reason is required", fieldName = "reason", maxLength = REASON_MAX, children }: Props) {
   const [open, setOpen] = useState(false);
   const [reason, setReason] = useState("");
   const [touched, setTouched] = useState(false);
@@ -38,17 +41,17 @@ export function ReasonDialog({ title, description, triggerLabel, triggerVariant 
       setOpen(false);
       setReason("");
       setTouched(false);
-    } else if (state.status === "error" && !state.fields) {
-      toast.error(state.message);
     }
   }, [state]);
 
   const length = reason.trim().length;
-  const tooLong = length > REASON_MAX;
+  const tooLong = length > maxLength;
   const clientInvalid = (reasonRequired && length === 0) || tooLong;
-  const clientErrors = tooLong ? [`Keep the reason to ${REASON_MAX} characters`] : touched && reasonRequired && length === 0 ? [requiredMessage] : undefined;
-  const errors = clientErrors ?? (state.status === "error" ? state.fields?.reason : undefined);
-  const formError = state.status === "error" && !state.fields ? state.message : undefined;
+  const clientErrors = tooLong ? [`Keep the ${fieldName} to ${maxLength} characters`] : touched && reasonRequired && length === 0 ? [requiredMessage] : undefined;
+  const serverFieldErrors = state.status === "error" ? state.fields?.[fieldName] : undefined;
+  const errors = clientErrors ?? serverFieldErrors;
+  // Errors not about the main field (a conflict, a refusal, another field) are shown above the buttons.
+  const formError = state.status === "error" && !serverFieldErrors ? state.message : undefined;
 
   return (
     <Dialog
@@ -59,20 +62,20 @@ export function ReasonDialog({ title, description, triggerLabel, triggerVariant 
       }} title={title} description={description} trigger={<Button variant={triggerVariant}>{triggerLabel}</Button>}>
       <form action={formAction} className="space-y-4" noValidate>
         <Field
-          id="reason"
+          id={fieldName}
           label={reasonLabel}
           errors={errors}
           hint={
             <span className={tooLong ? "font-medium text-red-700" : undefined}>
-              {length} / {REASON_MAX} characters{reasonRequired ? "" : " (optional)"}
+              {length} / {maxLength} characters{reasonRequired ? "" : " (optional)"}
             </span>
           }
         >
-          <Textarea id="reason" name="reason" rows={3} value={reason} onChange={(e) => {
+          <Textarea id={fieldName} name={fieldName} rows={3} value={reason} onChange={(e) => {
               setReason(e.target.value);
               setTouched(true);
             }}
-            onBlur={() => setTouched(true)} aria-invalid={!!errors} aria-describedby="reason-hint reason-error" />
+            onBlur={() => setTouched(true)} aria-invalid={!!errors} aria-describedby={`${fieldName}-hint ${fieldName}-error`} />
         </Field>
         {children}
         {formError && (

@@ -3,6 +3,8 @@ import { catalog } from "@/engine/catalog";
 import { registerDefinitions } from "@/engine/registry";
 import { hashPassword } from "@/lib/auth/password";
 import { appendHistory } from "@/lib/history";
+import { approveGate } from "@/lib/gates/decide-gate";
+import { requestGate } from "@/lib/gates/request-gate";
 import { pauseInstance } from "@/lib/instances/pause-instance";
 import type { Db } from "./client";
 import { DEMO_PASSWORD, demoUsers } from "./seed-users";
@@ -105,6 +107,22 @@ export async function seedDatabase(db: Db, options: { demo: boolean; onProgress?
   const ids: string[] = [];
   for (const f of fixtures) ids.push(await seedInstance(db, defs, f));
   progress(`seeded ${fixtures.length} demo instances`);
+
+  // Waiting instances get their gates, so the approvals inbox is never empty on a first start.
+  for (const [i, f] of fixtures.entries()) {
+    if (f.status !== "waiting") continue;
+    const step = defs.get(f.workflow)!.steps.find((s) => s.key === f.current?.[0]);
+    if (!step?.gate) continue;
+    const gate = await db.transaction(async (tx) => {
+      const [inst] = await tx.select().from(instances).where(eq(instances.id, ids[i]!)).for("update");
+      return requestGate(tx, inst!, { ...step, gate: step.gate! });
+    });
+    if (gate && gate.required > 1) {
+      const dana = demoUsers.find((u) => u.email === "dana@flowgate.dev")!;
+      await approveGate(db, { gateId: gate.id, comment: "Dashboards green after 30 minutes" }, { id: actors.get(dana.email)!.id!, email: dana.email, name: dana.name, role: dana.role });
+    }
+  }
+  progress("requested demo approval gates");
 
   // Paused ones go through the real use case, so their history is exactly what a person's pause writes.
   const etlRunning = ids[7]!;

@@ -2,13 +2,17 @@ import { Workflow } from "lucide-react";
 import type { ReactNode } from "react";
 import { NavLink } from "@/components/nav-link";
 import { Button } from "@/components/ui/button";
+import { getDb } from "@/db/client";
 import { requirePage } from "@/lib/auth/current-user";
+import { can } from "@/lib/auth/permissions";
+import { inboxFor } from "@/lib/gates/queries";
 import { signOutAction } from "../sign-in/actions";
 
 export const dynamic = "force-dynamic";
 
 export default async function DashboardLayout({ children }: { children: ReactNode }) {
   const user = await requirePage("instances:read");
+  const waiting = can(user, "gates:decide") ? (await inboxFor(getDb(), user)).length : 0;
   return (
     <div className="min-h-screen">
       <header className="border-b border-slate-200 bg-white">
@@ -18,6 +22,14 @@ export default async function DashboardLayout({ children }: { children: ReactNod
           </span>
           <nav aria-label="Main" className="flex gap-1">
             <NavLink href="/instances">Instances</NavLink>
+            <NavLink href="/approvals">
+              Approvals
+              {waiting > 0 && (
+                <span className="ml-1.5 rounded-full bg-violet-600 px-1.5 py-0.5 text-xs text-white" aria-label={`${waiting} waiting for you`}>
+                  {waiting}
+                </span>
+              )}
+            </NavLink>
             <NavLink href="/history">History</NavLink>
           </nav>
           <div className="ml-auto flex items-center gap-3 text-sm">

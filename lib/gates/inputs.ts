@@ -1,6 +1,8 @@
 import { z } from "zod";
 
-export const COMMENT_MAX = 1000;
+import { COMMENT_MAX } from "./limits";
+
+export { COMMENT_MAX };
 
 const comment = z.string().trim().max(COMMENT_MAX, `Keep the comment to ${COMMENT_MAX} characters`);
 

@@ -42,3 +42,19 @@ export const resumeInputSchema = z
   });
 export type ResumeInput = z.input<typeof resumeInputSchema>;
 
+
+export const cancelInputSchema = z.object({
+  instanceId: instanceIdSchema,
+  reason: trimmed
+    .min(1, "Say why you are cancelling")
+    .max(REASON_MAX, `Keep the reason to ${REASON_MAX} characters`),
+  expectedVersion: z.coerce.number().int().positive().optional(),
+});
+export type CancelInput = z.input<typeof cancelInputSchema>;
+
+export const startInputSchema = z.object({
+  workflow: trimmed.min(1, "Choose a workflow").max(100, "No workflow has a key that long"),
+  // Checked against the workflow's own zod schema once the workflow is known.
+  input: z.unknown().optional(),
+});
+export type StartInput = z.input<typeof startInputSchema>;

@@ -4,6 +4,7 @@ import type { DbOrTx } from "@/db/client";
 import { history, instanceStatuses, instances, stepRuns, workflowDefinitions } from "@/db/schema";
 import { decodeCursor, encodeCursor, limitSchema } from "@/lib/cursor";
 import { notFound } from "@/lib/errors";
+import { gatesForInstance } from "@/lib/gates/queries";
 import { parseInput } from "@/lib/validate";
 import { isUuid } from "./lock";
 
@@ -87,9 +88,10 @@ export async function getInstanceDetail(db: DbOrTx, id: string) {
     .where(eq(instances.id, id));
   if (!row) throw notFound("Instance");
   const { steps: definitionSteps, ...instance } = row;
-  const [runs, rows] = await Promise.all([
+  const [runs, rows, gateRows] = await Promise.all([
     db.select().from(stepRuns).where(eq(stepRuns.instanceId, id)).orderBy(asc(stepRuns.createdAt)),
     db.select().from(history).where(eq(history.instanceId, id)).orderBy(desc(history.seq)),
+    gatesForInstance(db, id),
   ]);
   const steps = definitionSteps.map((spec) => {
     const attempts = runs.filter((r) => r.stepKey === spec.key);
@@ -108,7 +110,7 @@ export async function getInstanceDetail(db: DbOrTx, id: string) {
       runs: attempts.map((r) => ({ id: r.id, attempt: r.attempt, status: r.status, startedAt: r.startedAt, finishedAt: r.finishedAt, error: r.error, workerId: r.workerId })),
     };
   });
-  return { ...instance, steps, history: rows };
+  return { ...instance, steps, gates: gateRows, history: rows };
 }
 export type InstanceDetail = Awaited<ReturnType<typeof getInstanceDetail>>;
 

@@ -3,6 +3,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { AutoRefresh } from "@/components/auto-refresh";
 import { CopyId } from "@/components/copy-id";
+import { GatePipeline } from "@/components/gate-pipeline";
 import { HistoryTimeline } from "@/components/history-timeline";
 import { RelativeTime } from "@/components/relative-time";
 import { utc } from "@/lib/time";
@@ -121,6 +122,20 @@ export default async function InstancePage({ params }: { params: Promise<{ id: s
           <pre aria-label="Context" className="max-h-72 overflow-auto rounded-lg bg-slate-900 p-3 font-mono text-xs text-slate-100">{JSON.stringify(instance.context, null, 2)}</pre>
         </section>
       </div>
+
+      {instance.gates.length > 0 && (
+        <section aria-labelledby="gates-heading" className="space-y-3">
+          <h2 id="gates-heading" className="font-semibold">
+            Approvals
+          </h2>
+          <GatePipeline gates={instance.gates} />
+          {instance.gates.some((g) => g.status === "pending") && allowed(user, "gates:decide") && (
+            <Link href="/approvals" className="text-sm text-indigo-700 underline">
+              Review pending approvals
+            </Link>
+          )}
+        </section>
+      )}
 
       <section aria-labelledby="history-heading" className="space-y-3">
         <h2 id="history-heading" className="font-semibold">

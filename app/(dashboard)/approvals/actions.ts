@@ -1,0 +1,41 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import type { ActionState } from "@/lib/action-state";
+import { runAction } from "@/lib/actions";
+import { approveGate, rejectGate } from "@/lib/gates/decide-gate";
+import { delegateGate } from "@/lib/gates/delegate-gate";
+
+const settledMessage = { approved: "Gate approved: the instance moves on", rejected: "Gate rejected: the instance has failed", recorded: "Approval recorded" } as const;
+
+function refresh(state: ActionState, instanceId: string): ActionState {
+  if (state.status === "success") {
+    revalidatePath("/approvals");
+    revalidatePath(`/instances/${instanceId}`);
+  }
+  return state;
+}
+
+export async function approveAction(gateId: string, instanceId: string, _prev: ActionState, formData: FormData): Promise<ActionState> {
+  const state = await runAction("gates:decide", formData, async ({ db, user, form }) => {
+    const result = await approveGate(db, { gateId, comment: form.comment }, user);
+    return result.outcome === "recorded" ? `${settledMessage.recorded} (${result.progress})` : settledMessage[result.outcome];
+  });
+  return refresh(state, instanceId);
+}
+
+export async function rejectAction(gateId: string, instanceId: string, _prev: ActionState, formData: FormData): Promise<ActionState> {
+  const state = await runAction("gates:decide", formData, async ({ db, user, form }) => {
+    const result = await rejectGate(db, { gateId, comment: form.comment ?? "" }, user);
+    return settledMessage[result.outcome];
+  });
+  return refresh(state, instanceId);
+}
+
+export async function delegateAction(gateId: string, instanceId: string, _prev: ActionState, formData: FormData): Promise<ActionState> {
+  const state = await runAction("gates:decide", formData, async ({ db, user, form }) => {
+    const row = await delegateGate(db, { gateId, to: form.to ?? "", reason: form.reason ?? "" }, user);
+    return `Delegated to ${row.toLabel}`;
+  });
+  return refresh(state, instanceId);
+}

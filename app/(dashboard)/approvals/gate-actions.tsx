@@ -1,0 +1,64 @@
+"use client";
+
+import { ReasonDialog } from "@/components/reason-dialog";
+import { Select } from "@/components/ui/field";
+import { COMMENT_MAX } from "@/lib/gates/limits";
+import { approveAction, delegateAction, rejectAction } from "./actions";
+
+/** Approve, reject (a comment required) and delegate, for one gate the user may decide. */
+export function GateActions({ gateId, instanceId, stage, progress, delegates }: { gateId: string; instanceId: string; stage: string; progress: string; delegates: { email: string; name: string }[] }) {
+  return (
+    <div className="flex flex-wrap gap-2">
+      <ReasonDialog
+        title={`Approve "${stage}"`}
+        description={`Your approval is recorded with your name and comment. This gate has ${progress} so far.`}
+        triggerLabel="Approve"
+        submitLabel="Approve"
+        reasonLabel="Comment"
+        fieldName="comment"
+        maxLength={COMMENT_MAX}
+        reasonRequired={false}
+        action={approveAction.bind(null, gateId, instanceId)}
+      />
+      <ReasonDialog
+        title={`Reject "${stage}"`}
+        description="A rejection ends the gate at once and the instance fails. Say what the requester must fix."
+        triggerLabel="Reject"
+        triggerVariant="danger"
+        submitLabel="Reject"
+        reasonLabel="Comment"
+        fieldName="comment"
+        maxLength={COMMENT_MAX}
+        reasonRequired
+        requiredMessage="Say why you reject: the requester needs to know"
+        action={rejectAction.bind(null, gateId, instanceId)}
+      />
+      {delegates.length > 0 && (
+        <ReasonDialog
+          title={`Delegate "${stage}"`}
+          description="Pass your turn on this gate to another approver. You will no longer be able to decide it."
+          triggerLabel="Delegate"
+          triggerVariant="secondary"
+          submitLabel="Delegate"
+          reasonLabel="Reason"
+          reasonRequired
+          requiredMessage="Say why you delegate"
+          action={delegateAction.bind(null, gateId, instanceId)}
+        >
+          <div className="space-y-1.5">
+            <label htmlFor={`to-${gateId}`} className="block text-sm font-medium text-slate-800">
+              Delegate to
+            </label>
+            <Select id={`to-${gateId}`} name="to" defaultValue={delegates[0]?.email}>
+              {delegates.map((d) => (
+                <option key={d.email} value={d.email}>
+                  {d.name} ({d.email})
+                </option>
+              ))}
+            </Select>
+          </div>
+        </ReasonDialog>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,72 @@
+import Link from "next/link";
+import { GateDecisions } from "@/components/gate-decisions";
+import { MarkdownText } from "@/components/markdown-text";
+import { RelativeTime } from "@/components/relative-time";
+import type { InboxItem } from "@/lib/gates/queries";
+import { GateActions } from "./gate-actions";
+
+const statusStyle: Record<InboxItem["gate"]["status"], string> = {
+  pending: "bg-violet-50 text-violet-800 ring-violet-300",
+  approved: "bg-emerald-50 text-emerald-800 ring-emerald-300",
+  rejected: "bg-red-50 text-red-800 ring-red-300",
+  expired: "bg-slate-100 text-slate-700 ring-slate-300",
+  withdrawn: "bg-slate-100 text-slate-700 ring-slate-300",
+};
+
+/** A gate as an approver reviews it: what to check, the context, the decisions so far, then act. */
+export function GateCard({ item, delegates }: { item: InboxItem; delegates?: { email: string; name: string }[] }) {
+  const { gate } = item;
+  const context = Object.entries(item.context).slice(0, 8);
+  return (
+    <article aria-labelledby={`gate-${gate.id}`} className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
+      <header className="flex flex-wrap items-start gap-x-3 gap-y-1">
+        <h2 id={`gate-${gate.id}`} className="font-semibold">
+          {gate.stage}
+        </h2>
+        <span className={`rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset ${statusStyle[gate.status]}`}>{gate.status}</span>
+        <span className="text-sm text-slate-600">{item.progress}</span>
+        <span className="ml-auto text-sm text-slate-600">
+          {item.workflowName} ·{" "}
+          <Link href={`/instances/${gate.instanceId}`} className="font-mono text-indigo-700 hover:underline" aria-label={`Open instance ${gate.instanceId}`}>
+            {gate.instanceId.slice(0, 8)}
+          </Link>
+        </span>
+      </header>
+      <dl className="mt-2 flex flex-wrap gap-x-6 gap-y-1 text-sm">
+        <div><dt className="inline text-slate-500">Requested by </dt><dd className="inline">{gate.requestedByLabel}</dd></div>
+        <div><dt className="inline text-slate-500">Waiting since </dt><dd className="inline"><RelativeTime value={gate.requestedAt} /></dd></div>
+        {gate.expiresAt && <div><dt className="inline text-slate-500">Expires </dt><dd className="inline"><RelativeTime value={gate.expiresAt} /> ({gate.onExpiry === "fail" ? "then fails" : "then continues"})</dd></div>}
+        <div><dt className="inline text-slate-500">Who may approve </dt><dd className="inline">{gate.approvers.length ? gate.approvers.join(", ") : gate.mode === "per_role" ? `one each: ${gate.roles.join(", ")}` : gate.approverRole ?? "any approver"}</dd></div>
+      </dl>
+      <div className="mt-3 grid gap-4 md:grid-cols-2">
+        <section aria-label="Instructions" className="text-sm text-slate-800">
+          <h3 className="mb-1 text-xs font-medium uppercase tracking-wide text-slate-500">Instructions</h3>
+          {gate.instructions ? <MarkdownText text={gate.instructions} /> : <p className="text-slate-500">None given.</p>}
+        </section>
+        <section aria-label="Context" className="text-sm">
+          <h3 className="mb-1 text-xs font-medium uppercase tracking-wide text-slate-500">Context</h3>
+          {context.length ? (
+            <dl className="grid grid-cols-[auto_1fr] gap-x-3 font-mono text-xs">
+              {context.map(([k, v]) => (
+                <div key={k} className="contents">
+                  <dt className="text-slate-500">{k}</dt>
+                  <dd className="truncate">{JSON.stringify(v)}</dd>
+                </div>
+              ))}
+            </dl>
+          ) : (
+            <p className="text-slate-500">Empty.</p>
+          )}
+        </section>
+      </div>
+      <section aria-label="Decisions so far" className="mt-3">
+        <GateDecisions decisions={item.decisions} delegations={item.delegations} />
+      </section>
+      {delegates && gate.status === "pending" && (
+        <div className="mt-4 border-t border-slate-100 pt-3">
+          <GateActions gateId={gate.id} instanceId={gate.instanceId} stage={gate.stage} progress={item.progress} delegates={delegates} />
+        </div>
+      )}
+    </article>
+  );
+}

@@ -1,0 +1,7 @@
+import { getDb } from "@/db/client";
+import { apiRoute, jsonBody } from "@/lib/api/respond";
+import { rejectGate } from "@/lib/gates/decide-gate";
+
+export const POST = apiRoute<{ id: string }>("gates:decide", async ({ request, params, user }) =>
+  Response.json(await rejectGate(getDb(), { ...(await jsonBody(request)), gateId: params.id }, user)),
+);

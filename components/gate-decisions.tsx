@@ -1,0 +1,23 @@
+import type { GateDecision, GateDelegation } from "@/db/schema";
+import { RelativeTime } from "./relative-time";
+
+/** Who decided what so far, with comments and delegations, oldest first. */
+export function GateDecisions({ decisions, delegations }: { decisions: GateDecision[]; delegations: GateDelegation[] }) {
+  if (!decisions.length && !delegations.length) return <p className="text-sm text-slate-500">No decisions yet.</p>;
+  return (
+    <ul className="space-y-1 text-sm" aria-label="Decisions">
+      {decisions.map((d) => (
+        <li key={d.id}>
+          <span className={d.decision === "approve" ? "font-medium text-emerald-800" : "font-medium text-red-800"}>{d.decision === "approve" ? "✔ Approved" : "✘ Rejected"}</span> by {d.userLabel} <RelativeTime value={d.createdAt} />
+          {d.comment && <span className="block break-words pl-5 text-slate-700">“{d.comment}”</span>}
+        </li>
+      ))}
+      {delegations.map((d) => (
+        <li key={d.id} className="text-slate-700">
+          ↪ {d.fromLabel} delegated to {d.toLabel} <RelativeTime value={d.createdAt} />
+          <span className="block break-words pl-5">“{d.reason}”</span>
+        </li>
+      ))}
+    </ul>
+  );
+}
