@@ -33,11 +33,16 @@ export function ReasonDialog({ title, description, triggerLabel, triggerVariant 
   const [open, setOpen] = useState(false);
   const [reason, setReason] = useState("");
   const [touched, setTouched] = useState(false);
-  const [state, formAction, pending] = useActionState(action, idle);
+  // The toast is raised when the action answers, not in an effect: a successful decision may
+  // revalidate this very card out of the page, and an unmounted dialog would never show it.
+  const [state, formAction, pending] = useActionState(async (prev: ActionState, formData: FormData) => {
+    const next = await action(prev, formData);
+    if (next.status === "success") toast.success(next.message);
+    return next;
+  }, idle);
 
   useEffect(() => {
     if (state.status === "success") {
-      toast.success(state.message);
       setOpen(false);
       setReason("");
       setTouched(false);

@@ -28,4 +28,8 @@ test("every page passes an axe scan with no serious or critical violation", asyn
 
   await page.goto("/history");
   await expectNoSeriousViolations(page);
+
+  await page.goto("/approvals");
+  await expect(page.getByRole("heading", { name: "Approvals" })).toBeVisible();
+  await expectNoSeriousViolations(page);
 });
