@@ -387,6 +387,25 @@ export const gateDelegations = pgTable(
   (t) => [uniqueIndex("gate_delegations_once_idx").on(t.gateId, t.fromUserId)],
 );
 
+/**
+ * A verification of the history hash chains. Each seals the chain heads it saw into one hash
+ * and records how many rows existed up to `throughId`, so a later run also notices rows
+ * deleted from the end of a chain (which a hash chain alone cannot see).
+ */
+export const auditCheckpoints = pgTable("audit_checkpoints", {
+  id: bigserial({ mode: "number" }).primaryKey(),
+  verifiedAt: timestamp({ withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  throughId: integer().notNull(),
+  rows: integer().notNull(),
+  chains: integer().notNull(),
+  headsHash: text().notNull(),
+  ok: text().$type<"ok" | "broken">().notNull(),
+  brokenHistoryId: integer(),
+  problem: text(),
+  durationMs: integer().notNull(),
+});
+
+export type AuditCheckpoint = typeof auditCheckpoints.$inferSelect;
 export type Gate = typeof gates.$inferSelect;
 export type GateDecision = typeof gateDecisions.$inferSelect;
 export type GateDelegation = typeof gateDelegations.$inferSelect;
