@@ -7,6 +7,8 @@ import { Button } from "@/components/ui/button";
 import { Input, Select } from "@/components/ui/field";
 import { getDb } from "@/db/client";
 import { historyActions } from "@/db/schema";
+import { ChainStatus } from "@/components/chain-status";
+import { latestCheckpoint } from "@/lib/audit/checkpoints";
 import { historyQuery, listHistory } from "@/lib/audit/queries";
 import { requirePage } from "@/lib/auth/current-user";
 import { listWorkflowKeys } from "@/lib/instances/queries";
@@ -22,7 +24,7 @@ export default async function HistoryPage({ searchParams }: { searchParams: Prom
   const raw = Object.fromEntries(Object.entries(await searchParams).map(([k, v]) => [k, first(v)]));
   const parsed = historyQuery.safeParse(raw);
   const db = getDb();
-  const [workflows, page] = await Promise.all([listWorkflowKeys(db), parsed.success ? listHistory(db, parsed.data) : null]);
+  const [workflows, page, checkpoint] = await Promise.all([listWorkflowKeys(db), parsed.success ? listHistory(db, parsed.data) : null, latestCheckpoint(db)]);
   const errors = parsed.success ? {} : fieldErrors(parsed.error);
   const nextParams = (cursor: string) => new URLSearchParams({ ...Object.fromEntries(Object.entries(raw).filter(([, v]) => v)), cursor }).toString();
 
@@ -32,6 +34,8 @@ export default async function HistoryPage({ searchParams }: { searchParams: Prom
         <h1 className="text-xl font-semibold tracking-tight">History</h1>
         <p className="text-sm text-slate-600">Everything that happened to every instance: who, what, when and why. Newest first.</p>
       </div>
+
+      <ChainStatus checkpoint={checkpoint} />
 
       <form method="get" role="search" aria-label="Filter history" className="flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-3">
         <FilterField id="action" label="Action">
