@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, ilike, lt, lte, type SQL } from "drizzle-orm";
+import { and, count, desc, eq, gte, ilike, lt, lte, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { DbOrTx } from "@/db/client";
 import { history, historyActions } from "@/db/schema";
@@ -55,4 +55,9 @@ export async function listHistory(db: DbOrTx, filter: HistoryFilter) {
   const items = rows.slice(0, filter.limit);
   const last = items.at(-1);
   return { items, nextCursor: rows.length > filter.limit && last ? encodeCursor(last.id) : null };
+}
+
+export async function countHistory(db: DbOrTx, filter: HistoryFilter): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(history).where(historyWhere(filter));
+  return row?.n ?? 0;
 }

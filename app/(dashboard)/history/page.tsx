@@ -8,6 +8,7 @@ import { Input, Select } from "@/components/ui/field";
 import { getDb } from "@/db/client";
 import { historyActions } from "@/db/schema";
 import { ChainStatus } from "@/components/chain-status";
+import { ExportButton } from "./export-button";
 import { latestCheckpoint } from "@/lib/audit/checkpoints";
 import { historyQuery, listHistory } from "@/lib/audit/queries";
 import { requirePage } from "@/lib/auth/current-user";
@@ -35,7 +36,10 @@ export default async function HistoryPage({ searchParams }: { searchParams: Prom
         <p className="text-sm text-slate-600">Everything that happened to every instance: who, what, when and why. Newest first.</p>
       </div>
 
-      <ChainStatus checkpoint={checkpoint} />
+      <div className="flex flex-wrap items-start justify-between gap-3">
+        <ChainStatus checkpoint={checkpoint} />
+        {parsed.success && <ExportButton query={new URLSearchParams(Object.entries(raw).filter(([k, v]) => v && k !== "cursor" && k !== "limit")).toString()} />}
+      </div>
 
       <form method="get" role="search" aria-label="Filter history" className="flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-3">
         <FilterField id="action" label="Action">
