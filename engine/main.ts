@@ -1,2 +1,63 @@
-// Placeholder until the worker lands: keeps `npm start` whole.
-setInterval(() => {}, 1 << 30);
+/**
+ * The worker process (`npm run worker`; `npm start` spawns it): registers the catalog's
+ * definitions, runs steps until SIGTERM/SIGINT, then shuts down gracefully.
+ */
+import { createDb } from "@/db/client";
+import { log as rootLog } from "@/lib/log";
+import { workerConfig } from "./config";
+import { Definitions } from "./definitions";
+import { startDemoDriver } from "./demo-driver";
+import { loadCatalog } from "./load-catalog";
+import { registerDefinitions } from "./registry";
+import { Worker } from "./worker";
+
+async function main() {
+  const config = workerConfig();
+  const log = rootLog.child({ component: "worker" });
+  const catalog = await loadCatalog(config.catalogModule);
+  // Claims, completions, heartbeats and hooks overlap; LISTEN holds one more connection.
+  const { sql, db } = createDb(config.databaseUrl, { max: Math.min(20, 4 + Math.ceil(config.concurrency / 4)) });
+  await registerDefinitions(db, catalog);
+
+  const worker = new Worker({
+    db,
+    sql,
+    definitions: new Definitions(catalog),
+    workerId: config.workerId,
+    concurrency: config.concurrency,
+    claimBatch: config.claimBatch,
+    leaseMs: config.leaseMs,
+    heartbeatMs: config.heartbeatMs,
+    pollMs: config.pollMs,
+    hookTimeoutMs: config.hookTimeoutMs,
+    shutdownGraceMs: config.shutdownGraceMs,
+    log,
+  });
+  await worker.start();
+  const stopDriver = config.demoDriver ? startDemoDriver(db, catalog, log) : () => {};
+  // Test harnesses and supervisors learn the worker is listening without parsing logs.
+  process.send?.({ type: "ready", workerId: config.workerId });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, "shutting down");
+    stopDriver();
+    try {
+      await worker.stop();
+      await sql.end({ timeout: 5 });
+      process.exit(0);
+    } catch (error) {
+      log.error({ err: error }, "unclean shutdown");
+      process.exit(1);
+    }
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+main().catch((error: unknown) => {
+  rootLog.fatal({ err: error }, "worker failed to start");
+  process.exit(1);
+});

@@ -8,7 +8,8 @@ export type EventType =
   | "workflow.instance.resumed"
   | "workflow.instance.cancelled"
   | "workflow.instance.completed"
-  | "workflow.instance.failed";
+  | "workflow.instance.failed"
+  | "workflow.instance.waiting";
 
 export type ApprovalEventType =
   | "workflow.approval.requested"

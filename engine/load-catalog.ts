@@ -1,0 +1,21 @@
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { registerResumeCondition } from "@/lib/instances/resume-conditions";
+import type { RegisteredWorkflow } from "./sdk";
+
+/** The deployment's catalog, or the module named by FLOWGATE_CATALOG (tests run their own workflows). */
+export async function loadCatalog(modulePath: string | undefined): Promise<RegisteredWorkflow[]> {
+  if (!modulePath) return (await import("./catalog")).catalog;
+  const mod = (await import(pathToFileURL(path.resolve(modulePath)).href)) as { catalog?: RegisteredWorkflow[] };
+  if (!Array.isArray(mod.catalog)) throw new Error(`${modulePath} does not export a \`catalog\` array`);
+  registerCatalogConditions(mod.catalog);
+  return mod.catalog;
+}
+
+/** Makes each workflow's resume condition known to resumeInstance in this process. */
+export function registerCatalogConditions(catalog: RegisteredWorkflow[]): void {
+  for (const workflow of catalog) {
+    const condition = workflow.resumeCondition;
+    if (condition) registerResumeCondition(workflow.key, ({ instance }) => condition({ instance }));
+  }
+}

@@ -1,0 +1,100 @@
+import { and, eq, lt, sql } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { instances, stepRuns, type Actor } from "@/db/schema";
+import { AppError } from "@/lib/errors";
+import { channels, notify } from "@/lib/events";
+import { isTerminal } from "@/lib/state-machine";
+import { resumeInstance } from "@/lib/instances/resume-instance";
+
+export const scheduleActor: Actor = { id: null, label: "system:schedule" };
+
+/**
+ * Runs whose lease expired belong to a worker that died (or stalled past its lease). Each is
+ * ended as `interrupted` and a fresh run of the same attempt queued: a lost worker is not the
+ * step's failure and spends no retry. The instance lock (NO KEY UPDATE, as for a completion)
+ * keeps this from racing a pause's drain count or a completion of the same instance.
+ * Returns the instances that became fully paused by it.
+ */
+export async function reclaimExpiredLeases(db: Db, limit = 50): Promise<{ reclaimed: number; drained: string[] }> {
+  const candidates = await db
+    .selectDistinct({ instanceId: stepRuns.instanceId })
+    .from(stepRuns)
+    .where(and(eq(stepRuns.status, "running"), lt(stepRuns.leaseExpiresAt, sql`now()`)))
+    .limit(limit);
+  let reclaimed = 0;
+  const drained: string[] = [];
+  for (const { instanceId } of candidates) {
+    await db.transaction(async (tx) => {
+      const [instance] = await tx.select().from(instances).where(eq(instances.id, instanceId)).for("no key update");
+      if (!instance) return;
+      const terminal = isTerminal(instance.status);
+      const rows = await tx
+        .update(stepRuns)
+        .set({
+          status: terminal ? "cancelled" : "interrupted",
+          finishedAt: new Date(),
+          leaseExpiresAt: null,
+          error: sql`'Lease expired: worker ' || coalesce(${stepRuns.workerId}, '?') || ' stopped heartbeating'`,
+        })
+        .where(and(eq(stepRuns.instanceId, instanceId), eq(stepRuns.status, "running"), lt(stepRuns.leaseExpiresAt, sql`now()`)))
+        .returning({ stepKey: stepRuns.stepKey, attempt: stepRuns.attempt });
+      if (!rows.length) return;
+      reclaimed += rows.length;
+      if (!terminal) await tx.insert(stepRuns).values(rows.map((r) => ({ instanceId, stepKey: r.stepKey, attempt: r.attempt })));
+      const [left] = await tx.execute<{ n: number }>(sql`select count(*)::int as n from step_runs where instance_id = ${instanceId} and status = 'running'`);
+      if (instance.status === "paused" && left?.n === 0) drained.push(instanceId);
+      // A worker that only stalled learns it lost the run and aborts it; idle workers claim the rerun.
+      await notify(tx, channels.control, instanceId);
+      if (instance.status === "running") await notify(tx, channels.wake, instanceId);
+    });
+  }
+  return { reclaimed, drained };
+}
+
+/** Paused instances whose `resumeAt` has come, resumed through the same use case as a person's resume. */
+export async function resumeDueInstances(db: Db, skip: (id: string) => boolean, onRefused: (id: string, message: string) => void, limit = 20): Promise<number> {
+  const due = await db
+    .select({ id: instances.id })
+    .from(instances)
+    .where(and(eq(instances.status, "paused"), lt(instances.resumeAt, sql`now()`)))
+    .limit(limit);
+  let resumed = 0;
+  for (const { id } of due) {
+    if (skip(id)) continue;
+    try {
+      await resumeInstance(db, { instanceId: id, reason: "Scheduled resume time reached" }, scheduleActor);
+      resumed++;
+    } catch (error) {
+      // Another worker got there first, or the workflow's resume condition is not met yet.
+      if (error instanceof AppError) onRefused(id, error.message);
+      else throw error;
+    }
+  }
+  return resumed;
+}
+
+/**
+ * Hands runs this worker will not finish back to the queue (graceful shutdown past its grace
+ * period): each ends `interrupted` and a fresh run of the same attempt is queued for another worker.
+ */
+export async function releaseRuns(db: Db, workerId: string, runs: { id: string; instanceId: string }[]): Promise<number> {
+  let released = 0;
+  for (const instanceId of [...new Set(runs.map((r) => r.instanceId))].sort()) {
+    const ids = runs.filter((r) => r.instanceId === instanceId).map((r) => r.id);
+    await db.transaction(async (tx) => {
+      const [instance] = await tx.select().from(instances).where(eq(instances.id, instanceId)).for("no key update");
+      if (!instance) return;
+      const rows = await tx
+        .update(stepRuns)
+        .set({ status: "interrupted", finishedAt: new Date(), leaseExpiresAt: null, error: `Released by worker ${workerId} shutting down` })
+        .where(and(sql`${stepRuns.id} = any(${`{${ids.join(",")}}`}::uuid[])`, eq(stepRuns.workerId, workerId), eq(stepRuns.status, "running")))
+        .returning({ stepKey: stepRuns.stepKey, attempt: stepRuns.attempt });
+      if (!rows.length) return;
+      released += rows.length;
+      if (!isTerminal(instance.status)) await tx.insert(stepRuns).values(rows.map((r) => ({ instanceId, stepKey: r.stepKey, attempt: r.attempt })));
+      await notify(tx, channels.wake, instanceId);
+      await notify(tx, channels.control, instanceId);
+    });
+  }
+  return released;
+}

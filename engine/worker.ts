@@ -1,0 +1,386 @@
+import { sql } from "drizzle-orm";
+import type { Logger } from "pino";
+import type postgres from "postgres";
+import type { Db } from "@/db/client";
+import type { Instance } from "@/db/schema";
+import { channels } from "@/lib/events";
+import { reconcileInstance, settleOutcomes } from "./advance";
+import { claimRuns, heartbeat, type ClaimedRun } from "./claim";
+import type { Definitions } from "./definitions";
+import { runHookJob, takeHookJobs } from "./hooks";
+import { reclaimExpiredLeases, releaseRuns, resumeDueInstances } from "./maintenance";
+import type { StepOutcome } from "./plan";
+import type { StepContext, WorkflowContext } from "./sdk";
+
+export type WorkerOptions = {
+  db: Db;
+  /** The pool behind `db`; LISTEN takes its own dedicated connection from it. */
+  sql: postgres.Sql;
+  definitions: Definitions;
+  workerId: string;
+  /** Steps executing at once. */
+  concurrency: number;
+  /** Most runs taken by one claim statement. */
+  claimBatch: number;
+  leaseMs: number;
+  heartbeatMs: number;
+  /** Fallback polling interval: claims, expired leases, scheduled resumes, due hooks. */
+  pollMs: number;
+  hookTimeoutMs: number;
+  /** How long a graceful shutdown lets in-flight steps finish before handing them back. */
+  shutdownGraceMs: number;
+  log: Logger;
+};
+
+/** Why a step's signal was aborted; only a timeout turns into a failure. */
+type AbortCause = "interrupted" | "lost" | "timeout" | "shutdown";
+
+export class StepAbort extends Error {
+  constructor(readonly cause: AbortCause, message: string) {
+    super(message);
+    this.name = "AbortError";
+  }
+}
+
+type Execution = { run: ClaimedRun; controller: AbortController; abortedBy: AbortCause | null; done: boolean; timer?: NodeJS.Timeout };
+
+/**
+ * One worker process's engine: claims runnable steps, runs them with bounded concurrency under
+ * heartbeated leases, and records their outcomes. Woken by NOTIFY (`flowgate_wake` for new work,
+ * `flowgate_control` for pauses and cancels), with polling only as a fallback.
+ */
+export class Worker {
+  private executing = new Map<string, Execution>();
+  private settling = new Set<string>();
+  private outcomes: StepOutcome[] = [];
+  private filling = false;
+  private fillAgain = false;
+  private flushing: Promise<void> | null = null;
+  private flushAgain = false;
+  private hooksRunning = false;
+  private hooksAgain = false;
+  private stopping = false;
+  private timers: NodeJS.Timeout[] = [];
+  private listeners: { unlisten: () => Promise<void> }[] = [];
+  private refusedResume = new Map<string, number>();
+  private ticks = 0;
+  private readonly log: Logger;
+
+  constructor(private readonly o: WorkerOptions) {
+    this.log = o.log.child({ workerId: o.workerId });
+  }
+
+  get inFlight(): number {
+    return this.executing.size;
+  }
+
+  async start(): Promise<void> {
+    await this.o.definitions.load(this.o.db);
+    this.listeners.push(
+      await this.o.sql.listen(channels.wake, (payload) => {
+        this.fill();
+        if (payload) void this.safely("reconcile", () => reconcileInstance(this.o.db, payload, this.specsOf));
+        this.pokeHooks();
+      }),
+      await this.o.sql.listen(channels.control, (payload) => {
+        void this.safely("control", () => this.checkOwnership(payload));
+        this.pokeHooks();
+      }),
+    );
+    this.timers.push(
+      setInterval(() => void this.tick(), this.o.pollMs),
+      setInterval(() => void this.safely("heartbeat", () => this.heartbeatAll()), this.o.heartbeatMs),
+    );
+    this.log.info({ concurrency: this.o.concurrency, definitions: this.o.definitions.ids().length }, "worker started");
+    this.fill();
+    this.pokeHooks();
+    void this.tick();
+  }
+
+  /** Graceful stop: claim nothing new, let in-flight steps finish for a grace period, hand the rest back. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    for (const timer of this.timers) clearInterval(timer);
+    await Promise.all(this.listeners.map((l) => l.unlisten().catch(() => {})));
+    const deadline = Date.now() + this.o.shutdownGraceMs;
+    this.log.info({ inFlight: this.executing.size }, "stopping: finishing in-flight steps");
+    // Leases stay fresh while we wait, or another worker would take the runs over mid-step.
+    const beat = setInterval(() => void this.safely("heartbeat", () => this.heartbeatAll()), this.o.heartbeatMs);
+    while (this.executing.size && Date.now() < deadline) await delay(25);
+    const left = [...this.executing.values()];
+    for (const exec of left) this.abort(exec, "shutdown", "The worker is shutting down");
+    await this.drainOutcomes();
+    clearInterval(beat);
+    if (left.length) {
+      const released = await releaseRuns(this.o.db, this.o.workerId, left.map((e) => ({ id: e.run.id, instanceId: e.run.instanceId })));
+      this.log.info({ released }, "handed unfinished steps back");
+    }
+    this.log.info("worker stopped");
+  }
+
+  private specsOf = (instance: Instance) => this.o.definitions.known(instance.definitionId)?.specs;
+
+  private async tick(): Promise<void> {
+    if (this.stopping) return;
+    this.ticks++;
+    this.fill();
+    await this.safely("leases", async () => {
+      const { reclaimed, drained } = await reclaimExpiredLeases(this.o.db);
+      if (reclaimed) this.log.warn({ reclaimed }, "reclaimed runs with expired leases");
+      if (drained.length) this.pokeHooks();
+    });
+    await this.safely("scheduled resume", () =>
+      resumeDueInstances(
+        this.o.db,
+        (id) => (this.refusedResume.get(id) ?? 0) > Date.now(),
+        (id, message) => {
+          // Retry later rather than every tick: a resume condition rarely clears in a second.
+          this.refusedResume.set(id, Date.now() + 30_000);
+          this.log.info({ instanceId: id, message }, "scheduled resume refused");
+        },
+      ),
+    );
+    this.pokeHooks();
+    // Missed notifications (a reconnecting LISTEN) leave running instances with nothing queued.
+    if (this.ticks % 5 === 0) await this.safely("sweep", () => this.sweep());
+  }
+
+  private async sweep(): Promise<void> {
+    const ids = this.o.definitions.ids();
+    if (!ids.length) return;
+    const stuck = await this.o.db.execute<{ id: string }>(sql`
+      select i.id from instances i
+      where i.status = 'running' and i.resources = 'held' and i.definition_id = any(${`{${ids.join(",")}}`}::uuid[])
+        and not exists (select 1 from step_runs s where s.instance_id = i.id and s.status in ('pending', 'running'))
+      limit 20`);
+    for (const { id } of stuck) await reconcileInstance(this.o.db, id, this.specsOf);
+  }
+
+  /** Claims while there are free slots and runnable steps. Re-entrant calls coalesce into one more round. */
+  private fill(): void {
+    if (this.stopping) return;
+    if (this.filling) {
+      this.fillAgain = true;
+      return;
+    }
+    this.filling = true;
+    void (async () => {
+      try {
+        do {
+          this.fillAgain = false;
+          while (!this.stopping) {
+            const want = Math.min(this.o.concurrency - this.executing.size, this.o.claimBatch);
+            if (want <= 0) break;
+            const runs = await claimRuns(this.o.db, { workerId: this.o.workerId, limit: want, leaseMs: this.o.leaseMs, definitionIds: this.o.definitions.ids() });
+            for (const run of runs) this.execute(run);
+            if (runs.length < want) break;
+          }
+        } while (this.fillAgain && !this.stopping);
+      } catch (error) {
+        this.log.error({ err: error }, "claim failed");
+      } finally {
+        this.filling = false;
+      }
+    })();
+  }
+
+  private execute(run: ClaimedRun): void {
+    const controller = new AbortController();
+    const exec: Execution = { run, controller, abortedBy: null, done: false };
+    this.executing.set(run.id, exec);
+    const known = this.o.definitions.known(run.definitionId);
+    const step = known?.workflow.steps[run.stepKey];
+    const spec = known?.specs.find((s) => s.key === run.stepKey);
+    const base = { runId: run.id, instanceId: run.instanceId, stepKey: run.stepKey, attempt: run.attempt };
+    const maxAttempts = (spec?.retries ?? step?.retries ?? 0) + 1;
+    const backoffMs = step?.backoffMs ?? 1000;
+    if (!known || !step) {
+      this.finish(exec, { ...base, kind: "failed", error: `No code for step "${run.stepKey}" in this worker's catalog`, maxAttempts: 1, backoffMs });
+      return;
+    }
+
+    const patch: WorkflowContext = {};
+    let pauseReason: string | null = null;
+    const log = this.log.child({ instanceId: run.instanceId, step: run.stepKey, attempt: run.attempt });
+    const ctx: StepContext<unknown> = {
+      instanceId: run.instanceId,
+      stepKey: run.stepKey,
+      attempt: run.attempt,
+      input: run.input,
+      context: Object.freeze(structuredClone(run.context)),
+      updateContext: (p) => void Object.assign(patch, p),
+      signal: controller.signal,
+      heartbeat: async () => {
+        const owned = await heartbeat(this.o.db, this.o.workerId, [run.id], this.o.leaseMs);
+        if (!owned.has(run.id)) this.abort(exec, "lost", "This worker no longer owns the step run");
+      },
+      log,
+      pauseWorkflow: (reason) => {
+        pauseReason = String(reason);
+      },
+    };
+    const timeoutMs = spec?.timeoutMs ?? step.timeoutMs;
+    if (timeoutMs) {
+      exec.timer = setTimeout(() => {
+        this.abort(exec, "timeout", `Timed out after ${timeoutMs} ms`);
+        // A step that ignores its signal keeps running in the background, but its slot and its
+        // result are given up now: the timeout is what the workflow author asked for.
+        this.finish(exec, { ...base, kind: "failed", error: `Timed out after ${timeoutMs} ms`, maxAttempts, backoffMs });
+      }, timeoutMs);
+    }
+
+    Promise.resolve()
+      .then(() => step.run(ctx))
+      .then(
+        (output) => {
+          const json = toJson(output);
+          const context = toJson(patch);
+          if (!json.ok || !context.ok) {
+            this.finish(exec, { ...base, kind: "failed", error: `The step's ${json.ok ? "context update" : "result"} is not JSON`, maxAttempts, backoffMs });
+          } else {
+            this.finish(exec, { ...base, kind: "completed", output: json.value, contextPatch: context.value as WorkflowContext, pauseReason });
+          }
+        },
+        (error: unknown) => {
+          const message = error instanceof Error ? error.message : String(error);
+          this.finish(exec, { ...base, kind: "failed", error: message.slice(0, 2000) || "Step failed", maxAttempts, backoffMs });
+        },
+      );
+  }
+
+  private abort(exec: Execution, cause: AbortCause, message: string): void {
+    if (exec.abortedBy || exec.done) return;
+    exec.abortedBy = cause;
+    exec.controller.abort(new StepAbort(cause, message));
+  }
+
+  private finish(exec: Execution, outcome: StepOutcome): void {
+    if (exec.done) return;
+    exec.done = true;
+    clearTimeout(exec.timer);
+    this.executing.delete(exec.run.id);
+    // Interrupted (immediate pause, cancel), lost or handed back at shutdown: the run is no longer
+    // ours and whatever the step produced is discarded. It will run again from its start.
+    if (exec.abortedBy && exec.abortedBy !== "timeout") {
+      this.fill();
+      return;
+    }
+    this.settling.add(outcome.runId);
+    this.outcomes.push(outcome);
+    this.flush();
+    this.fill();
+  }
+
+  /** Settles queued outcomes in batches: everything that finished while the previous batch was being written goes in the next. */
+  private flush(): void {
+    if (this.flushing) {
+      this.flushAgain = true;
+      return;
+    }
+    this.flushing = (async () => {
+      do {
+        this.flushAgain = false;
+        const batch = this.outcomes.splice(0, 200);
+        if (!batch.length) continue;
+        try {
+          const result = await settleWithRetry(() => settleOutcomes(this.o.db, this.o.workerId, batch, this.specsOf));
+          if (result.discarded) this.log.debug({ discarded: result.discarded }, "discarded results of runs no longer ours");
+          if (result.drained.length) this.pokeHooks();
+        } catch (error) {
+          // Left running in the database: the lease expires and the step runs again (at least once).
+          this.log.error({ err: error, runs: batch.map((o) => o.runId) }, "could not record step outcomes");
+        } finally {
+          for (const o of batch) this.settling.delete(o.runId);
+        }
+      } while (this.outcomes.length || this.flushAgain);
+      this.flushing = null;
+      this.fill();
+    })();
+  }
+
+  private async drainOutcomes(): Promise<void> {
+    while (this.flushing || this.outcomes.length) {
+      if (!this.flushing) this.flush();
+      await this.flushing;
+    }
+  }
+
+  /** A control notification: abort local steps of the instance whose runs are no longer running under this worker. */
+  private async checkOwnership(instanceId: string): Promise<void> {
+    const local = [...this.executing.values()].filter((e) => e.run.instanceId === instanceId);
+    if (!local.length) return;
+    const owned = await heartbeat(this.o.db, this.o.workerId, local.map((e) => e.run.id), this.o.leaseMs);
+    for (const exec of local) if (!owned.has(exec.run.id)) this.abort(exec, "interrupted", "The step run was interrupted (immediate pause or cancel)");
+  }
+
+  private async heartbeatAll(): Promise<void> {
+    const ids = [...this.executing.keys(), ...this.settling];
+    if (!ids.length) return;
+    const owned = await heartbeat(this.o.db, this.o.workerId, ids, this.o.leaseMs);
+    for (const exec of this.executing.values()) if (!owned.has(exec.run.id)) this.abort(exec, "lost", "This worker no longer owns the step run");
+  }
+
+  /** Runs due lifecycle hooks until none is left; calls while running coalesce into one more pass. */
+  private pokeHooks(): void {
+    const keys = this.o.definitions.hookedKeys();
+    if (!keys.length || this.stopping) return;
+    if (this.hooksRunning) {
+      this.hooksAgain = true;
+      return;
+    }
+    this.hooksRunning = true;
+    void (async () => {
+      try {
+        do {
+          this.hooksAgain = false;
+          for (;;) {
+            const jobs = await takeHookJobs(this.o.db, { workerId: this.o.workerId, workflowKeys: keys, leaseMs: this.o.hookTimeoutMs * 2, limit: 10 });
+            if (!jobs.length) break;
+            await Promise.all(
+              jobs.map((job) =>
+                runHookJob(this.o.db, job, this.o.definitions.known(job.instance.definitionId)?.workflow, { workerId: this.o.workerId, timeoutMs: this.o.hookTimeoutMs, log: this.log }),
+              ),
+            );
+          }
+        } while (this.hooksAgain && !this.stopping);
+      } catch (error) {
+        this.log.error({ err: error }, "lifecycle hooks failed");
+      } finally {
+        this.hooksRunning = false;
+      }
+    })();
+  }
+
+  private async safely<T>(what: string, fn: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (!this.stopping) this.log.error({ err: error }, `${what} failed`);
+      return undefined;
+    }
+  }
+}
+
+/** Deadlocks and serialization failures are transient: retry the batch a few times. */
+async function settleWithRetry<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (attempt >= 3 || (code !== "40P01" && code !== "40001")) throw error;
+      await delay(10 * attempt);
+    }
+  }
+}
+
+function toJson(value: unknown): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: value === undefined ? null : JSON.parse(JSON.stringify(value)) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,78 @@
+import { and, desc, eq, inArray } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { instances, workflowDefinitions, type Actor, type Instance } from "@/db/schema";
+import { scheduleRoots } from "@/engine/advance";
+import { catalog as defaultCatalog } from "@/engine/catalog";
+import type { RegisteredWorkflow } from "@/engine/sdk";
+import { invalid, notFound } from "@/lib/errors";
+import { channels, enqueueEvent, notify } from "@/lib/events";
+import { appendHistory } from "@/lib/history";
+import { transition } from "@/lib/state-machine";
+import { parseInput, type Untrusted } from "@/lib/validate";
+import { startInputSchema, type StartInput } from "./inputs";
+
+export type StartOptions = { catalog?: RegisteredWorkflow[] };
+
+/**
+ * Starts an instance of the newest registered version of a workflow this deployment has code
+ * for, with input checked against the workflow's own zod schema. One transaction: the instance
+ * (running), its root steps queued (or gated, or checkpointed), history `started`, the event,
+ * and a NOTIFY that wakes a worker to claim the first step.
+ */
+export async function startInstance(db: Db, raw: StartInput | Untrusted, actor: Actor, options: StartOptions = {}): Promise<Instance> {
+  const request = parseInput(startInputSchema, raw);
+  const catalog = options.catalog ?? defaultCatalog;
+  const versions = catalog.filter((w) => w.key === request.workflow);
+  if (!versions.length) throw notFound("Workflow");
+  const [definition] = await db
+    .select()
+    .from(workflowDefinitions)
+    .where(and(eq(workflowDefinitions.key, request.workflow), inArray(workflowDefinitions.version, versions.map((w) => w.version))))
+    .orderBy(desc(workflowDefinitions.version))
+    .limit(1);
+  // Not registered yet: the worker registers the catalog when it starts.
+  if (!definition) throw notFound("Workflow");
+  const workflow = versions.find((w) => w.version === definition.version)!;
+
+  const parsed = workflow.parseInput(request.input);
+  if (!parsed.ok) {
+    const fields: Record<string, string[]> = {};
+    for (const issue of parsed.issues) (fields[["input", ...issue.path.map(String)].join(".")] ??= []).push(issue.message);
+    throw invalid(Object.values(fields)[0]?.[0] ?? "Invalid input", fields);
+  }
+  const value = parsed.value;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw invalid("The input must be a JSON object", { input: ["The input must be a JSON object"] });
+  }
+
+  const t = transition("pending", "start");
+  if (!t.ok) throw new Error(t.message);
+  return db.transaction(async (tx) => {
+    const [created] = await tx
+      .insert(instances)
+      .values({
+        definitionId: definition.id,
+        workflowKey: definition.key,
+        status: t.to,
+        input: value as Record<string, unknown>,
+        startedById: actor.id,
+        startedByLabel: actor.label,
+      })
+      .returning();
+    await appendHistory(tx, {
+      instanceId: created!.id,
+      workflowKey: created!.workflowKey,
+      action: "started",
+      actor,
+      fromStatus: t.from,
+      toStatus: t.to,
+      details: { version: definition.version },
+    });
+    // Nobody else can see the new row before commit, so this transaction holds it as exclusively
+    // as FOR UPDATE would: a root gate or checkpoint may change its status right away.
+    const instance = await scheduleRoots(tx, created!, definition.steps);
+    await enqueueEvent(tx, "workflow.instance.started", instance);
+    await notify(tx, channels.wake, instance.id);
+    return instance;
+  });
+}

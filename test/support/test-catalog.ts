@@ -1,0 +1,159 @@
+/**
+ * Workflows the engine tests run in real worker processes (FLOWGATE_CATALOG points here).
+ * Steps report what happened to them through `observe`, a row in `test_observations`, because
+ * they run in another process than the test: that is how a test sees an abort signal fire.
+ */
+import postgres from "postgres";
+import { z } from "zod";
+import { sleep } from "@/engine/demo-time";
+import { defineWorkflow, type RegisteredWorkflow } from "@/engine/sdk";
+
+let observer: postgres.Sql | undefined;
+
+export const OBSERVATIONS_DDL = `create table if not exists test_observations (
+  id bigserial primary key, instance_id uuid not null, step text not null, what text not null, at timestamptz not null default clock_timestamp())`;
+
+/** Records an observation in the test database (the worker's DATABASE_URL). */
+export async function observe(instanceId: string, step: string, what: string): Promise<void> {
+  observer ??= postgres(process.env.DATABASE_URL!, { max: 2, onnotice: () => {} });
+  await observer`insert into test_observations (instance_id, step, what) values (${instanceId}, ${step}, ${what})`;
+}
+
+/** Sleeps, but records an abort before passing it on. */
+async function hold(ms: number, ctx: { signal: AbortSignal; instanceId: string; stepKey: string }): Promise<void> {
+  try {
+    await sleep(ms, ctx.signal);
+  } catch (error) {
+    await observe(ctx.instanceId, ctx.stepKey, "aborted");
+    throw error;
+  }
+}
+
+/** Set by a test in its own process: resumeInstance runs the condition where it is called. */
+export const conditions = { allow: true, message: "the maintenance window is still open" };
+
+const msInput = z.object({ ms: z.number().int().min(0).max(60_000).default(20) });
+
+export const chain = defineWorkflow({
+  key: "t-chain",
+  version: 1,
+  name: "Chain",
+  input: msInput,
+  steps: {
+    a: { run: async (ctx) => { await hold(ctx.input.ms, ctx); ctx.updateContext({ a: ctx.attempt, list: [1, 2, 3], nested: { z: 1, a: "ü" } }); return { done: "a" }; } },
+    b: { dependsOn: ["a"], run: async (ctx) => { await observe(ctx.instanceId, "b", `saw:${JSON.stringify(ctx.context)}`); await hold(ctx.input.ms, ctx); ctx.updateContext({ b: ctx.attempt }); } },
+    c: { dependsOn: ["b"], run: async (ctx) => { await hold(ctx.input.ms, ctx); ctx.updateContext({ c: ctx.attempt }); } },
+  },
+});
+
+/** Many short steps with a fan-out: the halting stress test's workload. */
+export const fanout = defineWorkflow({
+  key: "t-fanout",
+  version: 1,
+  name: "Fan-out",
+  steps: Object.fromEntries([
+    ["s1", { run: async (ctx: { signal: AbortSignal }) => sleep(2 + Math.random() * 8, ctx.signal) }],
+    ...["p1", "p2", "p3", "p4"].map((k) => [k, { dependsOn: ["s1"], run: async (ctx: { signal: AbortSignal }) => sleep(2 + Math.random() * 8, ctx.signal) }]),
+    ["s2", { dependsOn: ["p1", "p2", "p3", "p4"], run: async (ctx: { signal: AbortSignal }) => sleep(2 + Math.random() * 8, ctx.signal) }],
+    ...["q1", "q2", "q3"].map((k) => [k, { dependsOn: ["s2"], run: async (ctx: { signal: AbortSignal }) => sleep(2 + Math.random() * 8, ctx.signal) }]),
+    ["s3", { dependsOn: ["q1", "q2", "q3"], run: async (ctx: { signal: AbortSignal }) => sleep(2 + Math.random() * 8, ctx.signal) }],
+  ]),
+});
+
+export const programmatic = defineWorkflow({
+  key: "t-programmatic",
+  version: 1,
+  name: "Programmatic pause",
+  steps: {
+    check: { run: (ctx) => { ctx.updateContext({ load: 0.97 }); ctx.pauseWorkflow("High system load detected"); return { load: 0.97 }; } },
+    next: { dependsOn: ["check"], run: (ctx) => { ctx.updateContext({ next: true }); } },
+  },
+});
+
+export const checkpoint = defineWorkflow({
+  key: "t-checkpoint",
+  version: 1,
+  name: "Checkpoint",
+  steps: {
+    generate: { run: (ctx) => { ctx.updateContext({ migration: "0042.sql" }); } },
+    apply: { dependsOn: ["generate"], pauseBefore: true, run: (ctx) => { ctx.updateContext({ applied: true }); } },
+  },
+});
+
+export const gated = defineWorkflow({
+  key: "t-gated",
+  version: 1,
+  name: "Gated",
+  steps: {
+    build: { run: (ctx) => { ctx.updateContext({ built: true }); } },
+    deploy: { dependsOn: ["build"], gate: { stage: "staging approval", approvals: 1, approverRole: "approver" }, run: (ctx) => { ctx.updateContext({ deployed: true }); } },
+    verify: { dependsOn: ["deploy"], run: (ctx) => { ctx.updateContext({ verified: true }); } },
+  },
+});
+
+export const guarded = defineWorkflow({
+  key: "t-guarded",
+  version: 1,
+  name: "Guarded resume",
+  input: msInput,
+  steps: {
+    a: { run: async (ctx) => { await hold(ctx.input.ms, ctx); ctx.updateContext({ a: true }); } },
+    b: { dependsOn: ["a"], run: (ctx) => { ctx.updateContext({ b: true }); } },
+  },
+  resumeCondition: () => (conditions.allow ? { ok: true } : { ok: false, message: conditions.message }),
+});
+
+export const hooked = defineWorkflow({
+  key: "t-hooks",
+  version: 1,
+  name: "Hooks",
+  input: z.object({ ms: z.number().int().default(300), failOnPause: z.boolean().default(false) }),
+  steps: {
+    a: { run: async (ctx) => { await hold(ctx.input.ms, ctx); } },
+    b: { dependsOn: ["a"], run: async (ctx) => { await observe(ctx.instanceId, "b", "started"); } },
+  },
+  onPause: async ({ instance }) => {
+    await observe(instance.id, "-", "onPause");
+    if ((instance.input as { failOnPause?: boolean }).failOnPause) throw new Error("lock server unreachable");
+  },
+  onResume: async ({ instance }) => {
+    await observe(instance.id, "-", "onResume");
+  },
+});
+
+export const flaky = defineWorkflow({
+  key: "t-flaky",
+  version: 1,
+  name: "Flaky",
+  input: z.object({ succeedOn: z.number().int().min(1).default(2) }),
+  steps: {
+    attempt: {
+      retries: 2,
+      backoffMs: 20,
+      run: (ctx) => {
+        if (ctx.attempt < ctx.input.succeedOn) throw new Error(`upstream returned 503 (attempt ${ctx.attempt})`);
+        ctx.updateContext({ succeededOn: ctx.attempt });
+      },
+    },
+  },
+});
+
+export const slow = defineWorkflow({
+  key: "t-timeout",
+  version: 1,
+  name: "Times out",
+  steps: {
+    // Ignores its signal on purpose: the timeout must not depend on the step's cooperation.
+    hang: { retries: 1, backoffMs: 10, timeoutMs: 150, run: () => new Promise((r) => setTimeout(r, 5_000)) },
+  },
+});
+
+export const validated = defineWorkflow({
+  key: "t-validated",
+  version: 1,
+  name: "Validated input",
+  input: z.object({ service: z.string().min(1, "Name the service"), replicas: z.number().int().min(1).max(10).default(1) }),
+  steps: { only: { run: (ctx) => { ctx.updateContext({ service: ctx.input.service, replicas: ctx.input.replicas }); } } },
+});
+
+export const catalog: RegisteredWorkflow[] = [chain, fanout, programmatic, checkpoint, gated, guarded, hooked, flaky, slow, validated];
