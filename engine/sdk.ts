@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { z } from "zod";
+import { z } from "zod";
 import type { GateSpec, Instance, StepSpec } from "@/db/schema";
 import type { ResumeCheck } from "@/lib/instances/resume-conditions";
 
@@ -60,6 +60,8 @@ export type Workflow<Input = unknown> = {
  */
 export type RegisteredWorkflow = Omit<Workflow<unknown>, "input"> & {
   parseInput: (raw: unknown) => { ok: true; value: unknown } | { ok: false; issues: z.core.$ZodIssue[] };
+  /** The input schema as JSON Schema, so the dashboard can draw a start form for it. */
+  inputJsonSchema: Record<string, unknown> | null;
 };
 
 export function defineWorkflow<Input = Record<string, never>>(workflow: {
@@ -84,6 +86,7 @@ export function defineWorkflow<Input = Record<string, never>>(workflow: {
   return {
     ...(rest as unknown as Omit<Workflow<unknown>, "input">),
     description: rest.description ?? "",
+    inputJsonSchema: input ? (z.toJSONSchema(input, { io: "input", unrepresentable: "any" }) as Record<string, unknown>) : null,
     parseInput: (raw) => {
       if (!input) return { ok: true, value: raw ?? {} };
       const parsed = input.safeParse(raw ?? {});

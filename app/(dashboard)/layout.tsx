@@ -22,6 +22,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
           </span>
           <nav aria-label="Main" className="flex gap-1">
             <NavLink href="/instances">Instances</NavLink>
+            <NavLink href="/workflows">Workflows</NavLink>
             <NavLink href="/approvals">
               Approvals
               {waiting > 0 && (

@@ -4,6 +4,7 @@ import { revalidatePath } from "next/cache";
 import { actorOf } from "@/lib/auth/permissions";
 import type { ActionState } from "@/lib/action-state";
 import { runAction } from "@/lib/actions";
+import { cancelInstance } from "@/lib/instances/cancel-instance";
 import { pauseInstance } from "@/lib/instances/pause-instance";
 import { resumeInstance } from "@/lib/instances/resume-instance";
 
@@ -20,6 +21,15 @@ export async function resumeAction(instanceId: string, _prev: ActionState, formD
   const state = await runAction("instances:resume", formData, async ({ db, user, form }) => {
     await resumeInstance(db, { instanceId, reason: form.reason, force: form.force === "on" }, actorOf(user));
     return form.force === "on" ? "Instance force-resumed" : "Instance resumed";
+  });
+  if (state.status === "success") revalidatePath(`/instances/${instanceId}`);
+  return state;
+}
+
+export async function cancelAction(instanceId: string, _prev: ActionState, formData: FormData): Promise<ActionState> {
+  const state = await runAction("instances:cancel", formData, async ({ db, user, form }) => {
+    await cancelInstance(db, { instanceId, reason: form.reason }, actorOf(user));
+    return "Instance cancelled";
   });
   if (state.status === "success") revalidatePath(`/instances/${instanceId}`);
   return state;

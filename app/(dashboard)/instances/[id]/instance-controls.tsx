@@ -2,10 +2,10 @@
 
 import { ReasonDialog } from "@/components/reason-dialog";
 import { Field, Input } from "@/components/ui/field";
-import { pauseAction, resumeAction } from "./actions";
+import { cancelAction, pauseAction, resumeAction } from "./actions";
 
 /** Pause and resume, each shown only when the role may use it and the state machine allows it. */
-export function InstanceControls({ instanceId, canPause, canResume, hasResumeCondition }: { instanceId: string; canPause: boolean; canResume: boolean; hasResumeCondition: boolean }) {
+export function InstanceControls({ instanceId, canPause, canResume, canCancel, hasResumeCondition }: { instanceId: string; canPause: boolean; canResume: boolean; canCancel: boolean; hasResumeCondition: boolean }) {
   return (
     <div className="flex gap-2">
       {canPause && (
@@ -59,6 +59,19 @@ export function InstanceControls({ instanceId, canPause, canResume, hasResumeCon
             <input type="checkbox" name="force" /> Force: skip the resume condition (needs a reason)
           </label>
         </ReasonDialog>
+      )}
+      {canCancel && (
+        <ReasonDialog
+          title="Cancel this instance"
+          description="Running steps are aborted, queued steps dropped and pending approvals withdrawn. This cannot be undone."
+          triggerLabel="Cancel instance"
+          triggerVariant="secondary"
+          submitLabel="Cancel instance"
+          reasonLabel="Reason"
+          reasonRequired
+          requiredMessage="Say why you are cancelling"
+          action={cancelAction.bind(null, instanceId)}
+        />
       )}
     </div>
   );

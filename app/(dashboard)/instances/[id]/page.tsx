@@ -58,6 +58,7 @@ export default async function InstancePage({ params }: { params: Promise<{ id: s
             instanceId={instance.id}
             canPause={allowed(user, "instances:pause") && can(instance.status, "pause")}
             canResume={allowed(user, "instances:resume") && can(instance.status, "resume")}
+            canCancel={allowed(user, "instances:cancel") && can(instance.status, "cancel")}
             hasResumeCondition={!!workflow?.resumeCondition}
           />
         </div>

@@ -1,5 +1,11 @@
 import { getDb } from "@/db/client";
-import { apiRoute, searchParams } from "@/lib/api/respond";
+import { apiRoute, jsonBody, searchParams } from "@/lib/api/respond";
+import { actorOf } from "@/lib/auth/permissions";
 import { listInstances } from "@/lib/instances/queries";
+import { startInstance } from "@/lib/instances/start-instance";
 
 export const GET = apiRoute("instances:read", async ({ request }) => Response.json(await listInstances(getDb(), searchParams(request))));
+
+export const POST = apiRoute("instances:start", async ({ request, user }) =>
+  Response.json(await startInstance(getDb(), await jsonBody(request), actorOf(user)), { status: 201 }),
+);

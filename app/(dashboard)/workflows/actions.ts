@@ -1,0 +1,30 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import type { ActionState } from "@/lib/action-state";
+import { runAction } from "@/lib/actions";
+import { actorOf } from "@/lib/auth/permissions";
+import { invalid } from "@/lib/errors";
+import { startInstance } from "@/lib/instances/start-instance";
+
+/** Form fields named `input.<key>` become the input object; blanks are left out so defaults apply. */
+export async function startAction(workflow: string, _prev: ActionState, formData: FormData): Promise<ActionState> {
+  const state = await runAction("instances:start", formData, async ({ db, user, form }) => {
+    const input: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(form)) {
+      if (!name.startsWith("input.") || value === "") continue;
+      const key = name.slice("input.".length);
+      const kind = form[`type.${key}`];
+      if (kind === "number" || kind === "integer") {
+        const n = Number(value);
+        if (!Number.isFinite(n)) throw invalid("Enter a number", { [name]: ["Enter a number"] });
+        input[key] = n;
+      } else if (kind === "boolean") input[key] = value === "on";
+      else input[key] = value;
+    }
+    const created = await startInstance(db, { workflow, input }, actorOf(user));
+    return `Started instance ${created.id}`;
+  });
+  if (state.status === "success") revalidatePath("/workflows");
+  return state;
+}

@@ -1,0 +1,80 @@
+import { Hand, ShieldCheck } from "lucide-react";
+import type { Metadata } from "next";
+import Link from "next/link";
+import { StatusBadge } from "@/components/status-badge";
+import { getDb } from "@/db/client";
+import { instanceStatuses } from "@/db/schema";
+import { findWorkflow } from "@/engine/catalog";
+import { requirePage } from "@/lib/auth/current-user";
+import { can } from "@/lib/auth/permissions";
+import { listDefinitions } from "@/lib/workflows/queries";
+import { StartForm } from "./start-form";
+
+export const metadata: Metadata = { title: "Workflows" };
+
+export default async function WorkflowsPage() {
+  const user = await requirePage("instances:read");
+  const definitions = await listDefinitions(getDb());
+  const mayStart = can(user, "instances:start");
+  return (
+    <div className="space-y-4">
+      <div>
+        <h1 className="text-xl font-semibold tracking-tight">Workflows</h1>
+        <p className="text-sm text-slate-600">Definitions the workers run, each version registered once and never changed under running instances.</p>
+      </div>
+      {definitions.map((def) => {
+        const code = findWorkflow(def.key, def.version);
+        return (
+          <article key={def.id} aria-labelledby={`wf-${def.id}`} className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
+            <header className="flex flex-wrap items-baseline gap-2">
+              <h2 id={`wf-${def.id}`} className="font-semibold">
+                {def.name}
+              </h2>
+              <code className="font-mono text-xs text-slate-500">
+                {def.key} v{def.version}
+              </code>
+              <div className="ml-auto flex flex-wrap gap-1.5">
+                {instanceStatuses
+                  .filter((s) => def.counts[s])
+                  .map((s) => (
+                    <Link key={s} href={`/instances?status=${s === "running" || s === "paused" || s === "waiting" ? s : "all"}&workflow=${def.key}`} className="inline-flex items-center gap-1 text-xs">
+                      <StatusBadge status={s} /> {def.counts[s]}
+                    </Link>
+                  ))}
+              </div>
+            </header>
+            {def.description && <p className="mt-1 text-sm text-slate-600">{def.description}</p>}
+            <div className="mt-3 grid gap-4 md:grid-cols-2">
+              <ol className="space-y-1 text-sm" aria-label={`Steps of ${def.name}`}>
+                {def.steps.map((step, i) => (
+                  <li key={step.key} className="flex flex-wrap items-center gap-1.5">
+                    <span className="w-5 text-right text-slate-400">{i + 1}.</span>
+                    <span className="font-medium">{step.name}</span>
+                    {step.dependsOn.length > 0 && <span className="text-xs text-slate-500">after {step.dependsOn.join(", ")}</span>}
+                    {step.gate && (
+                      <span className="inline-flex items-center gap-0.5 rounded bg-violet-50 px-1.5 text-xs text-violet-800">
+                        <ShieldCheck className="size-3" aria-hidden /> {step.gate.stage}
+                        {(step.gate.approvals ?? 1) > 1 ? ` (${step.gate.approvals} approvals)` : ""}
+                      </span>
+                    )}
+                    {step.pauseBefore && (
+                      <span className="inline-flex items-center gap-0.5 rounded bg-amber-50 px-1.5 text-xs text-amber-900">
+                        <Hand className="size-3" aria-hidden /> review point
+                      </span>
+                    )}
+                  </li>
+                ))}
+              </ol>
+              {mayStart && code && (
+                <section aria-label={`Start ${def.name}`} className="rounded-md bg-slate-50 p-3">
+                  <h3 className="mb-2 text-sm font-medium">Start an instance</h3>
+                  <StartForm workflow={def.key} schema={code.inputJsonSchema} />
+                </section>
+              )}
+            </div>
+          </article>
+        );
+      })}
+    </div>
+  );
+}

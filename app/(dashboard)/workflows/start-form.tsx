@@ -1,0 +1,50 @@
+"use client";
+
+import { useActionState, useEffect } from "react";
+import { toast } from "sonner";
+import { Button } from "@/components/ui/button";
+import { Field, Input } from "@/components/ui/field";
+import { idle } from "@/lib/action-state";
+import { startAction } from "./actions";
+
+type Property = { type?: string; default?: unknown; description?: string; minLength?: number; maxLength?: number };
+
+/** A start form drawn from the workflow's input schema (as JSON Schema); the server validates with the zod schema itself. */
+export function StartForm({ workflow, schema }: { workflow: string; schema: Record<string, unknown> | null }) {
+  const [state, action, pending] = useActionState(async (prev: typeof idle, formData: FormData) => {
+    const next = await startAction(workflow, prev, formData);
+    if (next.status === "success") toast.success(next.message);
+    return next;
+  }, idle);
+  useEffect(() => {
+    if (state.status === "error" && !state.fields) toast.error(state.message);
+  }, [state]);
+  const properties = Object.entries((schema?.properties as Record<string, Property> | undefined) ?? {});
+  const required = new Set((schema?.required as string[] | undefined) ?? []);
+
+  return (
+    <form action={action} className="space-y-3" aria-label={`Start ${workflow}`} noValidate>
+      {properties.length === 0 && <p className="text-sm text-slate-600">This workflow takes no input.</p>}
+      {properties.map(([key, prop]) => {
+        const id = `${workflow}-${key}`;
+        const name = `input.${key}`;
+        const errors = state.status === "error" ? state.fields?.[name] : undefined;
+        return (
+          <div key={key}>
+            <input type="hidden" name={`type.${key}`} value={prop.type ?? "string"} />
+            <Field id={id} label={`${key}${required.has(key) && prop.default === undefined ? "" : " (optional)"}`} errors={errors} hint={prop.description}>
+              {prop.type === "boolean" ? (
+                <input id={id} name={name} type="checkbox" defaultChecked={prop.default === true} />
+              ) : (
+                <Input id={id} name={name} type={prop.type === "number" || prop.type === "integer" ? "number" : "text"} placeholder={prop.default !== undefined ? String(prop.default) : undefined} aria-invalid={!!errors} aria-describedby={`${id}-error`} />
+              )}
+            </Field>
+          </div>
+        );
+      })}
+      <Button type="submit" disabled={pending}>
+        {pending ? "Starting…" : "Start instance"}
+      </Button>
+    </form>
+  );
+}

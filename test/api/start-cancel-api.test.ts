@@ -1,0 +1,53 @@
+import { describe, expect, it } from "vitest";
+import { useConnection } from "@/db/client";
+import { catalog } from "@/engine/catalog";
+import { registerDefinitions } from "@/engine/registry";
+import { createApiToken } from "@/lib/auth/sessions";
+import { apiRequest, params } from "../support/api";
+import { freshDatabase } from "../support/db";
+import { createUser } from "../support/factories";
+
+const t = await freshDatabase();
+useConnection({ db: t.db, sql: t.sql });
+await registerDefinitions(t.db, catalog);
+const { POST: startRoute } = await import("@/app/api/v1/instances/route");
+const { POST: cancelRoute } = await import("@/app/api/v1/instances/[id]/cancel/route");
+const { GET: workflowsRoute } = await import("@/app/api/v1/workflows/route");
+const operator = await createApiToken(t.db, (await createUser(t.db, "operator")).id, "t");
+const auditor = await createApiToken(t.db, (await createUser(t.db, "auditor")).id, "t");
+
+const start = (body: unknown, token = operator) => startRoute(apiRequest("/api/v1/instances", { method: "POST", token, body }), params({}));
+const cancel = (id: string, body: unknown, token = operator) => cancelRoute(apiRequest(`/api/v1/instances/${id}/cancel`, { method: "POST", token, body }), params({ id }));
+
+describe("start and cancel over HTTP", () => {
+  it("starts an instance: 201 with the running instance and its defaults applied", async () => {
+    const response = await start({ workflow: "deploy-pipeline", input: { service: "billing" } });
+    expect(response.status).toBe(201);
+    expect(await response.json()).toMatchObject({ workflowKey: "deploy-pipeline", status: "running", input: { service: "billing", ref: "main" } });
+  });
+
+  it("400 with field errors for input the workflow's schema refuses; 404 for an unknown workflow; 403 for an auditor", async () => {
+    const bad = await start({ workflow: "deploy-pipeline", input: { service: "" } });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { fields: Record<string, string[]> } }).error.fields["input.service"]).toBeDefined();
+    expect((await start({ workflow: "no-such-flow" })).status).toBe(404);
+    expect((await start({ workflow: "nightly-etl" }, auditor)).status).toBe(403);
+  });
+
+  it("cancels with a reason: 200 once, then 409; 400 without a reason", async () => {
+    const created = (await (await start({ workflow: "nightly-etl" })).json()) as { id: string };
+    expect((await cancel(created.id, {})).status).toBe(400);
+    const ok = await cancel(created.id, { reason: "Superseded" });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ status: "cancelled" });
+    expect((await cancel(created.id, { reason: "again" })).status).toBe(409);
+    expect((await cancel(created.id, { reason: "x" }, auditor)).status).toBe(403);
+  });
+
+  it("lists workflow definitions with their steps and counts", async () => {
+    const response = await workflowsRoute(apiRequest("/api/v1/workflows", { token: auditor }), params({}));
+    const body = (await response.json()) as { items: { key: string; steps: { key: string }[]; counts: Record<string, number> }[] };
+    expect(body.items.map((d) => d.key).sort()).toEqual(["database-migration", "deploy-pipeline", "nightly-etl"]);
+    expect(body.items.find((d) => d.key === "deploy-pipeline")!.steps.map((s) => s.key)).toEqual(["build", "test", "deploy-staging", "deploy-production", "verify"]);
+  });
+});
