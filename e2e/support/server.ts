@@ -34,7 +34,7 @@ async function main() {
     spawn(process.execPath, ["node_modules/next/dist/bin/next", "start", "-p", process.env.E2E_PORT ?? "3100"], { stdio: "inherit", env }),
   ];
   if (existsSync("engine/worker.ts")) {
-    children.push(spawn(process.execPath, ["--import", "tsx", "engine/main.ts"], { stdio: "inherit", env: { ...env, FLOWGATE_DEMO_SPEED: "10", FLOWGATE_SERVICE: "worker" } }));
+    children.push(spawn(process.execPath, ["--import", "tsx", "engine/main.ts"], { stdio: "inherit", env: { ...env, FLOWGATE_DEMO_SPEED: "4", FLOWGATE_SERVICE: "worker" } }));
   }
   const stop = async () => {
     for (const child of children) child.kill("SIGTERM");

@@ -1,4 +1,5 @@
 import os from "node:os";
+import { z } from "zod";
 import { work } from "../demo-time";
 import { defineWorkflow } from "../sdk";
 
@@ -10,6 +11,10 @@ export const nightlyEtl = defineWorkflow({
   version: 1,
   name: "Nightly ETL",
   description: "Extracts the day's data, transforms three feeds in parallel and loads the warehouse.",
+  input: z.object({
+    // "random" is the demo's one run in five; tests and rehearsals pick "never" or "always".
+    loadCheck: z.enum(["random", "never", "always"]).default("random"),
+  }),
   steps: {
     extract: {
       name: "Extract",
@@ -17,7 +22,8 @@ export const nightlyEtl = defineWorkflow({
         await work(8000, ctx);
         ctx.updateContext({ rowsExtracted: 1_250_000 + Math.floor(Math.random() * 50_000) });
         // One run in five meets a busy warehouse and steps aside, as the backlog's example does.
-        if (Math.random() < 0.2) ctx.pauseWorkflow("High system load detected");
+        const busy = ctx.input.loadCheck === "always" || (ctx.input.loadCheck === "random" && Math.random() < 0.2);
+        if (busy) ctx.pauseWorkflow("High system load detected");
       },
     },
     "transform-orders": { name: "Transform orders", dependsOn: ["extract"], run: async (ctx) => { await work(10000, ctx); ctx.updateContext({ orders: "ok" }); } },

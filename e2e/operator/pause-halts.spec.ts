@@ -1,0 +1,57 @@
+import { and, eq, gt } from "drizzle-orm";
+import { instances, stepRuns } from "@/db/schema";
+import { startInstance } from "@/lib/instances/start-instance";
+import { expect, signInAs, test } from "../support/fixtures";
+
+test("an operator pauses a running demo instance, watches it stay still, resumes it and watches it finish", async ({ page, db }) => {
+  test.setTimeout(120_000);
+  const started = await startInstance(db, { workflow: "nightly-etl", input: { loadCheck: "never" } }, { id: null, label: "e2e@flowgate.dev" });
+  await signInAs(page, "operator");
+  await page.goto(`/instances/${started.id}`);
+  const heading = page.getByRole("heading", { level: 1 });
+  await expect(heading).toContainText("Running");
+  // Let the worker get going: the first step has started.
+  await expect(page.getByRole("row", { name: /Extract/ })).toContainText(/running|completed/, { timeout: 30_000 });
+
+  await page.getByRole("button", { name: "Pause" }).click();
+  const dialog = page.getByRole("dialog", { name: "Pause this instance" });
+  await dialog.getByRole("textbox", { name: "Reason" }).fill("Warehouse maintenance window");
+  await dialog.getByRole("button", { name: "Pause instance" }).click();
+  await expect(dialog).toBeHidden();
+  // Graceful: whatever was running finishes, then the instance is fully paused.
+  await expect(page.getByRole("status", { name: "Pause" })).toContainText(/^Paused by operator@flowgate.dev/, { timeout: 30_000 });
+
+  const [paused] = await db.select().from(instances).where(eq(instances.id, started.id));
+  const before = await db.select().from(stepRuns).where(eq(stepRuns.instanceId, started.id));
+  // The pause caught it mid-way: the final step has not even been queued.
+  expect(before.some((r) => r.stepKey === "load")).toBe(false);
+  // Watch it stay still for a few seconds, as a person would.
+  await page.waitForTimeout(4_000);
+  await expect(heading).toContainText("Paused");
+  const after = await db.select().from(stepRuns).where(eq(stepRuns.instanceId, started.id));
+  expect(after.map((r) => [r.id, r.status])).toEqual(before.map((r) => [r.id, r.status]));
+  const startedSincePause = await db.select().from(stepRuns).where(and(eq(stepRuns.instanceId, started.id), gt(stepRuns.startedAt, paused!.pausedAt!)));
+  expect(startedSincePause).toEqual([]);
+
+  await page.getByRole("button", { name: "Resume" }).click();
+  const resume = page.getByRole("dialog", { name: "Resume this instance" });
+  await resume.getByRole("textbox", { name: "Reason" }).fill("Window over");
+  // The ETL's resume condition reads the machine's load; force it if a busy CI box refuses.
+  await resume.getByRole("button", { name: "Resume instance" }).click();
+  const outcome = await Promise.race([
+    resume.waitFor({ state: "hidden" }).then(() => "resumed" as const),
+    resume.getByRole("alert").waitFor({ state: "visible" }).then(() => "refused" as const),
+  ]);
+  if (outcome === "refused") {
+    await expect(resume.getByRole("alert")).toContainText("Resume condition not met: system load");
+    await resume.getByLabel(/Force/).check();
+    await resume.getByRole("button", { name: "Resume instance" }).click();
+  }
+  await expect(resume).toBeHidden();
+  await expect(heading).toContainText("Completed", { timeout: 60_000 });
+
+  const runs = await db.select().from(stepRuns).where(eq(stepRuns.instanceId, started.id));
+  const completed = runs.filter((r) => r.status === "completed").map((r) => r.stepKey).sort();
+  // Every step finished exactly once: nothing completed before the pause ran again.
+  expect(completed).toEqual(["extract", "load", "transform-customers", "transform-inventory", "transform-orders"]);
+});
