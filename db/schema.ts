@@ -30,6 +30,11 @@ export const instanceStatuses = [
 export type InstanceStatus = (typeof instanceStatuses)[number];
 export const instanceStatus = pgEnum("instance_status", instanceStatuses);
 
+/** Why, in one word, beside the free-text reason: filterable, and the same list everywhere. */
+export const reasonCategories = ["maintenance", "incident", "approval", "dependency", "cost", "other"] as const;
+export type ReasonCategory = (typeof reasonCategories)[number];
+export const reasonCategory = pgEnum("reason_category", reasonCategories);
+
 export const pauseModes = ["graceful", "immediate"] as const;
 export type PauseMode = (typeof pauseModes)[number];
 export const pauseMode = pgEnum("pause_mode", pauseModes);
@@ -193,6 +198,8 @@ export const instances = pgTable(
     pausedById: uuid().references(() => users.id),
     pausedByLabel: text(),
     pauseReason: text(),
+    pauseCategory: reasonCategory(),
+    pauseTicketUrl: text(),
     pauseMode: pauseMode(),
     pauseKind: pauseKind(),
     resumeAt: timestamp({ withTimezone: true }),
@@ -287,6 +294,7 @@ export const history = pgTable(
     index("history_actor_idx").on(t.actorLabel, t.id.desc()),
     index("history_action_idx").on(t.action, t.id.desc()),
     index("history_workflow_idx").on(t.workflowKey, t.id.desc()),
+    index("history_category_idx").on(sql`(${t.details}->>'category')`, t.id.desc()),
   ],
 );
 
@@ -360,6 +368,8 @@ export const gateDecisions = pgTable(
     userRole: userRole().notNull(),
     decision: gateDecisionKind().notNull(),
     comment: text(),
+    category: reasonCategory(),
+    ticketUrl: text(),
     createdAt: timestamp({ withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
   // One decision per approver per gate, enforced by the database as well as the use case.
