@@ -22,7 +22,8 @@ type Props = {
   maxLength?: number;
   /** Shown once the field has been touched and left empty, when a reason is required. */
   requiredMessage?: string;
-  children?: ReactNode;
+  /** Extra fields; as a function, it gets the server's field errors to show beside them. */
+  children?: ReactNode | ((fields: Record<string, string[]>) => ReactNode);
 };
 
 /**
@@ -56,7 +57,8 @@ export function ReasonDialog({ title, description, triggerLabel, triggerVariant 
   const serverFieldErrors = state.status === "error" ? state.fields?.[fieldName] : undefined;
   const errors = clientErrors ?? serverFieldErrors;
   // Errors not about the main field (a conflict, a refusal, another field) are shown above the buttons.
-  const formError = state.status === "error" && !serverFieldErrors ? state.message : undefined;
+  const otherFieldErrors = state.status === "error" && Object.keys(state.fields ?? {}).some((k) => k !== fieldName);
+  const formError = state.status === "error" && !serverFieldErrors && !otherFieldErrors ? state.message : undefined;
 
   return (
     <Dialog
@@ -82,7 +84,7 @@ export function ReasonDialog({ title, description, triggerLabel, triggerVariant 
             }}
             onBlur={() => setTouched(true)} aria-invalid={!!errors} aria-describedby={`${fieldName}-hint ${fieldName}-error`} />
         </Field>
-        {children}
+        {typeof children === "function" ? children(state.status === "error" ? (state.fields ?? {}) : {}) : children}
         {formError && (
           <p role="alert" className="rounded-md bg-red-50 p-3 text-sm text-red-800">
             {formError}

@@ -1,7 +1,7 @@
-import { and, count, desc, eq, gte, ilike, lt, lte, type SQL } from "drizzle-orm";
+import { and, count, desc, eq, gte, ilike, lt, lte, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { DbOrTx } from "@/db/client";
-import { history, historyActions } from "@/db/schema";
+import { history, historyActions, reasonCategories } from "@/db/schema";
 import { decodeCursor, encodeCursor, limitSchema } from "@/lib/cursor";
 
 const blankToUndefined = (v: unknown) => (v === "" ? undefined : v);
@@ -16,6 +16,7 @@ export const historyQuery = z.object({
   action: z.preprocess(blankToUndefined, z.enum(historyActions).optional()),
   workflow: optionalText,
   q: optionalText,
+  category: z.preprocess(blankToUndefined, z.enum(reasonCategories).optional()),
   from: optionalDate,
   to: z.preprocess(endOfDay, optionalDate),
   cursor: z.string().max(200).optional(),
@@ -38,6 +39,7 @@ export function historyWhere(filter: HistoryFilter): SQL | undefined {
     filter.action ? eq(history.action, filter.action) : undefined,
     filter.workflow ? eq(history.workflowKey, filter.workflow) : undefined,
     filter.q ? ilike(history.reason, `%${escapeLike(filter.q)}%`) : undefined,
+    filter.category ? sql`${history.details}->>'category' = ${filter.category}` : undefined,
     filter.from ? gte(history.createdAt, filter.from) : undefined,
     filter.to ? lte(history.createdAt, filter.to) : undefined,
   );

@@ -7,6 +7,7 @@ import { enqueueApprovalEvent } from "@/lib/events";
 import { appendHistory } from "@/lib/history";
 import { parseInput, type Untrusted } from "@/lib/validate";
 import { approveInputSchema, rejectInputSchema, type ApproveInput, type RejectInput } from "./inputs";
+import { reasonTags } from "@/lib/instances/reason-tags";
 import { lockGate } from "./lock-gate";
 import { continueAfterGate, failAtGate } from "./outcome";
 import { isSatisfied, mayDecide, progressLabel } from "./rules";
@@ -15,12 +16,12 @@ export type DecisionResult = { gate: Gate; outcome: "recorded" | "approved" | "r
 
 export async function approveGate(db: Db, raw: ApproveInput | Untrusted, user: SessionUser): Promise<DecisionResult> {
   const input = parseInput(approveInputSchema, raw);
-  return decide(db, input.gateId, "approve", input.comment ?? null, user);
+  return decide(db, input.gateId, "approve", input.comment ?? null, user, {});
 }
 
 export async function rejectGate(db: Db, raw: RejectInput | Untrusted, user: SessionUser): Promise<DecisionResult> {
   const input = parseInput(rejectInputSchema, raw);
-  return decide(db, input.gateId, "reject", input.comment, user);
+  return decide(db, input.gateId, "reject", input.comment, user, reasonTags(input));
 }
 
 /**
@@ -28,13 +29,13 @@ export async function rejectGate(db: Db, raw: RejectInput | Untrusted, user: Ses
  * the decision, and when it settles the gate, move the instance on (or fail it). Two approvers
  * clicking at once serialise on the lock; the second finds the gate decided and is told by whom.
  */
-async function decide(db: Db, gateId: string, decision: "approve" | "reject", comment: string | null, user: SessionUser): Promise<DecisionResult> {
+async function decide(db: Db, gateId: string, decision: "approve" | "reject", comment: string | null, user: SessionUser, tags: ReturnType<typeof reasonTags>): Promise<DecisionResult> {
   return db.transaction(async (tx) => {
     const { instance, gate, decisions, delegations } = await lockGate(tx, gateId);
     const verdict = mayDecide(user, { gate, decisions, delegations, startedById: instance.startedById });
     if (!verdict.ok) throw new AppError(verdict.code, verdict.message);
 
-    const [row] = await tx.insert(gateDecisions).values({ gateId, userId: user.id, userLabel: user.email, userRole: user.role, decision, comment }).returning();
+    const [row] = await tx.insert(gateDecisions).values({ gateId, userId: user.id, userLabel: user.email, userRole: user.role, decision, comment, category: tags.category ?? null, ticketUrl: tags.ticketUrl ?? null }).returning();
     const all = [...decisions, row!];
     const settled = decision === "reject" ? "rejected" : isSatisfied(gate, all) ? "approved" : null;
     const progress = progressLabel(gate, all);
@@ -57,7 +58,7 @@ async function decide(db: Db, gateId: string, decision: "approve" | "reject", co
       reason: comment,
       fromStatus: move?.from ?? instance.status,
       toStatus: move?.to ?? instance.status,
-      details: { gateId, stage: gate.stage, progress, settled },
+      details: { gateId, stage: gate.stage, progress, settled, ...tags },
     });
     await enqueueApprovalEvent(tx, "workflow.approval.decided", instance.id, { gate: updated, decision: row });
     return { gate: updated, outcome: settled ?? "recorded", progress };

@@ -1,5 +1,6 @@
 import { z } from "zod";
 
+import { categorySchema, ticketUrlSchema } from "@/lib/instances/inputs";
 import { COMMENT_MAX } from "./limits";
 
 export { COMMENT_MAX };
@@ -14,6 +15,8 @@ export const approveInputSchema = z.object({
 export const rejectInputSchema = z.object({
   gateId: z.string().max(100),
   comment: comment.min(1, "Say why you reject: the requester needs to know"),
+  category: categorySchema,
+  ticketUrl: ticketUrlSchema,
 });
 
 export const delegateInputSchema = z.object({

@@ -1,10 +1,24 @@
 import { z } from "zod";
-import { pauseModes } from "@/db/schema";
+import { pauseModes, reasonCategories } from "@/db/schema";
 import { REASON_MAX } from "./limits";
 
 export { REASON_MAX };
 
 const trimmed = z.string().trim();
+const blank = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
+
+/** Optional everywhere a reason is asked for: a category and a link to the ticket that explains it. */
+export const categorySchema = z.preprocess(blank, z.enum(reasonCategories, { error: `Choose one of: ${reasonCategories.join(", ")}` }).optional());
+export const ticketUrlSchema = z.preprocess(
+  blank,
+  z
+    .string()
+    .trim()
+    .max(500, "Keep the link to 500 characters")
+    .url("Give the ticket as a full link, like https://tracker.example.com/OPS-42")
+    .refine((u) => /^https?:\/\//i.test(u), "Only http and https links")
+    .optional(),
+);
 const MAX_SCHEDULE_MS = 366 * 24 * 3600_000;
 
 // Any string is accepted here: a malformed id is answered like an unknown one (404), in lockInstance.
@@ -16,6 +30,8 @@ export const pauseInputSchema = z.object({
     .min(1, "Say why you are pausing")
     .max(REASON_MAX, `Keep the reason to ${REASON_MAX} characters`),
   mode: z.enum(pauseModes).default("graceful"),
+  category: categorySchema,
+  ticketUrl: ticketUrlSchema,
   resumeAt: z.coerce
     .date({ error: "Give the resume time as a date and time" })
     .refine((d) => d.getTime() > Date.now(), "The resume time must be in the future")
@@ -33,6 +49,8 @@ export const resumeInputSchema = z
       .transform((r) => r || undefined)
       .optional(),
     force: z.boolean().default(false),
+    category: categorySchema,
+    ticketUrl: ticketUrlSchema,
     expectedVersion: z.coerce.number().int().positive().optional(),
   })
   .superRefine((value, ctx) => {

@@ -1,6 +1,6 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Db, Tx } from "@/db/client";
-import { instances, stepRuns, type Actor, type Instance, type PauseKind, type PauseMode } from "@/db/schema";
+import { instances, stepRuns, type Actor, type Instance, type PauseKind, type PauseMode, type ReasonCategory } from "@/db/schema";
 import { conflict } from "@/lib/errors";
 import { channels, enqueueEvent, notify } from "@/lib/events";
 import { appendHistory } from "@/lib/history";
@@ -8,6 +8,7 @@ import { transition } from "@/lib/state-machine";
 import { parseInput, type Untrusted } from "@/lib/validate";
 import { pauseInputSchema, type PauseInput } from "./inputs";
 import { lockInstance } from "./lock";
+import { reasonTags } from "./reason-tags";
 
 export type PauseOptions = { kind?: PauseKind };
 
@@ -20,7 +21,7 @@ export async function pauseInstance(db: Db, raw: PauseInput | Untrusted, actor: 
   const input = parseInput(pauseInputSchema, raw);
   return db.transaction(async (tx) => {
     const current = await lockInstance(tx, input.instanceId, input.expectedVersion);
-    return applyPause(tx, current, { reason: input.reason, mode: input.mode, resumeAt: input.resumeAt }, actor, options.kind);
+    return applyPause(tx, current, { reason: input.reason, mode: input.mode, resumeAt: input.resumeAt, category: input.category, ticketUrl: input.ticketUrl }, actor, options.kind);
   });
 }
 
@@ -32,7 +33,7 @@ export async function pauseInstance(db: Db, raw: PauseInput | Untrusted, actor: 
 export async function applyPause(
   tx: Tx,
   current: Instance,
-  input: { reason: string; mode: PauseMode; resumeAt?: Date },
+  input: { reason: string; mode: PauseMode; resumeAt?: Date; category?: ReasonCategory; ticketUrl?: string },
   actor: Actor,
   kind?: PauseKind,
 ): Promise<Instance> {
@@ -67,6 +68,8 @@ export async function applyPause(
       pausedById: actor.id,
       pausedByLabel: actor.label,
       pauseReason: input.reason,
+      pauseCategory: input.category ?? null,
+      pauseTicketUrl: input.ticketUrl ?? null,
       pauseMode: input.mode,
       pauseKind: kind ?? (input.resumeAt ? "scheduled" : "manual"),
       resumeAt: input.resumeAt ?? null,
@@ -84,7 +87,7 @@ export async function applyPause(
     reason: input.reason,
     fromStatus: t.from,
     toStatus: t.to,
-    details: { mode: input.mode, kind: updated!.pauseKind, resumeAt: input.resumeAt?.toISOString() ?? null, interrupted },
+    details: { mode: input.mode, kind: updated!.pauseKind, resumeAt: input.resumeAt?.toISOString() ?? null, interrupted, ...reasonTags(input) },
   });
   await enqueueEvent(tx, "workflow.instance.paused", updated!);
   // Always tell the workers: an immediate pause must abort in-flight steps, and any pause may

@@ -35,6 +35,8 @@ const listColumns = {
   pausedAt: instances.pausedAt,
   pausedByLabel: instances.pausedByLabel,
   pauseReason: instances.pauseReason,
+  pauseCategory: instances.pauseCategory,
+  pauseTicketUrl: instances.pauseTicketUrl,
   pauseMode: instances.pauseMode,
   pauseKind: instances.pauseKind,
   resumeAt: instances.resumeAt,

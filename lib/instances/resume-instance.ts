@@ -8,6 +8,7 @@ import { transition } from "@/lib/state-machine";
 import { parseInput, type Untrusted } from "@/lib/validate";
 import { resumeInputSchema, type ResumeInput } from "./inputs";
 import { lockInstance } from "./lock";
+import { reasonTags } from "./reason-tags";
 import { checkResumeCondition } from "./resume-conditions";
 
 /**
@@ -36,6 +37,8 @@ export async function resumeInstance(db: Db, raw: ResumeInput | Untrusted, actor
         pausedById: null,
         pausedByLabel: null,
         pauseReason: null,
+        pauseCategory: null,
+        pauseTicketUrl: null,
         pauseMode: null,
         pauseKind: null,
         resumeAt: null,
@@ -59,6 +62,7 @@ export async function resumeInstance(db: Db, raw: ResumeInput | Untrusted, actor
         pauseReason: current.pauseReason,
         pausedForMs: current.pausedAt ? Date.now() - current.pausedAt.getTime() : null,
         forced: input.force,
+        ...reasonTags(input),
       },
     });
     await enqueueEvent(tx, "workflow.instance.resumed", updated!);

@@ -26,7 +26,7 @@ export async function approveAction(gateId: string, instanceId: string, _prev: A
 
 export async function rejectAction(gateId: string, instanceId: string, _prev: ActionState, formData: FormData): Promise<ActionState> {
   const state = await runAction("gates:decide", formData, async ({ db, user, form }) => {
-    const result = await rejectGate(db, { gateId, comment: form.comment ?? "" }, user);
+    const result = await rejectGate(db, { gateId, comment: form.comment ?? "", category: form.category, ticketUrl: form.ticketUrl }, user);
     return settledMessage[result.outcome];
   });
   return refresh(state, instanceId);

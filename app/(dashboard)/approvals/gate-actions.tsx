@@ -1,6 +1,7 @@
 "use client";
 
 import { ReasonDialog } from "@/components/reason-dialog";
+import { ReasonTagsFields } from "@/components/reason-tags-fields";
 import { Select } from "@/components/ui/field";
 import { COMMENT_MAX } from "@/lib/gates/limits";
 import { approveAction, delegateAction, rejectAction } from "./actions";
@@ -32,7 +33,9 @@ export function GateActions({ gateId, instanceId, stage, progress, delegates }: 
         reasonRequired
         requiredMessage="Say why you reject: the requester needs to know"
         action={rejectAction.bind(null, gateId, instanceId)}
-      />
+      >
+        {(errors) => <ReasonTagsFields idPrefix={`reject-${gateId}`} errors={errors} />}
+      </ReasonDialog>
       {delegates.length > 0 && (
         <ReasonDialog
           title={`Delegate "${stage}"`}

@@ -6,8 +6,9 @@ import { StatusBadge } from "@/components/status-badge";
 import { Button } from "@/components/ui/button";
 import { Input, Select } from "@/components/ui/field";
 import { getDb } from "@/db/client";
-import { historyActions } from "@/db/schema";
+import { historyActions, reasonCategories } from "@/db/schema";
 import { ChainStatus } from "@/components/chain-status";
+import { ReasonTags } from "@/components/reason-tags";
 import { ExportButton } from "./export-button";
 import { latestCheckpoint } from "@/lib/audit/checkpoints";
 import { historyQuery, listHistory } from "@/lib/audit/queries";
@@ -71,6 +72,16 @@ export default async function HistoryPage({ searchParams }: { searchParams: Prom
         <FilterField id="to" label="To (UTC)" error={errors.to?.[0]}>
           <Input id="to" name="to" type="date" defaultValue={raw.to} />
         </FilterField>
+        <FilterField id="category" label="Category">
+          <Select id="category" name="category" defaultValue={raw.category}>
+            <option value="">Any category</option>
+            {reasonCategories.map((c) => (
+              <option key={c} value={c}>
+                {c}
+              </option>
+            ))}
+          </Select>
+        </FilterField>
         <FilterField id="q" label="Reason contains">
           <Input id="q" name="q" defaultValue={raw.q} />
         </FilterField>
@@ -118,7 +129,10 @@ export default async function HistoryPage({ searchParams }: { searchParams: Prom
                     </span>
                   ) : null}
                 </td>
-                <td className="max-w-md break-words px-3 py-2 text-slate-800">{row.reason}</td>
+                <td className="max-w-md break-words px-3 py-2 text-slate-800">
+                  {row.reason}
+                  <ReasonTags category={row.details.category} ticketUrl={row.details.ticketUrl} />
+                </td>
               </tr>
             ))}
           </tbody>

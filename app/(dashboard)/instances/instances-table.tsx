@@ -6,6 +6,7 @@ import Link from "next/link";
 import { useQueryStates } from "nuqs";
 import { useState } from "react";
 import { CopyId } from "@/components/copy-id";
+import { ReasonTags } from "@/components/reason-tags";
 import { RelativeTime } from "@/components/relative-time";
 import { StatusBadge } from "@/components/status-badge";
 import { Button } from "@/components/ui/button";
@@ -49,7 +50,7 @@ const columns = [
     cell: (c) =>
       c.getValue() ? (
         <span className="line-clamp-2 max-w-xs" title={c.getValue() ?? undefined}>
-          {c.getValue()}
+          {c.getValue()} <ReasonTags category={c.row.original.pauseCategory} ticketUrl={c.row.original.pauseTicketUrl} />
           {c.row.original.resumeAt && <span className="block text-xs text-slate-500">resumes <RelativeTime value={c.row.original.resumeAt} /></span>}
         </span>
       ) : (

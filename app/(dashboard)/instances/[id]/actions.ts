@@ -10,7 +10,7 @@ import { resumeInstance } from "@/lib/instances/resume-instance";
 
 export async function pauseAction(instanceId: string, _prev: ActionState, formData: FormData): Promise<ActionState> {
   const state = await runAction("instances:pause", formData, async ({ db, user, form }) => {
-    const paused = await pauseInstance(db, { instanceId, reason: form.reason, mode: form.mode, resumeAt: form.resumeAt || undefined }, actorOf(user));
+    const paused = await pauseInstance(db, { instanceId, reason: form.reason, mode: form.mode, resumeAt: form.resumeAt || undefined, category: form.category, ticketUrl: form.ticketUrl }, actorOf(user));
     return paused.pauseMode === "immediate" ? "Instance paused; in-flight steps were interrupted" : "Instance paused";
   });
   if (state.status === "success") revalidatePath(`/instances/${instanceId}`);
@@ -19,7 +19,7 @@ export async function pauseAction(instanceId: string, _prev: ActionState, formDa
 
 export async function resumeAction(instanceId: string, _prev: ActionState, formData: FormData): Promise<ActionState> {
   const state = await runAction("instances:resume", formData, async ({ db, user, form }) => {
-    await resumeInstance(db, { instanceId, reason: form.reason, force: form.force === "on" }, actorOf(user));
+    await resumeInstance(db, { instanceId, reason: form.reason, force: form.force === "on", category: form.category, ticketUrl: form.ticketUrl }, actorOf(user));
     return form.force === "on" ? "Instance force-resumed" : "Instance resumed";
   });
   if (state.status === "success") revalidatePath(`/instances/${instanceId}`);

@@ -1,6 +1,7 @@
 "use client";
 
 import { ReasonDialog } from "@/components/reason-dialog";
+import { ReasonTagsFields } from "@/components/reason-tags-fields";
 import { Field, Input } from "@/components/ui/field";
 import { cancelAction, pauseAction, resumeAction } from "./actions";
 
@@ -20,6 +21,9 @@ export function InstanceControls({ instanceId, canPause, canResume, canCancel, h
           requiredMessage="Say why you are pausing"
           action={pauseAction.bind(null, instanceId)}
         >
+          {(errors) => (
+            <>
+          <ReasonTagsFields idPrefix="pause" errors={errors} />
           <fieldset className="space-y-2">
             <legend className="text-sm font-medium text-slate-800">Mode</legend>
             <label className="flex items-start gap-2 text-sm">
@@ -38,6 +42,8 @@ export function InstanceControls({ instanceId, canPause, canResume, canCancel, h
           <Field id="resumeAt" label="Resume automatically at (UTC, optional)" hint="Leave empty to wait for a person.">
             <Input id="resumeAt" name="resumeAt" type="datetime-local" aria-describedby="resumeAt-hint resumeAt-error" />
           </Field>
+            </>
+          )}
         </ReasonDialog>
       )}
       {canResume && (
@@ -55,9 +61,14 @@ export function InstanceControls({ instanceId, canPause, canResume, canCancel, h
           reasonRequired={false}
           action={resumeAction.bind(null, instanceId)}
         >
-          <label className="flex items-center gap-2 text-sm">
-            <input type="checkbox" name="force" /> Force: skip the resume condition (needs a reason)
-          </label>
+          {(errors) => (
+            <>
+              <label className="flex items-center gap-2 text-sm">
+                <input type="checkbox" name="force" /> Force: skip the resume condition (needs a reason)
+              </label>
+              <ReasonTagsFields idPrefix="resume" errors={errors} />
+            </>
+          )}
         </ReasonDialog>
       )}
       {canCancel && (

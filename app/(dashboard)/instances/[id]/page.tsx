@@ -7,6 +7,7 @@ import { GatePipeline } from "@/components/gate-pipeline";
 import { HistoryTimeline } from "@/components/history-timeline";
 import { RelativeTime } from "@/components/relative-time";
 import { utc } from "@/lib/time";
+import { ReasonTags } from "@/components/reason-tags";
 import { StatusBadge } from "@/components/status-badge";
 import { getDb } from "@/db/client";
 import { findWorkflow } from "@/engine/catalog";
@@ -73,6 +74,7 @@ export default async function InstancePage({ params }: { params: Promise<{ id: s
             {" "}by {instance.pausedByLabel} <RelativeTime value={instance.pausedAt} /> ({instance.pauseMode}, {instance.pauseKind})
           </p>
           {instance.pauseReason && <p className="mt-1 whitespace-pre-wrap break-words">“{instance.pauseReason}”</p>}
+          <ReasonTags category={instance.pauseCategory} ticketUrl={instance.pauseTicketUrl} />
           <p className="mt-1 text-amber-900">
             {instance.resumeAt
               ? `Resumes automatically at ${utc(new Date(instance.resumeAt))}, or earlier by an operator.`
