@@ -291,7 +291,6 @@ export const history = pgTable(
   (t) => [
     uniqueIndex("history_instance_seq_idx").on(t.instanceId, t.seq),
     index("history_created_idx").on(t.createdAt.desc(), t.id.desc()),
-    index("history_actor_idx").on(t.actorLabel, t.id.desc()),
     index("history_action_idx").on(t.action, t.id.desc()),
     index("history_workflow_idx").on(t.workflowKey, t.id.desc()),
     index("history_category_idx").on(sql`(${t.details}->>'category')`, t.id.desc()),

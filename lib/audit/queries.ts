@@ -35,7 +35,8 @@ function escapeLike(text: string) {
 export function historyWhere(filter: HistoryFilter): SQL | undefined {
   return and(
     filter.instanceId ? eq(history.instanceId, filter.instanceId) : undefined,
-    filter.actor ? ilike(history.actorLabel, `%${escapeLike(filter.actor)}%`) : undefined,
+    // A case-insensitive prefix, so the (lower(actor_label) text_pattern_ops) index serves it.
+    filter.actor ? sql`lower(${history.actorLabel}) like ${`${escapeLike(filter.actor.toLowerCase())}%`}` : undefined,
     filter.action ? eq(history.action, filter.action) : undefined,
     filter.workflow ? eq(history.workflowKey, filter.workflow) : undefined,
     filter.q ? ilike(history.reason, `%${escapeLike(filter.q)}%`) : undefined,

@@ -54,7 +54,7 @@ export default async function HistoryPage({ searchParams }: { searchParams: Prom
           </Select>
         </FilterField>
         <FilterField id="actor" label="Actor">
-          <Input id="actor" name="actor" defaultValue={raw.actor} placeholder="email or part of it" />
+          <Input id="actor" name="actor" defaultValue={raw.actor} placeholder="email, or its start" />
         </FilterField>
         <FilterField id="workflow" label="Workflow">
           <Select id="workflow" name="workflow" defaultValue={raw.workflow}>
