@@ -11,7 +11,8 @@ const optionalDate = z.preprocess(blankToUndefined, z.coerce.date({ error: "Not 
 const endOfDay = (v: unknown) => (typeof v === "string" && /^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T23:59:59.999Z` : v);
 
 export const historyQuery = z.object({
-  instanceId: z.preprocess(blankToUndefined, z.string().uuid("Not an instance id").optional()),
+  // Any UUID Postgres accepts, not only RFC 4122 variants: ids may come from other systems.
+  instanceId: z.preprocess(blankToUndefined, z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "Not an instance id").optional()),
   actor: optionalText,
   action: z.preprocess(blankToUndefined, z.enum(historyActions).optional()),
   workflow: optionalText,
