@@ -103,6 +103,7 @@ export async function seedDatabase(db: Db, options: { demo: boolean; onProgress?
     { workflow: "nightly-etl", starter: schedule, status: "failed", done: ["extract", "transform-orders"], context: { rowsExtracted: 1_190_004 }, minutesAgo: 1440, error: "transform-customers: upstream feed returned HTTP 503 three times" },
     { workflow: "database-migration", starter: operator, status: "running", done: ["generate"], pending: ["apply"], input: { database: "orders" }, context: { migration: "0042_orders_add_index.sql", statements: 3 }, minutesAgo: 20 },
     { workflow: "database-migration", starter: admin, status: "completed", done: ["generate", "apply"], input: { database: "inventory" }, minutesAgo: 2000 },
+    { workflow: "access-request", starter: operator, status: "waiting", done: ["validate"], current: ["grant"], input: { engineer: "sam@example.com", hours: 4 }, context: { engineer: "sam@example.com", hours: 4, onCallConfirmed: true }, minutesAgo: 25 },
   ];
   const ids: string[] = [];
   for (const f of fixtures) ids.push(await seedInstance(db, defs, f));
@@ -117,7 +118,7 @@ export async function seedDatabase(db: Db, options: { demo: boolean; onProgress?
       const [inst] = await tx.select().from(instances).where(eq(instances.id, ids[i]!)).for("update");
       return requestGate(tx, inst!, { ...step, gate: step.gate! });
     });
-    if (gate && gate.required > 1) {
+    if (gate && gate.mode === "n_of_m") {
       const dana = demoUsers.find((u) => u.email === "dana@flowgate.dev")!;
       await approveGate(db, { gateId: gate.id, comment: "Dashboards green after 30 minutes" }, { id: actors.get(dana.email)!.id!, email: dana.email, name: dana.name, role: dana.role });
     }

@@ -1,0 +1,27 @@
+import { eq } from "drizzle-orm";
+import { expect, it } from "vitest";
+import { instances, users } from "@/db/schema";
+import { seedDatabase } from "@/db/seed";
+import { verifyChains } from "@/lib/audit/verify-chain";
+import { inboxFor } from "@/lib/gates/queries";
+import { countByStatus } from "@/lib/instances/queries";
+import { freshDatabase } from "../support/db";
+
+const t = await freshDatabase();
+
+it("the demo seed fills every state, gives the demo approver something to sign, and keeps a valid chain", async () => {
+  await seedDatabase(t.db, { demo: true });
+  const counts = await countByStatus(t.db);
+  for (const status of ["running", "waiting", "paused", "completed", "failed", "cancelled"] as const) expect(counts[status]).toBeGreaterThan(0);
+
+  const [approver] = await t.db.select().from(users).where(eq(users.email, "approver@flowgate.dev"));
+  const started = await t.db.select().from(instances).where(eq(instances.startedById, approver!.id));
+  expect(started).toEqual([]);
+  const inbox = await inboxFor(t.db, { id: approver!.id, email: approver!.email, name: approver!.name, role: approver!.role });
+  expect(inbox.map((i) => i.gate.mode).sort()).toEqual(["any", "n_of_m", "per_role"]);
+
+  expect((await verifyChains(t.sql)).ok).toBe(true);
+  // Seeding twice adds nothing.
+  await seedDatabase(t.db, { demo: true });
+  expect(await countByStatus(t.db)).toEqual(counts);
+});
