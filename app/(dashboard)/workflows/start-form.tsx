@@ -3,11 +3,11 @@
 import { useActionState, useEffect } from "react";
 import { toast } from "sonner";
 import { Button } from "@/components/ui/button";
-import { Field, Input } from "@/components/ui/field";
+import { Field, Input, Select } from "@/components/ui/field";
 import { idle } from "@/lib/action-state";
 import { startAction } from "./actions";
 
-type Property = { type?: string; default?: unknown; description?: string; minLength?: number; maxLength?: number };
+type Property = { type?: string; enum?: string[]; default?: unknown; description?: string; minLength?: number; maxLength?: number };
 
 /** A start form drawn from the workflow's input schema (as JSON Schema); the server validates with the zod schema itself. */
 export function StartForm({ workflow, schema }: { workflow: string; schema: Record<string, unknown> | null }) {
@@ -33,7 +33,16 @@ export function StartForm({ workflow, schema }: { workflow: string; schema: Reco
           <div key={key}>
             <input type="hidden" name={`type.${key}`} value={prop.type ?? "string"} />
             <Field id={id} label={`${key}${required.has(key) && prop.default === undefined ? "" : " (optional)"}`} errors={errors} hint={prop.description}>
-              {prop.type === "boolean" ? (
+              {prop.enum ? (
+                <Select id={id} name={name} defaultValue={typeof prop.default === "string" ? prop.default : ""} aria-describedby={`${id}-error`}>
+                  {prop.default === undefined && <option value="">Choose…</option>}
+                  {prop.enum.map((v) => (
+                    <option key={v} value={v}>
+                      {v}
+                    </option>
+                  ))}
+                </Select>
+              ) : prop.type === "boolean" ? (
                 <input id={id} name={name} type="checkbox" defaultChecked={prop.default === true} />
               ) : (
                 <Input id={id} name={name} type={prop.type === "number" || prop.type === "integer" ? "number" : "text"} placeholder={prop.default !== undefined ? String(prop.default) : undefined} aria-invalid={!!errors} aria-describedby={`${id}-error`} />
