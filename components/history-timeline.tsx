@@ -65,6 +65,7 @@ export function HistoryTimeline({ rows }: { rows: HistoryRow[] }) {
             {row.reason && <p className="mt-1 whitespace-pre-wrap break-words text-slate-800">“{row.reason}”</p>}
             <ReasonTags category={row.details.category} ticketUrl={row.details.ticketUrl} />
             {pausedFor !== null && <p className="mt-1 text-xs text-slate-500">Paused for {formatDuration(pausedFor)}</p>}
+            {typeof row.details.waitedMs === "number" && <p className="mt-1 text-xs text-slate-500">The gate waited {formatDuration(row.details.waitedMs)}</p>}
           </li>
         );
       })}

@@ -58,7 +58,8 @@ async function decide(db: Db, gateId: string, decision: "approve" | "reject", co
       reason: comment,
       fromStatus: move?.from ?? instance.status,
       toStatus: move?.to ?? instance.status,
-      details: { gateId, stage: gate.stage, progress, settled, ...tags },
+      // How long the gate held the instance, for the timeline and the wait-time charts.
+      details: { gateId, stage: gate.stage, progress, settled, ...(settled ? { waitedMs: Date.now() - gate.requestedAt.getTime() } : {}), ...tags },
     });
     await enqueueApprovalEvent(tx, "workflow.approval.decided", instance.id, { gate: updated, decision: row });
     return { gate: updated, outcome: settled ?? "recorded", progress };
