@@ -33,6 +33,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
             </NavLink>
             <NavLink href="/history">History</NavLink>
             <NavLink href="/insights">Insights</NavLink>
+            {can(user, "users:manage") && <NavLink href="/admin/users">Users</NavLink>}
           </nav>
           <div className="ml-auto flex items-center gap-3 text-sm">
             <span className="text-slate-600">

@@ -1,0 +1,26 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import type { ActionState } from "@/lib/action-state";
+import { runAction } from "@/lib/actions";
+import { changeRole, createUser, issueToken } from "@/lib/users/manage-users";
+
+const done = (state: ActionState) => {
+  if (state.status === "success") revalidatePath("/admin/users");
+  return state;
+};
+
+export async function createUserAction(_prev: ActionState, formData: FormData): Promise<ActionState> {
+  return done(await runAction("users:manage", formData, async ({ db, form }) => `Created ${(await createUser(db, form)).email}`));
+}
+
+export async function changeRoleAction(userId: string, _prev: ActionState, formData: FormData): Promise<ActionState> {
+  return done(await runAction("users:manage", formData, async ({ db, user, form }) => {
+    const row = await changeRole(db, { userId, role: form.role }, user);
+    return `${row.email} is now ${row.role}; their sessions were ended`;
+  }));
+}
+
+export async function issueTokenAction(userId: string, _prev: ActionState, formData: FormData): Promise<ActionState> {
+  return done(await runAction("users:manage", formData, async ({ db, form }) => issueToken(db, { userId, name: form.name })));
+}

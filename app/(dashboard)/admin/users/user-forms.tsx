@@ -1,0 +1,82 @@
+"use client";
+
+import { useActionState } from "react";
+import { Button } from "@/components/ui/button";
+import { Field, Input, Select } from "@/components/ui/field";
+import { roles } from "@/db/schema";
+import { idle } from "@/lib/action-state";
+import { changeRoleAction, createUserAction, issueTokenAction } from "./actions";
+
+export function CreateUserForm() {
+  const [state, action, pending] = useActionState(createUserAction, idle);
+  const f = state.status === "error" ? state.fields ?? {} : {};
+  return (
+    <form action={action} aria-label="Create a user" className="grid gap-3 md:grid-cols-5 md:items-end" noValidate>
+      <Field id="new-email" label="Email" errors={f.email}>
+        <Input id="new-email" name="email" type="email" defaultValue={state.status === "error" ? state.values?.email : ""} aria-invalid={!!f.email} />
+      </Field>
+      <Field id="new-name" label="Name" errors={f.name}>
+        <Input id="new-name" name="name" defaultValue={state.status === "error" ? state.values?.name : ""} aria-invalid={!!f.name} />
+      </Field>
+      <Field id="new-role" label="Role" errors={f.role}>
+        <Select id="new-role" name="role" defaultValue="operator">
+          {roles.map((r) => (
+            <option key={r}>{r}</option>
+          ))}
+        </Select>
+      </Field>
+      <Field id="new-password" label="Password" errors={f.password}>
+        <Input id="new-password" name="password" type="password" autoComplete="new-password" aria-invalid={!!f.password} />
+      </Field>
+      <Button type="submit" disabled={pending}>
+        Create user
+      </Button>
+      <p aria-live="polite" className="text-sm md:col-span-5">
+        {state.status === "success" ? <span className="text-emerald-800">{state.message}</span> : state.status === "error" && !state.fields ? <span className="text-red-700">{state.message}</span> : null}
+      </p>
+    </form>
+  );
+}
+
+export function RoleForm({ userId, email, role }: { userId: string; email: string; role: string }) {
+  const [state, action, pending] = useActionState(changeRoleAction.bind(null, userId), idle);
+  return (
+    <form action={action} className="flex items-center gap-2">
+      <label htmlFor={`role-${userId}`} className="sr-only">
+        Role of {email}
+      </label>
+      <Select id={`role-${userId}`} name="role" defaultValue={role} className="w-32">
+        {roles.map((r) => (
+          <option key={r}>{r}</option>
+        ))}
+      </Select>
+      <Button type="submit" variant="secondary" size="sm" disabled={pending}>
+        Save
+      </Button>
+      <span aria-live="polite" className="text-xs">
+        {state.status === "error" ? <span className="text-red-700">{state.message}</span> : state.status === "success" ? <span className="text-emerald-800">Saved</span> : null}
+      </span>
+    </form>
+  );
+}
+
+export function TokenForm({ userId, email }: { userId: string; email: string }) {
+  const [state, action, pending] = useActionState(issueTokenAction.bind(null, userId), idle);
+  return (
+    <form action={action} className="flex flex-wrap items-center gap-2">
+      <label htmlFor={`token-${userId}`} className="sr-only">
+        Token name for {email}
+      </label>
+      <Input id={`token-${userId}`} name="name" placeholder="token name, e.g. ci" className="w-40" />
+      <Button type="submit" variant="secondary" size="sm" disabled={pending}>
+        Issue API token
+      </Button>
+      {state.status === "success" && (
+        <span role="status" className="text-xs">
+          Copy it now, it is shown once: <code className="select-all break-all rounded bg-slate-100 px-1 font-mono">{state.message}</code>
+        </span>
+      )}
+      {state.status === "error" && <span className="text-xs text-red-700">{state.message}</span>}
+    </form>
+  );
+}

@@ -1,0 +1,59 @@
+import { asc, count, eq } from "drizzle-orm";
+import { z } from "zod";
+import type { Db } from "@/db/client";
+import { apiTokens, roles, sessions, users, type Role } from "@/db/schema";
+import { hashPassword } from "@/lib/auth/password";
+import type { SessionUser } from "@/lib/auth/permissions";
+import { createApiToken } from "@/lib/auth/sessions";
+import { conflict, invalid, notFound } from "@/lib/errors";
+import { isUuid } from "@/lib/instances/lock";
+import { parseInput, type Untrusted } from "@/lib/validate";
+
+export const newUserSchema = z.object({
+  email: z.string().trim().toLowerCase().email("Enter a valid email address").max(200),
+  name: z.string().trim().min(1, "Enter a name").max(100),
+  role: z.enum(roles, { error: `Choose one of: ${roles.join(", ")}` }),
+  password: z.string().min(12, "Use at least 12 characters").max(200),
+});
+
+export async function listUsers(db: Db) {
+  const rows = await db.select({ id: users.id, email: users.email, name: users.name, role: users.role, createdAt: users.createdAt }).from(users).orderBy(asc(users.email));
+  const tokens = await db.select({ userId: apiTokens.userId, n: count() }).from(apiTokens).groupBy(apiTokens.userId);
+  return rows.map((u) => ({ ...u, tokens: tokens.find((t) => t.userId === u.id)?.n ?? 0 }));
+}
+
+export async function createUser(db: Db, raw: Untrusted) {
+  const input = parseInput(newUserSchema, raw);
+  const [row] = await db
+    .insert(users)
+    .values({ email: input.email, name: input.name, role: input.role, passwordHash: await hashPassword(input.password) })
+    .onConflictDoNothing({ target: users.email })
+    .returning({ id: users.id, email: users.email });
+  if (!row) throw invalid("Someone already has this email", { email: ["Someone already has this email"] });
+  return row;
+}
+
+/**
+ * Changes a role and ends the user's sessions, so the new role applies at once. An admin
+ * cannot demote themselves: that is how an installation loses its last admin.
+ */
+export async function changeRole(db: Db, raw: Untrusted, by: SessionUser) {
+  const input = parseInput(z.object({ userId: z.string(), role: z.enum(roles) }), raw);
+  if (!isUuid(input.userId)) throw notFound("User");
+  if (input.userId === by.id && input.role !== "admin") throw conflict("You cannot remove your own admin role; ask another admin");
+  return db.transaction(async (tx) => {
+    const [row] = await tx.update(users).set({ role: input.role as Role }).where(eq(users.id, input.userId)).returning({ id: users.id, email: users.email, role: users.role });
+    if (!row) throw notFound("User");
+    await tx.delete(sessions).where(eq(sessions.userId, row.id));
+    return row;
+  });
+}
+
+/** A bearer token for the API, returned once; only its hash is kept. */
+export async function issueToken(db: Db, raw: Untrusted) {
+  const input = parseInput(z.object({ userId: z.string(), name: z.string().trim().min(1, "Name the token").max(100) }), raw);
+  if (!isUuid(input.userId)) throw notFound("User");
+  const [user] = await db.select({ id: users.id }).from(users).where(eq(users.id, input.userId));
+  if (!user) throw notFound("User");
+  return createApiToken(db, user.id, input.name);
+}

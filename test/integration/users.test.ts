@@ -1,0 +1,38 @@
+import { eq } from "drizzle-orm";
+import { expect, it } from "vitest";
+import { sessions } from "@/db/schema";
+import { signIn, userForApiToken } from "@/lib/auth/sessions";
+import { AppError } from "@/lib/errors";
+import { changeRole, createUser, issueToken } from "@/lib/users/manage-users";
+import { freshDatabase } from "../support/db";
+import { createUser as factoryUser } from "../support/factories";
+
+const t = await freshDatabase();
+const admin = await factoryUser(t.db, "admin");
+
+it("creates users with hashed passwords, refuses a duplicate email and a short password", async () => {
+  await createUser(t.db, { email: "New@Example.com", name: "New", role: "auditor", password: "a long enough secret" });
+  const session = await signIn(t.db, "new@example.com", "a long enough secret");
+  expect(session.user).toMatchObject({ email: "new@example.com", role: "auditor" });
+  const dup = await createUser(t.db, { email: "new@example.com", name: "Again", role: "auditor", password: "a long enough secret" }).catch((e: unknown) => e);
+  expect((dup as AppError).fields?.email).toBeDefined();
+  const short = await createUser(t.db, { email: "s@example.com", name: "S", role: "auditor", password: "short" }).catch((e: unknown) => e);
+  expect((short as AppError).fields?.password).toEqual(["Use at least 12 characters"]);
+  await expect(signIn(t.db, "new@example.com", "wrong password!")).rejects.toThrow("Email or password is wrong");
+});
+
+it("a role change ends the user's sessions; an admin cannot demote themselves", async () => {
+  const { id } = await createUser(t.db, { email: "op@example.com", name: "Op", role: "operator", password: "a long enough secret" });
+  await signIn(t.db, "op@example.com", "a long enough secret");
+  await changeRole(t.db, { userId: id, role: "auditor" }, admin);
+  expect(await t.db.select().from(sessions).where(eq(sessions.userId, id))).toEqual([]);
+  await expect(changeRole(t.db, { userId: admin.id, role: "auditor" }, admin)).rejects.toThrow("cannot remove your own admin role");
+});
+
+it("issues an API token that authenticates as the user and is stored only as a hash", async () => {
+  const token = await issueToken(t.db, { userId: admin.id, name: "ci" });
+  expect(token).toMatch(/^fgt_/);
+  expect(await userForApiToken(t.db, token)).toMatchObject({ id: admin.id });
+  const stored = await t.sql`select token_hash from api_tokens where name = 'ci'`;
+  expect(stored[0]!.token_hash).not.toContain(token.slice(4));
+});
