@@ -291,9 +291,11 @@ export const history = pgTable(
   (t) => [
     uniqueIndex("history_instance_seq_idx").on(t.instanceId, t.seq),
     index("history_created_idx").on(t.createdAt.desc(), t.id.desc()),
-    index("history_action_idx").on(t.action, t.id.desc()),
-    index("history_workflow_idx").on(t.workflowKey, t.id.desc()),
-    index("history_category_idx").on(sql`(${t.details}->>'category')`, t.id.desc()),
+    // Every filter's index ends in (created_at desc, id desc), the order the log is read in,
+    // so a filtered page is an index range scan however old the rows it lands on.
+    index("history_action_time_idx").on(t.action, t.createdAt.desc(), t.id.desc()),
+    index("history_workflow_time_idx").on(t.workflowKey, t.createdAt.desc(), t.id.desc()),
+    index("history_category_time_idx").on(sql`(${t.details}->>'category')`, t.createdAt.desc(), t.id.desc()),
   ],
 );
 

@@ -1,8 +1,7 @@
-import { desc } from "drizzle-orm";
 import type postgres from "postgres";
 import type { Db } from "@/db/client";
 import { history } from "@/db/schema";
-import { historyWhere, type HistoryFilter } from "./queries";
+import { historyOrder, historyWhere, type HistoryFilter } from "./queries";
 
 export const exportFormats = ["csv", "ndjson"] as const;
 export type ExportFormat = (typeof exportFormats)[number];
@@ -62,7 +61,7 @@ function normalise(row: RawRow): Record<string, unknown> {
  * definition the page and the API list use, so an export is what the screen shows.
  */
 export function exportHistory(db: Db, sql: postgres.Sql, filter: HistoryFilter, format: ExportFormat): ReadableStream<Uint8Array> {
-  const query = db.select().from(history).where(historyWhere(filter)).orderBy(desc(history.id)).toSQL();
+  const query = db.select().from(history).where(historyWhere(filter)).orderBy(...historyOrder).toSQL();
   const encoder = new TextEncoder();
   let iterator: AsyncIterator<RawRow[]> | null = null;
   let headerSent = false;

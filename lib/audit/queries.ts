@@ -1,4 +1,4 @@
-import { and, count, desc, eq, gte, ilike, lt, lte, sql, type SQL } from "drizzle-orm";
+import { and, count, eq, gte, ilike, lte, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { DbOrTx } from "@/db/client";
 import { history, historyActions, reasonCategories } from "@/db/schema";
@@ -26,7 +26,7 @@ export const historyQuery = z.object({
 export type HistoryQuery = z.input<typeof historyQuery>;
 export type HistoryFilter = z.output<typeof historyQuery>;
 
-const cursorSchema = z.number().int().positive();
+const cursorSchema = z.tuple([z.string().datetime(), z.number().int().positive()]);
 
 function escapeLike(text: string) {
   return text.replace(/[%_\\]/g, (c) => `\\${c}`);
@@ -36,8 +36,7 @@ function escapeLike(text: string) {
 export function historyWhere(filter: HistoryFilter): SQL | undefined {
   return and(
     filter.instanceId ? eq(history.instanceId, filter.instanceId) : undefined,
-    // A case-insensitive prefix, so the (lower(actor_label) text_pattern_ops) index serves it.
-    filter.actor ? sql`lower(${history.actorLabel}) like ${`${escapeLike(filter.actor.toLowerCase())}%`}` : undefined,
+    filter.actor ? actorMatch(filter.actor) : undefined,
     filter.action ? eq(history.action, filter.action) : undefined,
     filter.workflow ? eq(history.workflowKey, filter.workflow) : undefined,
     filter.q ? ilike(history.reason, `%${escapeLike(filter.q)}%`) : undefined,
@@ -47,18 +46,35 @@ export function historyWhere(filter: HistoryFilter): SQL | undefined {
   );
 }
 
-/** Newest first; the cursor is the last row's id, so rows arriving meanwhile never shift a page. */
+/**
+ * A full email matches exactly, so its index hands rows over already in time order; anything
+ * shorter is a case-insensitive prefix ("alice" finds alice@example.com).
+ */
+function actorMatch(actor: string): SQL {
+  const wanted = actor.toLowerCase();
+  return /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(wanted)
+    ? sql`lower(${history.actorLabel}) = ${wanted}`
+    : sql`lower(${history.actorLabel}) like ${`${escapeLike(wanted)}%`}`;
+}
+
+/** The log's one order, newest first; every filter index ends in these columns, in this order. */
+export const historyOrder = [sql`${history.createdAt} desc nulls last`, sql`${history.id} desc nulls last`];
+
+/**
+ * Newest first, keyset-paginated on (created_at, id): a page is an index range scan whatever
+ * the filter, and rows arriving while someone pages down land above the cursor, never in it.
+ */
 export async function listHistory(db: DbOrTx, filter: HistoryFilter) {
   const after = decodeCursor(cursorSchema, filter.cursor);
   const rows = await db
     .select()
     .from(history)
-    .where(and(historyWhere(filter), after ? lt(history.id, after) : undefined))
-    .orderBy(desc(history.id))
+    .where(and(historyWhere(filter), after ? sql`(${history.createdAt}, ${history.id}) < (${after[0]}::timestamptz, ${after[1]})` : undefined))
+    .orderBy(...historyOrder)
     .limit(filter.limit + 1);
   const items = rows.slice(0, filter.limit);
   const last = items.at(-1);
-  return { items, nextCursor: rows.length > filter.limit && last ? encodeCursor(last.id) : null };
+  return { items, nextCursor: rows.length > filter.limit && last ? encodeCursor([last.createdAt.toISOString(), last.id]) : null };
 }
 
 export async function countHistory(db: DbOrTx, filter: HistoryFilter): Promise<number> {
