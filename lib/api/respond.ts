@@ -15,6 +15,11 @@ export function apiRoute<P = Record<string, never>>(permission: Permission, hand
   return async (request: Request, context: { params: Promise<P> }): Promise<Response> => {
     try {
       const user = authorize(await userForRequest(getDb(), request), permission);
+      // A cookie rides along on cross-site form posts; a JSON content type cannot be sent by a
+      // plain form, so requiring it closes that door for cookie-authenticated writes.
+      if (request.method !== "GET" && !request.headers.get("authorization") && !request.headers.get("content-type")?.includes("application/json")) {
+        throw new AppError("invalid", "Send the body as application/json");
+      }
       return await handler({ request, params: await context.params, user });
     } catch (error) {
       return errorResponse(error, request);

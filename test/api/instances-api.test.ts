@@ -174,3 +174,18 @@ describe("reads", () => {
     expect(await response.json()).toMatchObject({ status: "ok", database: { status: "up" } });
   });
 });
+
+describe("cross-site writes", () => {
+  it("refuses a cookie-authenticated write that is not JSON (a plain form post from another site)", async () => {
+    await createUser(t.db, "operator", { email: "csrf@test.dev", passwordHash: await hashPassword("correct horse") });
+    const session = await signIn(t.db, "csrf@test.dev", "correct horse");
+    const inst = await createInstance(t.db);
+    const request = new Request(`http://flowgate.test/api/v1/instances/${inst.id}/pause`, {
+      method: "POST",
+      headers: { cookie: `${SESSION_COOKIE}=${session.token}`, "content-type": "text/plain" },
+      body: JSON.stringify({ reason: "csrf" }),
+    });
+    expect((await pauseRoute(request, params({ id: inst.id }))).status).toBe(400);
+    expect(await historyCount(inst.id)).toBe(1);
+  });
+});
