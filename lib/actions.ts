@@ -18,9 +18,13 @@ export async function runAction(
   try {
     const user = authorize(await currentUser(), permission);
     const message = await act({ db: getDb(), user, form });
+    log.info({ permission, user: user.email }, "action done");
     return { status: "success", message, at: Date.now() };
   } catch (error) {
-    if (error instanceof AppError) return { status: "error", message: error.message, fields: error.fields, values: form, at: Date.now() };
+    if (error instanceof AppError) {
+      log.info({ permission, code: error.code, message: error.message }, "action refused");
+      return { status: "error", message: error.message, fields: error.fields, values: form, at: Date.now() };
+    }
     log.error({ err: error, permission }, "server action failed");
     return { status: "error", message: "Something went wrong on our side; it has been logged", values: form, at: Date.now() };
   }

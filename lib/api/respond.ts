@@ -13,6 +13,16 @@ type Handler<P> = (ctx: { request: Request; params: P; user: SessionUser }) => P
  */
 export function apiRoute<P = Record<string, never>>(permission: Permission, handler: Handler<P>) {
   return async (request: Request, context: { params: Promise<P> }): Promise<Response> => {
+    const started = performance.now();
+    const response = await handle(request, context);
+    // Writes are logged as they are answered; reads would drown the log.
+    if (request.method !== "GET") {
+      log.info({ method: request.method, path: new URL(request.url).pathname, status: response.status, ms: Math.round(performance.now() - started) }, "api write");
+    }
+    return response;
+  };
+
+  async function handle(request: Request, context: { params: Promise<P> }): Promise<Response> {
     try {
       const user = authorize(await userForRequest(getDb(), request), permission);
       // A cookie rides along on cross-site form posts; a JSON content type cannot be sent by a
@@ -24,7 +34,7 @@ export function apiRoute<P = Record<string, never>>(permission: Permission, hand
     } catch (error) {
       return errorResponse(error, request);
     }
-  };
+  }
 }
 
 export function errorResponse(error: unknown, request: Request): Response {
