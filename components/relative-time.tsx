@@ -28,7 +28,7 @@ export function RelativeTime({ value }: { value: Date | string | null | undefine
     const timer = setInterval(() => setNow(Date.now()), 15_000);
     return () => clearInterval(timer);
   }, []);
-  if (!value) return <span className="text-slate-400">—</span>;
+  if (!value) return <span className="text-slate-500">—</span>;
   const date = new Date(value);
   // Until hydrated the UTC time is shown, so server and client render the same text.
   return (

@@ -29,7 +29,9 @@ test("every page passes an axe scan with no serious or critical violation", asyn
   await page.goto("/history");
   await expectNoSeriousViolations(page);
 
-  await page.goto("/approvals");
-  await expect(page.getByRole("heading", { name: "Approvals" })).toBeVisible();
-  await expectNoSeriousViolations(page);
+  for (const [path, heading] of [["/approvals", "Approvals"], ["/workflows", "Workflows"], ["/insights", "Insights"], ["/admin/users", "Users"]] as const) {
+    await page.goto(path);
+    await expect(page.getByRole("heading", { name: heading, level: 1 })).toBeVisible();
+    await expectNoSeriousViolations(page);
+  }
 });

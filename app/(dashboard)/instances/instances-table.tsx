@@ -41,10 +41,10 @@ const columns = [
     ),
   }),
   column.accessor("workflowName", { header: "Workflow", cell: (c) => <span className="whitespace-nowrap">{c.getValue()} <span className="text-xs text-slate-500">v{c.row.original.workflowVersion}</span></span> }),
-  column.accessor("currentSteps", { header: "Current step", cell: (c) => (c.getValue().length ? c.getValue().join(", ") : <span className="text-slate-400">—</span>) }),
+  column.accessor("currentSteps", { header: "Current step", cell: (c) => (c.getValue().length ? c.getValue().join(", ") : <span className="text-slate-500">—</span>) }),
   column.accessor("status", { header: "Status", cell: (c) => <StatusBadge status={c.getValue()} draining={c.row.original.drainingSteps} /> }),
   column.display({ id: "since", header: "Since", cell: (c) => <RelativeTime value={c.row.original.status === "paused" ? c.row.original.pausedAt : c.row.original.updatedAt} /> }),
-  column.accessor("pausedByLabel", { header: "Paused by", cell: (c) => c.getValue() ?? <span className="text-slate-400">—</span> }),
+  column.accessor("pausedByLabel", { header: "Paused by", cell: (c) => c.getValue() ?? <span className="text-slate-500">—</span> }),
   column.accessor("pauseReason", {
     header: "Reason",
     cell: (c) =>
@@ -54,7 +54,7 @@ const columns = [
           {c.row.original.resumeAt && <span className="block text-xs text-slate-500">resumes <RelativeTime value={c.row.original.resumeAt} /></span>}
         </span>
       ) : (
-        <span className="text-slate-400">—</span>
+        <span className="text-slate-500">—</span>
       ),
   }),
 ];

@@ -48,7 +48,7 @@ export default async function WorkflowsPage() {
               <ol className="space-y-1 text-sm" aria-label={`Steps of ${def.name}`}>
                 {def.steps.map((step, i) => (
                   <li key={step.key} className="flex flex-wrap items-center gap-1.5">
-                    <span className="w-5 text-right text-slate-400">{i + 1}.</span>
+                    <span className="w-5 text-right text-slate-500">{i + 1}.</span>
                     <span className="font-medium">{step.name}</span>
                     {step.dependsOn.length > 0 && <span className="text-xs text-slate-500">after {step.dependsOn.join(", ")}</span>}
                     {step.gate && (
