@@ -15,6 +15,7 @@ import { cn } from "@/components/ui/cn";
 import type { InstanceStatus } from "@/db/schema";
 import type { InstanceListItem } from "@/lib/instances/queries";
 import type { Jsonify } from "@/lib/jsonify";
+import { BulkBar } from "./bulk-bar";
 import { listFilterParsers, toQueryString, type ListFilters } from "./filters";
 
 type Item = Jsonify<InstanceListItem>;
@@ -59,7 +60,9 @@ const columns = [
   }),
 ];
 
-export function InstancesTable({ workflows, initialCounts, initial }: { workflows: { key: string; name: string }[]; initialCounts: Partial<Record<InstanceStatus, number>>; initial: { filters: ListFilters; page: Page } | null }) {
+export function InstancesTable({ workflows, initialCounts, initial, canPause, canResume }: { workflows: { key: string; name: string }[]; initialCounts: Partial<Record<InstanceStatus, number>>; initial: { filters: ListFilters; page: Page } | null; canPause: boolean; canResume: boolean }) {
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const selectable = canPause || canResume;
   const [filters, setFilters] = useQueryStates(listFilterParsers, { history: "replace" });
   const [cursors, setCursors] = useState<string[]>([]);
   const qs = toQueryString(filters);
@@ -85,7 +88,22 @@ export function InstancesTable({ workflows, initialCounts, initial }: { workflow
     initialData: initialCounts,
     refetchInterval: 4_000,
   });
-  const table = useReactTable({ data: query.data?.items ?? [], columns, getCoreRowModel: getCoreRowModel(), getRowId: (r) => r.id });
+  const items = query.data?.items ?? [];
+  const toggle = (id: string) => setSelected((prev) => {
+    const next = new Set(prev);
+    if (next.has(id)) next.delete(id);
+    else next.add(id);
+    return next;
+  });
+  const allOnPage = items.length > 0 && items.every((i) => selected.has(i.id));
+  const selectColumn = column.display({
+    id: "select",
+    header: () => (
+      <input type="checkbox" aria-label="Select every instance on this page" checked={allOnPage} onChange={() => setSelected(allOnPage ? new Set() : new Set(items.map((i) => i.id)))} />
+    ),
+    cell: (c) => <input type="checkbox" aria-label={`Select instance ${c.row.original.id}`} checked={selected.has(c.row.original.id)} onChange={() => toggle(c.row.original.id)} />,
+  });
+  const table = useReactTable({ data: items, columns: selectable ? [selectColumn, ...columns] : columns, getCoreRowModel: getCoreRowModel(), getRowId: (r) => r.id });
   const setFilter = (patch: Partial<ListFilters>) => {
     setCursors([]);
     void setFilters({ ...patch, cursor: null });
@@ -133,6 +151,8 @@ export function InstancesTable({ workflows, initialCounts, initial }: { workflow
           {query.isFetching ? "Refreshing…" : "Live: refreshes every few seconds"}
         </p>
       </div>
+
+      <BulkBar selected={[...selected]} canPause={canPause} canResume={canResume} onDone={() => { setSelected(new Set()); void query.refetch(); void counts.refetch(); }} />
 
       <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
         <table className="w-full text-left text-sm">

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { getDb } from "@/db/client";
 import { requirePage } from "@/lib/auth/current-user";
+import { can } from "@/lib/auth/permissions";
 import { countByStatus, listInstances, listWorkflowKeys } from "@/lib/instances/queries";
 import { AppError } from "@/lib/errors";
 import { InstancesTable } from "./instances-table";
@@ -9,7 +10,7 @@ import { parseListFilters } from "./filters";
 export const metadata: Metadata = { title: "Instances" };
 
 export default async function InstancesPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
-  await requirePage("instances:read");
+  const user = await requirePage("instances:read");
   const filters = parseListFilters(await searchParams);
   const db = getDb();
   const [workflows, counts, initial] = await Promise.all([
@@ -26,7 +27,7 @@ export default async function InstancesPage({ searchParams }: { searchParams: Pr
         <h1 className="text-xl font-semibold tracking-tight">Instances</h1>
         <p className="text-sm text-slate-600">Running, waiting and paused workflow instances, most recently changed first.</p>
       </div>
-      <InstancesTable workflows={workflows} initialCounts={counts} initial={initial ? { filters, page: JSON.parse(JSON.stringify(initial)) } : null} />
+      <InstancesTable canPause={can(user, "instances:pause")} canResume={can(user, "instances:resume")} workflows={workflows} initialCounts={counts} initial={initial ? { filters, page: JSON.parse(JSON.stringify(initial)) } : null} />
     </div>
   );
 }

@@ -1,0 +1,60 @@
+"use client";
+
+import { ReasonDialog } from "@/components/reason-dialog";
+import { ReasonTagsFields } from "@/components/reason-tags-fields";
+import { Button } from "@/components/ui/button";
+import type { ActionState } from "@/lib/action-state";
+import { BULK_RESUME_RATE } from "@/lib/instances/bulk-limits";
+import { bulkPauseAction, bulkResumeAction } from "./actions";
+
+/** Acts on the selected rows: each instance is paused or resumed on its own; refusals are counted, not fatal. */
+export function BulkBar({ selected, canPause, canResume, onDone }: { selected: string[]; canPause: boolean; canResume: boolean; onDone: () => void }) {
+  if (!selected.length) return null;
+  const n = selected.length;
+  const after = (action: typeof bulkPauseAction) => async (prev: ActionState, formData: FormData) => {
+    const state = await action(selected, prev, formData);
+    if (state.status === "success") onDone();
+    return state;
+  };
+  return (
+    <div role="region" aria-label="Selected instances" className="flex flex-wrap items-center gap-2 rounded-md border border-indigo-200 bg-indigo-50 px-3 py-2 text-sm">
+      <span className="font-medium">{n} selected</span>
+      {canPause && (
+        <ReasonDialog
+          title={`Pause ${n} instance${n === 1 ? "" : "s"}`}
+          description="Each selected instance is paused on its own, gracefully: running steps finish, nothing new starts. Instances that cannot be paused are reported, not skipped silently."
+          triggerLabel="Pause selected"
+          triggerVariant="danger"
+          submitLabel={`Pause ${n}`}
+          reasonLabel="Reason"
+          reasonRequired
+          requiredMessage="Say why you are pausing"
+          action={after(bulkPauseAction)}
+        >
+          {(errors) => (
+            <>
+              <input type="hidden" name="mode" value="graceful" />
+              <ReasonTagsFields idPrefix="bulk-pause" errors={errors} />
+            </>
+          )}
+        </ReasonDialog>
+      )}
+      {canResume && (
+        <ReasonDialog
+          title={`Resume ${n} instance${n === 1 ? "" : "s"}`}
+          description={`Resumed one after another at most ${BULK_RESUME_RATE} a second, so what they call sees a ramp, not a wall. Each still checks its resume condition.`}
+          triggerLabel="Resume selected"
+          submitLabel={`Resume ${n}`}
+          reasonLabel="Reason"
+          reasonRequired={false}
+          action={after(bulkResumeAction)}
+        >
+          {(errors) => <ReasonTagsFields idPrefix="bulk-resume" errors={errors} />}
+        </ReasonDialog>
+      )}
+      <Button variant="ghost" size="sm" onClick={onDone}>
+        Clear selection
+      </Button>
+    </div>
+  );
+}

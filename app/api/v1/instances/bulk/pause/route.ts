@@ -1,0 +1,6 @@
+import { getDb } from "@/db/client";
+import { apiRoute, jsonBody } from "@/lib/api/respond";
+import { actorOf } from "@/lib/auth/permissions";
+import { bulkPause } from "@/lib/instances/bulk";
+
+export const POST = apiRoute("instances:pause", async ({ request, user }) => Response.json(await bulkPause(getDb(), await jsonBody(request), actorOf(user))));

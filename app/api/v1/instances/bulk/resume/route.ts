@@ -1,0 +1,6 @@
+import { getDb } from "@/db/client";
+import { apiRoute, jsonBody } from "@/lib/api/respond";
+import { actorOf } from "@/lib/auth/permissions";
+import { bulkResume } from "@/lib/instances/bulk";
+
+export const POST = apiRoute("instances:resume", async ({ request, user }) => Response.json(await bulkResume(getDb(), await jsonBody(request), actorOf(user))));

@@ -1,0 +1,65 @@
+import { z } from "zod";
+import type { Db } from "@/db/client";
+import type { Actor } from "@/db/schema";
+import { AppError } from "@/lib/errors";
+import { parseInput, type Untrusted } from "@/lib/validate";
+import { categorySchema, REASON_MAX, ticketUrlSchema } from "./inputs";
+import { pauseInstance } from "./pause-instance";
+import { resumeInstance } from "./resume-instance";
+
+import { BULK_MAX, BULK_RESUME_RATE } from "./bulk-limits";
+
+export { BULK_MAX, BULK_RESUME_RATE };
+
+const ids = z.array(z.string().max(100)).min(1, "Select at least one instance").max(BULK_MAX, `Select at most ${BULK_MAX} instances`);
+const reason = z.string().trim().max(REASON_MAX, `Keep the reason to ${REASON_MAX} characters`);
+
+export const bulkPauseSchema = z.object({
+  instanceIds: ids,
+  reason: reason.min(1, "Say why you are pausing"),
+  mode: z.enum(["graceful", "immediate"]).default("graceful"),
+  category: categorySchema,
+  ticketUrl: ticketUrlSchema,
+});
+export const bulkResumeSchema = z.object({ instanceIds: ids, reason: reason.optional(), category: categorySchema, ticketUrl: ticketUrlSchema });
+
+export type BulkResult = { instanceId: string; ok: true } | { instanceId: string; ok: false; code: string; message: string };
+export type BulkSummary = { succeeded: number; failed: number; results: BulkResult[] };
+
+/**
+ * Each instance is its own command and its own transaction (one refusal must not undo the
+ * others): an already-paused instance reports its conflict, the rest are paused.
+ */
+export async function bulkPause(db: Db, raw: Untrusted, actor: Actor): Promise<BulkSummary> {
+  const input = parseInput(bulkPauseSchema, raw);
+  return run(input.instanceIds, 0, (instanceId) =>
+    pauseInstance(db, { instanceId, reason: input.reason, mode: input.mode, category: input.category, ticketUrl: input.ticketUrl }, actor),
+  );
+}
+
+/** Resumes one at a time at no more than `ratePerSecond`, so downstream systems see a ramp, not a wall. */
+export async function bulkResume(db: Db, raw: Untrusted, actor: Actor, ratePerSecond = BULK_RESUME_RATE): Promise<BulkSummary> {
+  const input = parseInput(bulkResumeSchema, raw);
+  return run(input.instanceIds, 1000 / ratePerSecond, (instanceId) =>
+    resumeInstance(db, { instanceId, reason: input.reason, category: input.category, ticketUrl: input.ticketUrl }, actor),
+  );
+}
+
+async function run(instanceIds: string[], spacingMs: number, command: (id: string) => Promise<unknown>): Promise<BulkSummary> {
+  const results: BulkResult[] = [];
+  let next = performance.now();
+  for (const instanceId of [...new Set(instanceIds)]) {
+    const wait = next - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    next = performance.now() + spacingMs;
+    try {
+      await command(instanceId);
+      results.push({ instanceId, ok: true });
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      results.push({ instanceId, ok: false, code: error.code, message: error.message });
+    }
+  }
+  const succeeded = results.filter((r) => r.ok).length;
+  return { succeeded, failed: results.length - succeeded, results };
+}

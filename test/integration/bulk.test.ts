@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import { AppError } from "@/lib/errors";
+import { bulkPause, bulkResume } from "@/lib/instances/bulk";
+import { pauseInstance } from "@/lib/instances/pause-instance";
+import { countByStatus } from "@/lib/instances/queries";
+import { freshDatabase } from "../support/db";
+import { createInstance } from "../support/factories";
+
+const t = await freshDatabase();
+const ops = { id: null, label: "ops@test.dev" };
+
+describe("bulk pause and resume", () => {
+  it("pauses every running instance it can and reports each refusal, without undoing the others", async () => {
+    const a = await createInstance(t.db);
+    const b = await createInstance(t.db);
+    const done = await createInstance(t.db, { status: "completed" });
+    await pauseInstance(t.db, { instanceId: b.id, reason: "earlier" }, { id: null, label: "first@test.dev" });
+    const summary = await bulkPause(t.db, { instanceIds: [a.id, b.id, done.id, "nope"], reason: "Freeze", category: "maintenance" }, ops);
+    expect(summary).toMatchObject({ succeeded: 1, failed: 3 });
+    expect(summary.results).toEqual([
+      { instanceId: a.id, ok: true },
+      { instanceId: b.id, ok: false, code: "conflict", message: expect.stringContaining("Already paused by first@test.dev") },
+      { instanceId: done.id, ok: false, code: "conflict", message: expect.stringContaining("ended") },
+      { instanceId: "nope", ok: false, code: "not_found", message: "Instance not found" },
+    ]);
+  });
+
+  it("paces resumes: n instances take at least (n - 1) / rate seconds", async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const inst = await createInstance(t.db);
+      await pauseInstance(t.db, { instanceId: inst.id, reason: "hold" }, ops);
+      ids.push(inst.id);
+    }
+    const before = (await countByStatus(t.db)).running ?? 0;
+    const started = performance.now();
+    const summary = await bulkResume(t.db, { instanceIds: ids, reason: "thaw" }, ops, 10);
+    // A lower bound only (the pacing itself), never an upper bound on speed.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(500);
+    expect(summary).toMatchObject({ succeeded: 6, failed: 0 });
+    expect((await countByStatus(t.db)).running).toBe(before + 6);
+  });
+
+  it("refuses an empty selection, too many ids, or a missing reason, and changes nothing", async () => {
+    await expect(bulkPause(t.db, { instanceIds: [], reason: "x" }, ops)).rejects.toBeInstanceOf(AppError);
+    await expect(bulkPause(t.db, { instanceIds: Array.from({ length: 501 }, (_, i) => String(i)), reason: "x" }, ops)).rejects.toThrow("at most 500");
+    const inst = await createInstance(t.db);
+    await expect(bulkPause(t.db, { instanceIds: [inst.id], reason: " " }, ops)).rejects.toThrow("Say why you are pausing");
+  });
+});
