@@ -2,11 +2,14 @@ import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { Db, Tx } from "@/db/client";
 import { instances, stepRuns, type Actor, type Instance, type StepRun, type StepSpec } from "@/db/schema";
 import { requestGate } from "@/lib/gates/request-gate";
-import { channels, enqueueEvent, notify } from "@/lib/events";
+import { channels, enqueueEvent, notify, type EventType } from "@/lib/events";
 import { appendHistory } from "@/lib/history";
 import { applyPause } from "@/lib/instances/pause-instance";
 import { REASON_MAX } from "@/lib/instances/limits";
 import { transition } from "@/lib/state-machine";
+import type { ClaimedRun } from "./claim";
+import { chainHeads, historyInsert, type ChainHead } from "./history-batch";
+import { anyUuid } from "./sql-arrays";
 import { changesStatus, isNoop, planAdvance, type Plan, type StepOutcome } from "./plan";
 
 export const engineActor: Actor = { id: null, label: "engine" };
@@ -17,7 +20,16 @@ type LockMode = "exclusive" | "shared";
 export type Applied = { instance: Instance; drained: boolean; newRuns: number };
 
 const runsOf = (tx: Tx, instanceIds: string[]) =>
-  tx.select().from(stepRuns).where(inArray(stepRuns.instanceId, instanceIds)).orderBy(asc(stepRuns.createdAt));
+  tx.select().from(stepRuns).where(anyUuid(stepRuns.instanceId, instanceIds)).orderBy(asc(stepRuns.createdAt));
+
+/** Inserts queued runs from one jsonb parameter: the statement text is the same whatever their number. */
+async function insertRuns(tx: Tx, runs: { instanceId: string; stepKey: string; attempt: number; availableAt: Date | null }[]): Promise<void> {
+  if (!runs.length) return;
+  await tx.execute(sql`
+    insert into step_runs (instance_id, step_key, attempt, available_at)
+    select v."instanceId", v."stepKey", v.attempt, coalesce(v."availableAt", now())
+    from jsonb_to_recordset(${JSON.stringify(runs)}::jsonb) as v("instanceId" uuid, "stepKey" text, attempt int, "availableAt" timestamptz)`);
+}
 
 /**
  * Writes a plan inside the caller's transaction: run results, queued runs, the merged context,
@@ -33,22 +45,21 @@ export async function applyPlan(tx: Tx, current: Instance, specs: StepSpec[], pl
       update step_runs s set status = v.status::step_run_status, output = v.output, error = v.error, finished_at = clock_timestamp(), lease_expires_at = null
       from jsonb_to_recordset(${JSON.stringify(plan.finished.map((f) => ({ id: f.runId, status: f.status, output: f.output ?? null, error: f.error })))}::jsonb)
         as v(id uuid, status text, output jsonb, error text)
-      where s.id = v.id`);
+      where s.id = v.id and ${anyUuid(sql`s.id`, plan.finished.map((f) => f.runId))}`);
   }
   if (plan.newRuns.length) {
-    await tx.insert(stepRuns).values(plan.newRuns.map((r) => ({ instanceId: current.id, stepKey: r.stepKey, attempt: r.attempt, ...(r.availableAt ? { availableAt: r.availableAt } : {}) })));
+    await insertRuns(tx, plan.newRuns.map((r) => ({ instanceId: current.id, ...r })));
   }
   const patched = Object.keys(plan.contextPatch).length > 0;
   let instance = current;
   if (patched || plan.finished.length || plan.newRuns.length || plan.gates.length) {
-    // Step progress is not a change an operator's command could conflict with, so it does not
-    // bump `version`; status changes below do.
+    // Step progress is not a change an operator's command could conflict with, so it bumps neither
+    // `version` nor `updatedAt`; the status changes below do.
     const [row] = await tx
       .update(instances)
       .set({
         ...(patched ? { context: sql`${instances.context} || ${JSON.stringify(plan.contextPatch)}::jsonb` } : {}),
         currentSteps: plan.currentSteps,
-        updatedAt: now,
       })
       .where(eq(instances.id, current.id))
       .returning();
@@ -131,14 +142,30 @@ export async function failInstance(tx: Tx, instance: Instance, error: string, de
   return row!;
 }
 
-export type SettleResult = { discarded: number; drained: string[]; settled: number };
+export type SettleResult = {
+  discarded: number;
+  drained: string[];
+  settled: number;
+  /** Successor runs this worker started itself in the settle transaction (see applyShared). */
+  started: ClaimedRun[];
+};
+
+export type SettleOptions = {
+  /** How many successors the caller has free slots for and may start directly. */
+  startLimit: number;
+  leaseMs: number;
+};
+
+/** Gates, checkpoints, programmatic pauses and failures stop claims: they need the row FOR UPDATE. */
+const needsExclusive = (p: Plan) => p.gates.length > 0 || p.checkpoint !== null || p.pause !== null || p.fail !== null;
 
 /**
- * Records what finished steps produced. Most outcomes only advance the DAG; those are written
- * for many instances in one transaction that locks the instance rows `FOR NO KEY UPDATE`, which
- * a claim's `FOR KEY SHARE` does not wait for. An outcome that changes an instance's status
- * (gate, checkpoint, programmatic pause, completion, failure) is settled on its own with the row
- * `FOR UPDATE`, the lock that makes concurrent claims wait and re-check the status.
+ * Records what finished steps produced. Most outcomes only advance the DAG (or complete the
+ * instance, which leaves nothing to claim); those are written for all instances of the batch in
+ * one transaction of a fixed number of statements, with the instance rows locked `FOR NO KEY
+ * UPDATE`, which a claim's `FOR KEY SHARE` does not wait for. An outcome that stops claims (gate,
+ * checkpoint, programmatic pause, failure) is settled on its own with the row `FOR UPDATE`, the
+ * lock that makes concurrent claims wait and re-check the status.
  * A run no longer `running` under this worker was interrupted, cancelled or taken over: its
  * result is discarded.
  */
@@ -147,30 +174,37 @@ export async function settleOutcomes(
   workerId: string,
   outcomes: StepOutcome[],
   specsOf: (instance: Instance) => StepSpec[] | undefined,
+  options: SettleOptions = { startLimit: 0, leaseMs: 30_000 },
 ): Promise<SettleResult> {
-  const result: SettleResult = { discarded: 0, drained: [], settled: 0 };
+  const result: SettleResult = { discarded: 0, drained: [], settled: 0, started: [] };
   if (!outcomes.length) return result;
   const ids = [...new Set(outcomes.map((o) => o.instanceId))].sort();
   const exclusive: string[] = [];
 
   await db.transaction(async (tx) => {
     // Sorted ids: two batch transactions lock overlapping instances in the same order, never in a cycle.
-    const locked = await tx.select().from(instances).where(inArray(instances.id, ids)).orderBy(asc(instances.id)).for("no key update");
-    const runs = await runsOf(tx, ids);
+    // Pipelined (one round trip): the server runs them in order, so the reads see the state under the locks.
+    const [locked, runs, heads] = await Promise.all([
+      tx.select().from(instances).where(anyUuid(instances.id, ids)).orderBy(asc(instances.id)).for("no key update"),
+      runsOf(tx, ids),
+      chainHeads(tx, ids),
+    ]);
+    const batch: { instance: Instance; plan: Plan }[] = [];
     for (const instance of locked) {
       const specs = specsOf(instance);
       const mine = owned(outcomes, runs, instance.id, workerId);
       result.discarded += outcomes.filter((o) => o.instanceId === instance.id).length - mine.length;
       if (!specs || !mine.length) continue;
       const plan = planAdvance(instance, specs, runs.filter((r) => r.instanceId === instance.id), mine);
-      if (changesStatus(plan)) {
-        exclusive.push(instance.id);
-        continue;
+      if (needsExclusive(plan)) exclusive.push(instance.id);
+      else {
+        batch.push({ instance, plan });
+        result.settled += mine.length;
       }
-      const applied = await applyPlan(tx, instance, specs, plan, "shared");
-      result.settled += mine.length;
-      if (applied.drained) result.drained.push(instance.id);
     }
+    const shared = await applyShared(tx, batch, heads, { workerId, ...options });
+    result.drained.push(...shared.drained);
+    result.started.push(...shared.started);
   });
 
   for (const id of exclusive) {
@@ -188,6 +222,113 @@ export async function settleOutcomes(
     });
   }
   return result;
+}
+
+/**
+ * Writes the shared plans of a batch in two pipelined statements, whatever its size: the finished
+ * runs, then (one statement of data-modifying CTEs) the queued runs, the instance rows (context
+ * merge, current steps, completion), the completions' history rows and events, and the NOTIFY.
+ * Returns the paused instances that are now fully drained.
+ */
+async function applyShared(
+  tx: Tx,
+  batch: { instance: Instance; plan: Plan }[],
+  heads: ChainHead[],
+  options: SettleOptions & { workerId: string },
+): Promise<{ drained: string[]; started: ClaimedRun[] }> {
+  if (!batch.length) return { drained: [], started: [] };
+  const now = new Date();
+  const finished = batch.flatMap(({ plan }) => plan.finished.map((f) => ({ id: f.runId, status: f.status, output: f.output ?? null, error: f.error })));
+  // Successors this worker starts itself, skipping the claim round trip (like a local queue). As
+  // safe as a claim, and stricter: this transaction holds the instance row FOR NO KEY UPDATE,
+  // which a pause's FOR UPDATE waits for, and it read `running`/`held` under that lock. So either
+  // the step starts before a pause commits (and is in flight: the pause drains it), or the pause
+  // committed first and the run is only queued.
+  let startable = options.startLimit;
+  const queued = batch.flatMap(({ instance, plan }) =>
+    plan.newRuns.map((r) => {
+      const start = startable > 0 && instance.status === "running" && instance.resources === "held" && r.availableAt === null;
+      if (start) startable--;
+      return { instanceId: instance.id, ...r, start };
+    }),
+  );
+
+  const done: Instance[] = [];
+  const rows = batch.map(({ instance, plan }) => {
+    const t = plan.complete ? transition(instance.status, "complete") : null;
+    if (t?.ok) {
+      // The row as the UPDATE below leaves it: the event's payload, like enqueueEvent's.
+      done.push({ ...instance, status: t.to, context: { ...instance.context, ...plan.contextPatch }, currentSteps: [], finishedAt: now, version: instance.version + 1, updatedAt: now });
+    }
+    return { id: instance.id, patch: plan.contextPatch, current: plan.currentSteps, complete: t?.ok === true };
+  });
+  const history = historyInsert(
+    done.map((row) => ({ instanceId: row.id, workflowKey: row.workflowKey, action: "completed" as const, actor: engineActor, fromStatus: "running" as const, toStatus: row.status })),
+    heads,
+    now,
+  );
+  const completedEvent: EventType = "workflow.instance.completed";
+  // Only queued (not directly started) runs need another worker's attention.
+  const wake = queued.some((r) => !r.start) && batch.some(({ instance, plan }) => plan.newRuns.length && instance.status === "running");
+
+  // Finished runs first: a retry's new run may only be inserted once the failed one left the
+  // live-run unique index. Pipelined: sent together, executed in this order.
+  const [, written] = await Promise.all([
+    finished.length
+      ? tx.execute(sql`
+          update step_runs s set status = v.status::step_run_status, output = v.output, error = v.error, finished_at = clock_timestamp(), lease_expires_at = null
+          from jsonb_to_recordset(${JSON.stringify(finished)}::jsonb) as v(id uuid, status text, output jsonb, error text)
+          -- The id list lets the planner look the rows up by primary key: it cannot estimate a
+          -- jsonb_to_recordset and would otherwise hash-join against a scan of the whole table.
+          where s.id = v.id and ${anyUuid(sql`s.id`, finished.map((f) => f.id))}`)
+      : Promise.resolve(null),
+    tx.execute<{ updated: number; started: { id: string; instanceId: string; stepKey: string; attempt: number; startedAt: string }[] }>(sql`
+      with queued as (
+        ${queued.length ? sql`insert into step_runs (instance_id, step_key, attempt, available_at, status, worker_id, started_at, heartbeat_at, lease_expires_at)
+          select v."instanceId", v."stepKey", v.attempt, coalesce(v."availableAt", now()),
+            case when v.start then 'running' else 'pending' end::step_run_status,
+            case when v.start then ${options.workerId} end,
+            case when v.start then clock_timestamp() end,
+            case when v.start then clock_timestamp() end,
+            case when v.start then clock_timestamp() + ${options.leaseMs} * interval '1 millisecond' end
+          from jsonb_to_recordset(${JSON.stringify(queued)}::jsonb) as v("instanceId" uuid, "stepKey" text, attempt int, "availableAt" timestamptz, start boolean)
+          returning id, instance_id, step_key, attempt, status, started_at` : sql`select null::uuid as id, null::uuid as instance_id, null::text as step_key, 0 as attempt, null::step_run_status as status, null::timestamptz as started_at where false`}
+      ),
+      updated as (
+        -- Step progress bumps neither version (no operator command conflicts with it) nor updated_at
+        -- (the instance list's keyset order would reshuffle under the reader at every step, and an
+        -- unindexed-only change lets Postgres update the row in place, HOT); completion bumps both.
+        update instances i set
+          context = case when v.patch = '{}'::jsonb then i.context else i.context || v.patch end,
+          current_steps = array(select jsonb_array_elements_text(v.current)),
+          status = case when v.complete then 'completed'::instance_status else i.status end,
+          finished_at = case when v.complete then ${now.toISOString()}::timestamptz else i.finished_at end,
+          version = i.version + case when v.complete then 1 else 0 end,
+          updated_at = case when v.complete then ${now.toISOString()}::timestamptz else i.updated_at end
+        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(id uuid, patch jsonb, current jsonb, complete boolean)
+        where i.id = v.id and ${anyUuid(sql`i.id`, rows.map((r) => r.id))}
+        returning i.id
+      ),
+      chained as (${history ? sql`${history} returning 1` : sql`select 1 where false`}),
+      announced as (
+        ${done.length ? sql`insert into events (type, version, instance_id, payload)
+          select ${completedEvent}, '1.0.0', v.instance_id, v.payload
+          from jsonb_to_recordset(${JSON.stringify(done.map((row) => ({ instance_id: row.id, payload: row })))}::jsonb) as v(instance_id uuid, payload jsonb)
+          returning 1` : sql`select 1 where false`}
+      )
+      select (select count(*) from updated)::int as updated,
+        (select coalesce(jsonb_agg(jsonb_build_object('id', q.id, 'instanceId', q.instance_id, 'stepKey', q.step_key, 'attempt', q.attempt, 'startedAt', q.started_at)), '[]'::jsonb)
+          from queued q where q.status = 'running') as started
+        ${wake ? sql`, pg_notify(${channels.wake}, '')` : sql``}`),
+  ]);
+  if (written[0]?.updated !== rows.length) throw new Error("an instance row vanished under its lock");
+  const byId = new Map(batch.map((b) => [b.instance.id, b]));
+  const started = (written[0]?.started ?? []).map((r): ClaimedRun => {
+    const { instance, plan } = byId.get(r.instanceId)!;
+    // The context as this transaction leaves it: the batch's patches merged in, as the UPDATE does.
+    return { id: r.id, instanceId: r.instanceId, stepKey: r.stepKey, attempt: r.attempt, definitionId: instance.definitionId, input: instance.input, context: { ...instance.context, ...plan.contextPatch }, startedAt: new Date(r.startedAt) };
+  });
+  return { drained: batch.filter(({ instance, plan }) => instance.status === "paused" && plan.runningLeft === 0).map(({ instance }) => instance.id), started };
 }
 
 function owned(outcomes: StepOutcome[], runs: StepRun[], instanceId: string, workerId: string): StepOutcome[] {

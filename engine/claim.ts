@@ -52,7 +52,9 @@ export async function claimRuns(db: Db, options: { workerId: string; limit: numb
         and i.status = 'running'
         and i.resources = 'held'
         and i.definition_id = any(${`{${options.definitionIds.join(",")}}`}::uuid[])
-      order by sr.available_at, sr.created_at
+      -- available_at alone: the partial index step_runs_claimable_idx yields that order, so the
+      -- scan stops after \`limit\` rows that pass the instance filter instead of sorting the queue.
+      order by sr.available_at
       limit ${options.limit}
       for key share of i
       for update of sr skip locked

@@ -53,6 +53,12 @@ async function main() {
       process.exit(1);
     }
   };
+  // A bug must not kill the worker silently: say what it was, then exit so a supervisor restarts
+  // it (its runs' leases expire and another worker reruns them).
+  process.on("unhandledRejection", (error) => {
+    log.fatal({ err: error }, "unhandled rejection");
+    process.exit(1);
+  });
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
 }

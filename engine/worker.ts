@@ -32,6 +32,13 @@ export type WorkerOptions = {
   log: Logger;
 };
 
+/** Settle transactions in flight at once: enough to keep both the database and this process busy. */
+const MAX_PARALLEL_SETTLES = 2;
+/** Claim statements in flight at once. */
+const MAX_PARALLEL_CLAIMS = 1;
+/** Longest a busy worker defers claiming to its own settles. */
+const CLAIM_STARVATION_MS = 20;
+
 /** Why a step's signal was aborted; only a timeout turns into a failure. */
 type AbortCause = "interrupted" | "lost" | "timeout" | "shutdown";
 
@@ -42,7 +49,7 @@ export class StepAbort extends Error {
   }
 }
 
-type Execution = { run: ClaimedRun; controller: AbortController; abortedBy: AbortCause | null; done: boolean; timer?: NodeJS.Timeout };
+type Execution = { run: ClaimedRun; controller: AbortController; abortedBy: AbortCause | null; done: boolean; timer?: NodeJS.Timeout; settled?: Promise<void> };
 
 /**
  * One worker process's engine: claims runnable steps, runs them with bounded concurrency under
@@ -53,10 +60,12 @@ export class Worker {
   private executing = new Map<string, Execution>();
   private settling = new Set<string>();
   private outcomes: StepOutcome[] = [];
-  private filling = false;
+  private claimers = 0;
+  private lastClaimAt = 0;
+  private reserved = 0;
   private fillAgain = false;
-  private flushing: Promise<void> | null = null;
-  private flushAgain = false;
+  private settles = new Set<Promise<void>>();
+  private settlesInFlight = 0;
   private hooksRunning = false;
   private hooksAgain = false;
   private stopping = false;
@@ -110,6 +119,8 @@ export class Worker {
     while (this.executing.size && Date.now() < deadline) await delay(25);
     const left = [...this.executing.values()];
     for (const exec of left) this.abort(exec, "shutdown", "The worker is shutting down");
+    // Give aborted steps a moment to run their own cleanup (finally blocks, abort handlers).
+    await Promise.race([Promise.allSettled(left.map((e) => e.settled)), delay(1_000)]);
     await this.drainOutcomes();
     clearInterval(beat);
     if (left.length) {
@@ -157,32 +168,54 @@ export class Worker {
     for (const { id } of stuck) await reconcileInstance(this.o.db, id, this.specsOf);
   }
 
-  /** Claims while there are free slots and runnable steps. Re-entrant calls coalesce into one more round. */
+  /**
+   * Claims while there are free slots and runnable steps, with up to MAX_PARALLEL_CLAIMS claim
+   * statements in flight (SKIP LOCKED keeps them from waiting on each other). Slots are reserved
+   * before a claim is sent, so parallel claims never take more than the concurrency allows.
+   * A call while all claimers are busy is remembered and answered by one more round.
+   */
   private fill(): void {
     if (this.stopping) return;
-    if (this.filling) {
-      this.fillAgain = true;
-      return;
+    this.fillAgain = true;
+    // While outcomes are being settled, leave the free slots to them: the settle transaction starts
+    // the successors itself (no claim round trip), and calls fill() again when it is done. But
+    // claim at least every CLAIM_STARVATION_MS, so that work queued by others (new instances,
+    // resumes) is not starved by a worker kept busy with its own successors.
+    if ((this.settles.size || this.outcomes.length) && Date.now() - this.lastClaimAt < CLAIM_STARVATION_MS) return;
+    while (this.claimers < MAX_PARALLEL_CLAIMS && this.freeSlots() > 0 && this.fillAgain) {
+      this.fillAgain = false;
+      this.claimers++;
+      void this.claimLoop().finally(() => {
+        this.claimers--;
+        if (this.fillAgain) this.fill();
+      });
     }
-    this.filling = true;
-    void (async () => {
-      try {
-        do {
-          this.fillAgain = false;
-          while (!this.stopping) {
-            const want = Math.min(this.o.concurrency - this.executing.size, this.o.claimBatch);
-            if (want <= 0) break;
-            const runs = await claimRuns(this.o.db, { workerId: this.o.workerId, limit: want, leaseMs: this.o.leaseMs, definitionIds: this.o.definitions.ids() });
-            for (const run of runs) this.execute(run);
-            if (runs.length < want) break;
-          }
-        } while (this.fillAgain && !this.stopping);
-      } catch (error) {
-        this.log.error({ err: error }, "claim failed");
-      } finally {
-        this.filling = false;
+  }
+
+  private freeSlots(): number {
+    return this.o.concurrency - this.executing.size - this.reserved;
+  }
+
+  private async claimLoop(): Promise<void> {
+    try {
+      while (!this.stopping) {
+        const want = Math.min(this.freeSlots(), this.o.claimBatch);
+        if (want <= 0) return;
+        this.reserved += want;
+        this.lastClaimAt = Date.now();
+        let runs: ClaimedRun[];
+        try {
+          runs = await claimRuns(this.o.db, { workerId: this.o.workerId, limit: want, leaseMs: this.o.leaseMs, definitionIds: this.o.definitions.ids() });
+        } finally {
+          this.reserved -= want;
+        }
+        for (const run of runs) this.execute(run);
+        // Fewer than asked: the queue is empty for now; a NOTIFY or the poll brings us back.
+        if (runs.length < want) return;
       }
-    })();
+    } catch (error) {
+      this.log.error({ err: error }, "claim failed");
+    }
   }
 
   private execute(run: ClaimedRun): void {
@@ -230,7 +263,7 @@ export class Worker {
       }, timeoutMs);
     }
 
-    Promise.resolve()
+    exec.settled = Promise.resolve()
       .then(() => step.run(ctx))
       .then(
         (output) => {
@@ -272,37 +305,51 @@ export class Worker {
     this.fill();
   }
 
-  /** Settles queued outcomes in batches: everything that finished while the previous batch was being written goes in the next. */
+  /**
+   * Settles queued outcomes in batches, a few transactions at once: everything that finished while
+   * the previous batches were being written goes in the next. Parallel batches touch disjoint runs;
+   * when they share an instance they serialise on its row lock, taken in id order (no deadlock).
+   */
   private flush(): void {
-    if (this.flushing) {
-      this.flushAgain = true;
-      return;
+    while (this.settlesInFlight < MAX_PARALLEL_SETTLES && this.outcomes.length) {
+      const batch = this.outcomes.splice(0, Math.max(16, Math.ceil(this.outcomes.length / (MAX_PARALLEL_SETTLES - this.settlesInFlight))));
+      this.settlesInFlight++;
+      const settle = this.settleBatch(batch);
+      this.settles.add(settle);
+      void settle.then(() => {
+        this.settles.delete(settle);
+        this.settlesInFlight--;
+        // Successors were queued: claim them here rather than wait for our own NOTIFY.
+        this.flush();
+        this.fill();
+      });
     }
-    this.flushing = (async () => {
-      do {
-        this.flushAgain = false;
-        const batch = this.outcomes.splice(0, 200);
-        if (!batch.length) continue;
-        try {
-          const result = await settleWithRetry(() => settleOutcomes(this.o.db, this.o.workerId, batch, this.specsOf));
-          if (result.discarded) this.log.debug({ discarded: result.discarded }, "discarded results of runs no longer ours");
-          if (result.drained.length) this.pokeHooks();
-        } catch (error) {
-          // Left running in the database: the lease expires and the step runs again (at least once).
-          this.log.error({ err: error, runs: batch.map((o) => o.runId) }, "could not record step outcomes");
-        } finally {
-          for (const o of batch) this.settling.delete(o.runId);
-        }
-      } while (this.outcomes.length || this.flushAgain);
-      this.flushing = null;
-      this.fill();
-    })();
+  }
+
+  /** Never rejects: a batch that cannot be recorded is logged and left to lease expiry. */
+  private async settleBatch(batch: StepOutcome[]): Promise<void> {
+    // Successors may be started right in the settle transaction, into slots reserved for them now.
+    const startLimit = this.stopping ? 0 : Math.max(0, this.freeSlots());
+    this.reserved += startLimit;
+    try {
+      const result = await settleWithRetry(() => settleOutcomes(this.o.db, this.o.workerId, batch, this.specsOf, { startLimit, leaseMs: this.o.leaseMs }));
+      this.reserved -= startLimit;
+      for (const run of result.started) this.execute(run);
+      if (result.discarded) this.log.debug({ discarded: result.discarded }, "discarded results of runs no longer ours");
+      if (result.drained.length) this.pokeHooks();
+    } catch (error) {
+      // Left running in the database: the lease expires and the step runs again (at least once).
+      this.reserved -= startLimit;
+      this.log.error({ err: error, runs: batch.map((o) => o.runId) }, "could not record step outcomes");
+    } finally {
+      for (const o of batch) this.settling.delete(o.runId);
+    }
   }
 
   private async drainOutcomes(): Promise<void> {
-    while (this.flushing || this.outcomes.length) {
-      if (!this.flushing) this.flush();
-      await this.flushing;
+    while (this.settles.size || this.outcomes.length) {
+      this.flush();
+      await Promise.all([...this.settles]);
     }
   }
 

@@ -63,17 +63,26 @@ export async function spawnWorker(url: string, env: Record<string, string> = {})
   let output = "";
   child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  let stopping = false;
+  const exited = new Promise<number | null>((resolve) =>
+    child.on("exit", (code, signal) => {
+      // A worker dying on its own makes every later wait in the file time out; say why right away.
+      if (!stopping) console.error(`worker ${id} exited unexpectedly (${code ?? signal}):\n${output}`);
+      resolve(code);
+    }),
+  );
   const worker: WorkerProcess = {
     child,
     id,
     exited,
     output: () => output,
     stop: async () => {
+      stopping = true;
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
       return exited;
     },
     kill: async () => {
+      stopping = true;
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
       return exited;
     },

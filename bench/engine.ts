@@ -1,0 +1,288 @@
+/**
+ * `npm run bench:engine`: the engine's figures, measured on a throwaway embedded PostgreSQL.
+ *
+ * 1. No-op step throughput of our worker against graphile-worker running no-op jobs, same
+ *    database, same run, same concurrency.
+ * 2. Resume → next step started: from just before the resume command to the started_at the
+ *    claim wrote for the step after the checkpoint.
+ * 3. Graceful pause → fully paused: from just before the pause command to the moment the
+ *    instance has no step run in flight.
+ *
+ * Prints the figures and writes them to BENCHMARKS.md with the date and the machine.
+ */
+import { execSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { inArray, sql } from "drizzle-orm";
+import { run as runGraphile, makeWorkerUtils } from "graphile-worker";
+import pino from "pino";
+import { createDb, type Db } from "@/db/client";
+import { ensureDatabase } from "@/db/database";
+import { startEmbeddedPostgres } from "@/db/embedded";
+import { migrateDatabase } from "@/db/migrate";
+import { instances, stepRuns, type Actor } from "@/db/schema";
+import { Definitions } from "@/engine/definitions";
+import { registerDefinitions } from "@/engine/registry";
+import { defineWorkflow, type RegisteredWorkflow } from "@/engine/sdk";
+import { Worker } from "@/engine/worker";
+import { pauseInstance } from "@/lib/instances/pause-instance";
+import { resumeInstance } from "@/lib/instances/resume-instance";
+import { startInstance } from "@/lib/instances/start-instance";
+import { freePort } from "@/test/support/free-port";
+
+/** Both systems at each concurrency: 10 is graphile-worker's default, the larger one the tuned setting. */
+const CONCURRENCIES = (process.env.BENCH_CONCURRENCY ?? "10,100").split(",").map(Number);
+const CHAINS = Number(process.env.BENCH_CHAINS ?? 500);
+const CHAIN_LENGTH = 10;
+const LATENCY_SAMPLES = Number(process.env.BENCH_SAMPLES ?? 100);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+
+const noop = () => undefined;
+const chainSteps = Object.fromEntries(Array.from({ length: CHAIN_LENGTH }, (_, i) => [`s${i}`, { dependsOn: i ? [`s${i - 1}`] : [], run: noop }]));
+const catalog: RegisteredWorkflow[] = [
+  defineWorkflow({ key: "bench-chain", version: 1, name: "No-op chain", steps: chainSteps }),
+  defineWorkflow({ key: "bench-checkpoint", version: 1, name: "Checkpoint", steps: { before: { run: noop }, after: { dependsOn: ["before"], pauseBefore: true, run: noop } } }),
+  // Steps that take a few ms, so that a pause usually finds one in flight and has to drain it.
+  defineWorkflow({
+    key: "bench-busy",
+    version: 1,
+    name: "Busy chain",
+    steps: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`s${i}`, { dependsOn: i ? [`s${i - 1}`] : [], run: () => new Promise((r) => setTimeout(r, 3)) }])),
+  }),
+];
+const actor: Actor = { id: null, label: "bench" };
+const log = pino({ level: "warn" });
+const say = (m: string) => console.log(`bench: ${m}`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+const median = (values: number[]) => percentile(values, 50);
+
+async function startWorker(url: string, concurrency = 10) {
+  const conn = createDb(url, { max: 8 });
+  const worker = new Worker({
+    db: conn.db,
+    sql: conn.sql,
+    definitions: new Definitions(catalog),
+    workerId: `bench-${process.pid}`,
+    concurrency,
+    claimBatch: concurrency,
+    leaseMs: 30_000,
+    heartbeatMs: 10_000,
+    pollMs: 1_000,
+    hookTimeoutMs: 5_000,
+    shutdownGraceMs: 5_000,
+    log,
+  });
+  await worker.start();
+  return {
+    stop: async () => {
+      await worker.stop();
+      await conn.sql.end();
+    },
+  };
+}
+
+async function waitUntil(check: () => Promise<boolean>, intervalMs = 5, timeoutMs = 300_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("timed out");
+    await sleep(intervalMs);
+  }
+}
+
+/** Our worker: CHAINS instances of CHAIN_LENGTH no-op steps, queued before the worker starts. */
+async function ourThroughput(db: Db, url: string, concurrency: number): Promise<number> {
+  const ids: string[] = [];
+  for (let i = 0; i < CHAINS; i++) ids.push((await startInstance(db, { workflow: "bench-chain" }, actor, { catalog })).id);
+  const started = performance.now();
+  const worker = await startWorker(url, concurrency);
+  // Polled every 25 ms: frequent enough for a run of seconds, rare enough not to load the database it measures.
+  await waitUntil(async () => {
+    const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(instances).where(sql`${inArray(instances.id, ids)} and ${instances.status} <> 'completed'`);
+    return row!.n === 0;
+  }, 25);
+  const seconds = (performance.now() - started) / 1000;
+  await worker.stop();
+  return (CHAINS * CHAIN_LENGTH) / seconds;
+}
+
+/** graphile-worker: the same number of no-op jobs, queued before its runner starts. */
+async function graphileThroughput(url: string, concurrency: number, tuned: boolean): Promise<number> {
+  const jobs = CHAINS * CHAIN_LENGTH;
+  const utils = await makeWorkerUtils({ connectionString: url });
+  await utils.migrate();
+  await utils.addJobs(Array.from({ length: jobs }, () => ({ identifier: "noop", payload: {} })));
+  let done = 0;
+  const started = performance.now();
+  const runner = await runGraphile({
+    connectionString: url,
+    concurrency,
+    noHandleSignals: true,
+    pollInterval: 1000,
+    taskList: { noop: async () => {} },
+    logger: new (await import("graphile-worker")).Logger(() => () => {}),
+    ...(tuned ? { preset: { worker: { localQueue: { size: 50 }, completeJobBatchDelay: 0, failJobBatchDelay: 0 } } } : {}),
+  });
+  runner.events.on("job:success", () => {
+    done++;
+  });
+  await waitUntil(async () => done >= jobs, 5);
+  const seconds = (performance.now() - started) / 1000;
+  await runner.stop();
+  await utils.release();
+  return jobs / seconds;
+}
+
+/** Resume of a checkpoint pause → started_at of the step after it. */
+async function resumeLatency(db: Db, url: string): Promise<number[]> {
+  const worker = await startWorker(url);
+  const ids: string[] = [];
+  for (let i = 0; i < LATENCY_SAMPLES; i++) ids.push((await startInstance(db, { workflow: "bench-checkpoint" }, actor, { catalog })).id);
+  await waitUntil(async () => {
+    const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(instances).where(sql`${inArray(instances.id, ids)} and ${instances.status} = 'paused'`);
+    return row!.n === ids.length;
+  }, 20);
+  const samples: number[] = [];
+  for (const id of ids) {
+    const before = Date.now();
+    await resumeInstance(db, { instanceId: id }, actor);
+    let started: Date | null = null;
+    await waitUntil(async () => {
+      const [run] = await db.select({ startedAt: stepRuns.startedAt }).from(stepRuns).where(sql`${stepRuns.instanceId} = ${id} and ${stepRuns.stepKey} = 'after' and ${stepRuns.startedAt} is not null`);
+      started = run?.startedAt ?? null;
+      return started !== null;
+    }, 1);
+    samples.push((started as Date | null)!.getTime() - before);
+    await sleep(10);
+  }
+  await worker.stop();
+  return samples;
+}
+
+/** Graceful pause of a busy instance → no step run of it in flight any more. */
+async function pauseLatency(db: Db, url: string): Promise<number[]> {
+  const worker = await startWorker(url);
+  const samples: number[] = [];
+  for (let i = 0; i < LATENCY_SAMPLES; i++) {
+    const inst = await startInstance(db, { workflow: "bench-busy" }, actor, { catalog });
+    await sleep(20 + Math.random() * 30);
+    const before = performance.now();
+    const paused = await pauseInstance(db, { instanceId: inst.id, reason: "bench", mode: "graceful" }, actor).catch(() => null);
+    if (!paused) continue;
+    await waitUntil(async () => {
+      const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(stepRuns).where(sql`${stepRuns.instanceId} = ${inst.id} and ${stepRuns.status} = 'running'`);
+      return row!.n === 0;
+    }, 0);
+    samples.push(performance.now() - before);
+  }
+  await worker.stop();
+  return samples;
+}
+
+const loadAtStart = os.loadavg();
+function machine(): string {
+  const cpu = readFileSync("/proc/cpuinfo", "utf8").match(/^model name\s*:\s*(.+)$/m)?.[1] ?? "unknown CPU";
+  const nproc = execSync("nproc").toString().trim();
+  // The load average says whether other work shared the machine: these figures are only comparable within one run.
+  return `${nproc} CPUs (nproc), ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}, PostgreSQL (embedded, fsync off); load average at start ${loadAtStart.map((l) => l.toFixed(2)).join(" / ")}`;
+}
+
+async function main() {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "flowgate-bench-"));
+  const cluster = await startEmbeddedPostgres({ dir: path.join(dir, "data"), port: await freePort(), persistent: false });
+  try {
+    await ensureDatabase(cluster.url(), "bench");
+    const url = cluster.url("bench");
+    await migrateDatabase(url);
+    const { db, sql: client } = createDb(url, { max: 4 });
+    await registerDefinitions(db, catalog);
+
+    type Figures = { concurrency: number; ours: number; graphile: number; graphileTuned: number };
+    const figures: Figures[] = [];
+    for (const concurrency of CONCURRENCIES) {
+      say(`throughput at concurrency ${concurrency}: ${CHAINS * CHAIN_LENGTH} no-op steps (${CHAINS} chains of ${CHAIN_LENGTH}) vs as many no-op graphile-worker jobs, best of ${ROUNDS} alternating rounds`);
+      const best: Figures = { concurrency, ours: 0, graphile: 0, graphileTuned: 0 };
+      for (let round = 1; round <= ROUNDS; round++) {
+        const ours = await ourThroughput(db, url, concurrency);
+        best.ours = Math.max(best.ours, ours);
+        if (process.env.BENCH_ONLY === "flowgate") {
+          say(`  round ${round}: flowgate ${ours.toFixed(0)} steps/s`);
+          continue;
+        }
+        const graphile = await graphileThroughput(url, concurrency, false);
+        const tuned = await graphileThroughput(url, concurrency, true);
+        best.graphile = Math.max(best.graphile, graphile);
+        best.graphileTuned = Math.max(best.graphileTuned, tuned);
+        say(`  round ${round}: flowgate ${ours.toFixed(0)} steps/s, graphile-worker ${graphile.toFixed(0)} jobs/s (defaults), ${tuned.toFixed(0)} jobs/s (local queue + batched completion)`);
+      }
+      figures.push(best);
+    }
+    if (process.env.BENCH_ONLY === "flowgate") return;
+
+    say(`resume → next step started, ${LATENCY_SAMPLES} checkpoint resumes, one at a time`);
+    const resume = await resumeLatency(db, url);
+    say(`graceful pause → fully paused (no step in flight), ${LATENCY_SAMPLES} pauses of busy instances`);
+    const pause = await pauseLatency(db, url);
+    await client.end();
+
+    const rows = [
+      ...figures.flatMap((f) => [
+        [`no-op step throughput, Flowgate worker, concurrency ${f.concurrency}`, `${f.ours.toFixed(0)} steps/s`],
+        [`no-op job throughput, graphile-worker 0.18 defaults, concurrency ${f.concurrency}`, `${f.graphile.toFixed(0)} jobs/s`],
+        [`no-op job throughput, graphile-worker 0.18 with localQueue 50 + batched completion, concurrency ${f.concurrency}`, `${f.graphileTuned.toFixed(0)} jobs/s`],
+        [`Flowgate ÷ graphile-worker at concurrency ${f.concurrency} (defaults / tuned)`, `${(f.ours / f.graphile).toFixed(2)}× / ${(f.ours / f.graphileTuned).toFixed(2)}×`],
+      ]),
+      ["resume → next step started, p50 / p95", `${median(resume).toFixed(1)} ms / ${percentile(resume, 95).toFixed(1)} ms`],
+      ["graceful pause → fully paused, p50 / p95", `${median(pause).toFixed(1)} ms / ${percentile(pause, 95).toFixed(1)} ms`],
+    ];
+    console.log();
+    for (const [what, value] of rows) console.log(`  ${what!.padEnd(100)} ${value}`);
+
+    const date = new Date().toISOString().slice(0, 10);
+    const doc = `# Benchmarks
+
+Measured by \`npm run bench:engine\` (bench/engine.ts) on ${date}.
+Machine: ${machine()}.
+
+| figure | value |
+|---|---|
+${rows.map(([what, value]) => `| ${what} | ${value} |`).join("\n")}
+
+How they are measured:
+- **Throughput**: ${CHAINS * CHAIN_LENGTH} no-op steps (${CHAINS} instances of a ${CHAIN_LENGTH}-step chain, queued before the
+  worker starts, so every step also advances its DAG and the last one completes its instance with
+  a history row and an event) against the same number of no-op graphile-worker jobs, on the same
+  embedded database in the same run, both at the same concurrency (${CONCURRENCIES.join(" and ")}), one worker process (the
+  benchmark's). Best of ${ROUNDS} alternating rounds; time from worker start to the last step done.
+  graphile-worker is shown with its defaults and with its local queue and batched completion on.
+- **Resume → next step started**: an instance paused at a \`pauseBefore\` checkpoint is resumed
+  through \`resumeInstance\`; from just before that call to the \`started_at\` the claim wrote for the
+  step. Includes the resume transaction, the NOTIFY and the claim. ${resume.length} samples, one at a time.
+- **Graceful pause → fully paused**: a 40-step chain of 3 ms steps is paused (graceful) while running;
+  from just before \`pauseInstance\` to the moment no step run of the instance is \`running\` (the
+  in-flight step finished and was recorded). Polled, so it includes up to one polling round trip.
+  ${pause.length} samples.
+
+Targets (issue 3): throughput ≥ 1.0× graphile-worker; resume → start p95 < 50 ms.
+`;
+    writeFileSync("BENCHMARKS.md", doc);
+    say("wrote BENCHMARKS.md");
+  } finally {
+    await cluster.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
