@@ -83,8 +83,10 @@ describe("retries, timeouts and failure", () => {
     const runs = await runsOf(inst.id);
     expect(runs.map((r) => [r.attempt, r.status])).toEqual([[1, "failed"], [2, "failed"], [3, "completed"]]);
     expect(runs[0]!.error).toBe("upstream returned 503 (attempt 1)");
-    // Backoff: the second attempt was not available before the first failure plus the base delay.
-    expect(runs[1]!.availableAt.getTime()).toBeGreaterThanOrEqual(runs[0]!.finishedAt!.getTime() + 15);
+    // Backoff (base 20 ms): the retry became available only after the failed attempt had started
+    // plus that delay (less a millisecond of JS clock truncation). Causal, not a speed threshold.
+    expect(runs[1]!.availableAt.getTime()).toBeGreaterThanOrEqual(runs[0]!.startedAt!.getTime() + 19);
+    expect(runs[2]!.availableAt.getTime()).toBeGreaterThanOrEqual(runs[1]!.startedAt!.getTime() + 39);
   });
 
   it("fails the instance when the retries are spent, with history and event", async () => {
