@@ -25,6 +25,8 @@ export const channels = {
   wake: "flowgate_wake",
   /** An instance was paused immediately or cancelled: workers abort its in-flight steps. */
   control: "flowgate_control",
+  /** Any committed change with an outbox event (a trigger on `events` sends it): dashboards refresh. */
+  changes: "flowgate_changes",
 } as const;
 
 /** Writes the event into the outbox inside the caller's transaction; the payload is the instance. */

@@ -1,5 +1,6 @@
 import { Workflow } from "lucide-react";
 import type { ReactNode } from "react";
+import { LiveUpdates } from "@/components/live-updates";
 import { NavLink } from "@/components/nav-link";
 import { Button } from "@/components/ui/button";
 import { getDb } from "@/db/client";
@@ -36,6 +37,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
             {can(user, "users:manage") && <NavLink href="/admin/users">Users</NavLink>}
           </nav>
           <div className="ml-auto flex items-center gap-3 text-sm">
+            <LiveUpdates />
             <span className="text-slate-600">
               {user.name} <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-700">{user.role}</span>
             </span>

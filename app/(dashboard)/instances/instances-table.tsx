@@ -76,8 +76,8 @@ export function InstancesTable({ workflows, initialCounts, initial, canPause, ca
     },
     initialData: initial && toQueryString(initial.filters) === qs ? initial.page : undefined,
     placeholderData: keepPreviousData,
-    // Polling keeps statuses fresh while workers move instances along.
-    refetchInterval: 4_000,
+    // Live updates refresh this at once; polling is the fallback while the stream reconnects.
+    refetchInterval: 10_000,
   });
   const counts = useQuery({
     queryKey: ["instance-counts"],
@@ -86,7 +86,7 @@ export function InstancesTable({ workflows, initialCounts, initial, canPause, ca
       return (await response.json()) as Partial<Record<InstanceStatus, number>>;
     },
     initialData: initialCounts,
-    refetchInterval: 4_000,
+    refetchInterval: 10_000,
   });
   const items = query.data?.items ?? [];
   const toggle = (id: string) => setSelected((prev) => {
@@ -148,7 +148,7 @@ export function InstancesTable({ workflows, initialCounts, initial, canPause, ca
           <Input id="id-search" type="search" placeholder="e.g. 4f2a9c1e" defaultValue={filters.q} onChange={(e) => setFilter({ q: e.target.value })} className="font-mono" />
         </div>
         <p className="ml-auto text-xs text-slate-500" aria-live="polite">
-          {query.isFetching ? "Refreshing…" : "Live: refreshes every few seconds"}
+          {query.isFetching ? "Refreshing…" : ""}
         </p>
       </div>
 

@@ -1,0 +1,48 @@
+import { getConnection } from "@/db/client";
+import { apiRoute } from "@/lib/api/respond";
+import { channels } from "@/lib/events";
+
+export const dynamic = "force-dynamic";
+
+/**
+ * Server-sent events: one `change` event per committed change (`{ type, instanceId }`), from
+ * Postgres LISTEN on the outbox trigger's channel, so open dashboards refresh at once instead of
+ * waiting for their next poll. A comment every 20 s keeps proxies from closing the stream.
+ */
+export const GET = apiRoute("instances:read", async ({ request }) => {
+  const { sql } = getConnection();
+  const encoder = new TextEncoder();
+  let cleanup = () => {};
+  const stream = new ReadableStream<Uint8Array>({
+    async start(controller) {
+      const send = (text: string) => {
+        try {
+          controller.enqueue(encoder.encode(text));
+        } catch {
+          cleanup();
+        }
+      };
+      // postgres.js multiplexes every listener of this process over one connection.
+      const listener = await sql.listen(channels.changes, (payload) => send(`event: change\ndata: ${payload}\n\n`));
+      const keepAlive = setInterval(() => send(": keep-alive\n\n"), 20_000);
+      cleanup = () => {
+        clearInterval(keepAlive);
+        void listener.unlisten().catch(() => {});
+        cleanup = () => {};
+      };
+      request.signal.addEventListener("abort", () => {
+        cleanup();
+        try {
+          controller.close();
+        } catch {
+          // already closed
+        }
+      });
+      send("retry: 3000\nevent: ready\ndata: {}\n\n");
+    },
+    cancel() {
+      cleanup();
+    },
+  });
+  return new Response(stream, { headers: { "content-type": "text/event-stream", "cache-control": "no-cache, no-transform", connection: "keep-alive" } });
+});
