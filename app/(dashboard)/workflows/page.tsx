@@ -54,7 +54,7 @@ export default async function WorkflowsPage() {
                     {step.gate && (
                       <span className="inline-flex items-center gap-0.5 rounded bg-violet-50 px-1.5 text-xs text-violet-800">
                         <ShieldCheck className="size-3" aria-hidden /> {step.gate.stage}
-                        {(step.gate.approvals ?? 1) > 1 ? ` (${step.gate.approvals} approvals)` : ""}
+                        {step.gate.mode === "per_role" ? ` (one each: ${step.gate.roles?.join(", ")})` : (step.gate.approvals ?? 1) > 1 ? ` (${step.gate.approvals} approvals)` : ""}
                       </span>
                     )}
                     {step.pauseBefore && (

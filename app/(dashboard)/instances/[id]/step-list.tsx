@@ -41,7 +41,8 @@ export function StepList({ steps }: { steps: InstanceDetail["steps"] }) {
                   {step.name}
                   {step.gate && (
                     <span className="inline-flex items-center gap-0.5 rounded bg-violet-50 px-1.5 text-xs font-normal text-violet-800">
-                      <ShieldCheck className="size-3" aria-hidden /> gate: {step.gate.stage} ({step.gate.approvals})
+                      <ShieldCheck className="size-3" aria-hidden /> gate: {step.gate.stage}
+                      {step.gate.mode === "per_role" ? ` (one each: ${step.gate.roles?.join(", ")})` : (step.gate.approvals ?? 1) > 1 ? ` (${step.gate.approvals} approvals)` : ""}
                     </span>
                   )}
                   {step.pauseBefore && (
@@ -54,7 +55,7 @@ export function StepList({ steps }: { steps: InstanceDetail["steps"] }) {
                 {step.error && <span className="block text-xs font-normal text-red-700">{step.error}</span>}
               </th>
               <td className="px-3 py-2">
-                <span className={cn("rounded px-1.5 py-0.5 text-xs font-medium", stepStyles[step.status])}>{step.status.replace("_", " ")}</span>
+                <span className={cn("whitespace-nowrap rounded px-1.5 py-0.5 text-xs font-medium", stepStyles[step.status])}>{step.status.replace("_", " ")}</span>
               </td>
               <td className="px-3 py-2">{step.attempt || "—"}</td>
               <td className="px-3 py-2"><RelativeTime value={step.startedAt} /></td>
