@@ -96,6 +96,8 @@ export const users = pgTable("users", {
   email: text().notNull().unique(),
   name: text().notNull(),
   role: userRole().notNull(),
+  /** Teams a gate can name ("release-managers"), besides roles and individual emails. */
+  groups: text().array().notNull().default(sql`'{}'::text[]`),
   passwordHash: text().notNull(),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 });
@@ -141,6 +143,8 @@ export type GateSpec = {
   mode?: GateMode;
   approverRole?: Role;
   approvers?: string[];
+  /** Any member of these groups may approve (users.groups). */
+  groups?: string[];
   roles?: Role[];
   /** Markdown: what to check before approving. */
   instructions?: string;
@@ -336,6 +340,7 @@ export const gates = pgTable(
     required: integer().notNull(),
     approverRole: userRole(),
     approvers: text().array().notNull().default(sql`'{}'::text[]`),
+    groups: text().array().notNull().default(sql`'{}'::text[]`),
     roles: userRole().array().notNull().default(sql`'{}'::user_role[]`),
     status: gateStatus().notNull().default("pending"),
     requestedById: uuid().references(() => users.id),

@@ -120,7 +120,7 @@ export async function seedDatabase(db: Db, options: { demo: boolean; onProgress?
     });
     if (gate && gate.mode === "n_of_m") {
       const dana = demoUsers.find((u) => u.email === "dana@flowgate.dev")!;
-      await approveGate(db, { gateId: gate.id, comment: "Dashboards green after 30 minutes" }, { id: actors.get(dana.email)!.id!, email: dana.email, name: dana.name, role: dana.role });
+      await approveGate(db, { gateId: gate.id, comment: "Dashboards green after 30 minutes" }, { id: actors.get(dana.email)!.id!, email: dana.email, name: dana.name, role: dana.role, groups: dana.groups });
     }
   }
   progress("requested demo approval gates");

@@ -56,7 +56,7 @@ export const deployPipeline = defineWorkflow({
       gate: {
         stage: "production approval",
         approvals: 2,
-        approverRole: "approver",
+        groups: ["release-managers"],
         instructions: "Two approvers confirm the production rollout looks healthy before it is marked verified.",
       },
       run: async (ctx) => {

@@ -22,7 +22,7 @@ const grants: Record<Role, ReadonlySet<Permission>> = {
   admin: new Set([...readAll, ...operate, "gates:decide", "users:manage"]),
 };
 
-export type SessionUser = { id: string; email: string; name: string; role: Role };
+export type SessionUser = { id: string; email: string; name: string; role: Role; groups?: string[] };
 
 export function can(user: SessionUser | null | undefined, permission: Permission): boolean {
   return !!user && grants[user.role].has(permission);

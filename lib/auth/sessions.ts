@@ -11,7 +11,7 @@ import type { SessionUser } from "./permissions";
 export const SESSION_COOKIE = "fg_session";
 const sha256 = (token: string) => createHash("sha256").update(token).digest("hex");
 const newToken = () => randomBytes(32).toString("base64url");
-const userColumns = { id: users.id, email: users.email, name: users.name, role: users.role };
+const userColumns = { id: users.id, email: users.email, name: users.name, role: users.role, groups: users.groups };
 
 /** Checks the password and opens a session; the same message for unknown email and wrong password. */
 export async function signIn(db: Db, email: string, password: string): Promise<{ token: string; expiresAt: Date; user: SessionUser }> {
@@ -30,7 +30,7 @@ export async function signIn(db: Db, email: string, password: string): Promise<{
   const token = newToken();
   const expiresAt = new Date(Date.now() + env().SESSION_TTL_HOURS * 3600_000);
   await db.insert(sessions).values({ tokenHash: sha256(token), userId: user.id, expiresAt });
-  return { token, expiresAt, user: { id: user.id, email: user.email, name: user.name, role: user.role } };
+  return { token, expiresAt, user: { id: user.id, email: user.email, name: user.name, role: user.role, groups: user.groups } };
 }
 
 export async function signOut(db: Db, token: string): Promise<void> {

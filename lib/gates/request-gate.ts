@@ -23,6 +23,7 @@ export async function requestGate(tx: Tx, instance: Instance, step: StepSpec & {
       required,
       approverRole: spec.approverRole ?? null,
       approvers: spec.approvers ?? [],
+      groups: spec.groups ?? [],
       roles: spec.roles ?? [],
       requestedById: instance.startedById,
       requestedByLabel: instance.startedByLabel,

@@ -2,7 +2,7 @@ import type { Gate, GateDecision, GateDelegation } from "@/db/schema";
 import { can, type SessionUser } from "@/lib/auth/permissions";
 
 export type GateFacts = {
-  gate: Pick<Gate, "status" | "mode" | "required" | "approverRole" | "approvers" | "roles" | "requestedById" | "escalatedAt" | "escalateTo">;
+  gate: Pick<Gate, "status" | "mode" | "required" | "approverRole" | "approvers" | "groups" | "roles" | "requestedById" | "escalatedAt" | "escalateTo">;
   decisions: Pick<GateDecision, "userId" | "userLabel" | "userRole" | "decision" | "createdAt">[];
   delegations: Pick<GateDelegation, "fromUserId" | "toUserId" | "toLabel">[];
   startedById: string | null;
@@ -30,10 +30,12 @@ export function mayDecide(user: SessionUser, facts: GateFacts): Verdict {
   if (mine) return { ok: false, code: "conflict", message: `You already ${mine.decision === "approve" ? "approved" : "rejected"} this gate at ${mine.createdAt.toISOString()}` };
   if (delegations.some((d) => d.toUserId === user.id)) return { ok: true };
   if (gate.escalatedAt && gate.escalateTo.some((e) => sameEmail(e, user.email))) return { ok: true };
-  if (gate.approvers.length > 0) {
-    return gate.approvers.some((e) => sameEmail(e, user.email))
-      ? { ok: true }
-      : { ok: false, code: "forbidden", message: `Only the named approvers may decide this gate: ${gate.approvers.join(", ")}` };
+  if (gate.approvers.length > 0 || gate.groups.length > 0) {
+    const named = gate.approvers.some((e) => sameEmail(e, user.email));
+    const member = gate.groups.some((g) => user.groups?.includes(g));
+    if (named || member) return { ok: true };
+    const who = [...gate.approvers, ...gate.groups.map((g) => `members of ${g}`)].join(", ");
+    return { ok: false, code: "forbidden", message: `Only these may decide this gate: ${who}` };
   }
   if (gate.mode === "per_role") {
     if (!gate.roles.includes(user.role)) return { ok: false, code: "forbidden", message: `This gate needs one approver from each of: ${gate.roles.join(", ")}` };

@@ -17,7 +17,7 @@ export const newUserSchema = z.object({
 });
 
 export async function listUsers(db: Db) {
-  const rows = await db.select({ id: users.id, email: users.email, name: users.name, role: users.role, createdAt: users.createdAt }).from(users).orderBy(asc(users.email));
+  const rows = await db.select({ id: users.id, email: users.email, name: users.name, role: users.role, groups: users.groups, createdAt: users.createdAt }).from(users).orderBy(asc(users.email));
   const tokens = await db.select({ userId: apiTokens.userId, n: count() }).from(apiTokens).groupBy(apiTokens.userId);
   return rows.map((u) => ({ ...u, tokens: tokens.find((t) => t.userId === u.id)?.n ?? 0 }));
 }
@@ -56,4 +56,21 @@ export async function issueToken(db: Db, raw: Untrusted) {
   const [user] = await db.select({ id: users.id }).from(users).where(eq(users.id, input.userId));
   if (!user) throw notFound("User");
   return createApiToken(db, user.id, input.name);
+}
+
+const groupName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,49}$/, "Group names are lowercase letters, digits and dashes");
+
+/** Sets the groups a gate may name; given as a comma-separated list. */
+export async function setGroups(db: Db, raw: Untrusted) {
+  const input = parseInput(
+    z.object({
+      userId: z.string(),
+      groups: z.preprocess((v) => (typeof v === "string" ? [...new Set(v.split(",").map((g) => g.trim().toLowerCase()).filter(Boolean))] : v), z.array(groupName).max(20, "At most 20 groups")),
+    }),
+    raw,
+  );
+  if (!isUuid(input.userId)) throw notFound("User");
+  const [row] = await db.update(users).set({ groups: input.groups }).where(eq(users.id, input.userId)).returning({ email: users.email, groups: users.groups });
+  if (!row) throw notFound("User");
+  return row;
 }

@@ -84,6 +84,13 @@ describe("approving", () => {
     expect((await approveGate(t.db, { gateId: gate.id }, carol)).outcome).toBe("approved");
   });
 
+  it("a gate naming a group lets its members approve, and no one else", async () => {
+    const member = await createUser(t.db, "approver", { email: "rm@test.dev", groups: ["release-managers"] });
+    const { gate } = await createGatedInstance(t.db, { stage: "release", groups: ["release-managers"] });
+    expect(await refusal(approveGate(t.db, { gateId: gate.id }, alice))).toMatchObject({ code: "forbidden", message: expect.stringContaining("members of release-managers") });
+    expect((await approveGate(t.db, { gateId: gate.id }, member)).outcome).toBe("approved");
+  });
+
   it("all named approvers must approve in `all` mode", async () => {
     const { gate } = await createGatedInstance(t.db, { stage: "board", mode: "all", approvers: ["alice@test.dev", "bob@test.dev"] });
     expect((await approveGate(t.db, { gateId: gate.id }, alice)).outcome).toBe("recorded");

@@ -17,7 +17,7 @@ it("the demo seed fills every state, gives the demo approver something to sign, 
   const [approver] = await t.db.select().from(users).where(eq(users.email, "approver@flowgate.dev"));
   const started = await t.db.select().from(instances).where(eq(instances.startedById, approver!.id));
   expect(started).toEqual([]);
-  const inbox = await inboxFor(t.db, { id: approver!.id, email: approver!.email, name: approver!.name, role: approver!.role });
+  const inbox = await inboxFor(t.db, { id: approver!.id, email: approver!.email, name: approver!.name, role: approver!.role, groups: approver!.groups });
   expect(inbox.map((i) => i.gate.mode).sort()).toEqual(["any", "n_of_m", "per_role"]);
 
   expect((await verifyChains(t.sql)).ok).toBe(true);

@@ -3,7 +3,7 @@ import { expect, it } from "vitest";
 import { sessions } from "@/db/schema";
 import { signIn, userForApiToken } from "@/lib/auth/sessions";
 import { AppError } from "@/lib/errors";
-import { changeRole, createUser, issueToken } from "@/lib/users/manage-users";
+import { changeRole, createUser, issueToken, setGroups } from "@/lib/users/manage-users";
 import { freshDatabase } from "../support/db";
 import { createUser as factoryUser } from "../support/factories";
 
@@ -35,4 +35,10 @@ it("issues an API token that authenticates as the user and is stored only as a h
   expect(await userForApiToken(t.db, token)).toMatchObject({ id: admin.id });
   const stored = await t.sql`select token_hash from api_tokens where name = 'ci'`;
   expect(stored[0]!.token_hash).not.toContain(token.slice(4));
+});
+
+it("sets groups from a comma-separated list, normalised, and refuses odd names", async () => {
+  const { id } = await createUser(t.db, { email: "g@example.com", name: "G", role: "approver", password: "a long enough secret" });
+  expect((await setGroups(t.db, { userId: id, groups: " Release-Managers, dba,dba " })).groups).toEqual(["release-managers", "dba"]);
+  await expect(setGroups(t.db, { userId: id, groups: "no spaces please" })).rejects.toThrow("lowercase letters");
 });

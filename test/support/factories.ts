@@ -7,13 +7,13 @@ import { appendHistory } from "@/lib/history";
 // A cheap precomputed hash: factories never sign in with a password, so scrypt's cost buys nothing.
 const NO_PASSWORD = "scrypt$16384$8$1$AAAA$AAAA";
 
-export async function createUser(db: Db, role: Role, overrides: Partial<{ email: string; name: string; passwordHash: string }> = {}): Promise<SessionUser> {
+export async function createUser(db: Db, role: Role, overrides: Partial<{ email: string; name: string; passwordHash: string; groups: string[] }> = {}): Promise<SessionUser> {
   const email = overrides.email ?? `${role}-${randomBytes(4).toString("hex")}@test.dev`;
   const [row] = await db
     .insert(users)
-    .values({ email, name: overrides.name ?? `Test ${role}`, role, passwordHash: overrides.passwordHash ?? NO_PASSWORD })
+    .values({ email, name: overrides.name ?? `Test ${role}`, role, passwordHash: overrides.passwordHash ?? NO_PASSWORD, groups: overrides.groups ?? [] })
     .returning();
-  return { id: row!.id, email: row!.email, name: row!.name, role: row!.role };
+  return { id: row!.id, email: row!.email, name: row!.name, role: row!.role, groups: row!.groups };
 }
 
 export const actor = (user: SessionUser): Actor => ({ id: user.id, label: user.email });

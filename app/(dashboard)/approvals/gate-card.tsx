@@ -36,7 +36,7 @@ export function GateCard({ item, delegates }: { item: InboxItem; delegates?: { e
         <div><dt className="inline text-slate-500">Requested by </dt><dd className="inline">{gate.requestedByLabel}</dd></div>
         <div><dt className="inline text-slate-500">Waiting since </dt><dd className="inline"><RelativeTime value={gate.requestedAt} /></dd></div>
         {gate.expiresAt && <div><dt className="inline text-slate-500">Expires </dt><dd className="inline"><RelativeTime value={gate.expiresAt} /> ({gate.onExpiry === "fail" ? "then fails" : "then continues"})</dd></div>}
-        <div><dt className="inline text-slate-500">Who may approve </dt><dd className="inline">{gate.approvers.length ? gate.approvers.join(", ") : gate.mode === "per_role" ? `one each: ${gate.roles.join(", ")}` : gate.approverRole ?? "any approver"}</dd></div>
+        <div><dt className="inline text-slate-500">Who may approve </dt><dd className="inline">{gate.approvers.length || gate.groups.length ? [...gate.approvers, ...gate.groups.map((g) => `group ${g}`)].join(", ") : gate.mode === "per_role" ? `one each: ${gate.roles.join(", ")}` : gate.approverRole ?? "any approver"}</dd></div>
       </dl>
       <div className="mt-3 grid gap-4 md:grid-cols-2">
         <section aria-label="Instructions" className="text-sm text-slate-800">

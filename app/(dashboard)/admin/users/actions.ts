@@ -3,7 +3,7 @@
 import { revalidatePath } from "next/cache";
 import type { ActionState } from "@/lib/action-state";
 import { runAction } from "@/lib/actions";
-import { changeRole, createUser, issueToken } from "@/lib/users/manage-users";
+import { changeRole, createUser, issueToken, setGroups } from "@/lib/users/manage-users";
 
 const done = (state: ActionState) => {
   if (state.status === "success") revalidatePath("/admin/users");
@@ -23,4 +23,11 @@ export async function changeRoleAction(userId: string, _prev: ActionState, formD
 
 export async function issueTokenAction(userId: string, _prev: ActionState, formData: FormData): Promise<ActionState> {
   return done(await runAction("users:manage", formData, async ({ db, form }) => issueToken(db, { userId, name: form.name })));
+}
+
+export async function setGroupsAction(userId: string, _prev: ActionState, formData: FormData): Promise<ActionState> {
+  return done(await runAction("users:manage", formData, async ({ db, form }) => {
+    const row = await setGroups(db, { userId, groups: form.groups ?? "" });
+    return row.groups.length ? `Groups: ${row.groups.join(", ")}` : "No groups";
+  }));
 }

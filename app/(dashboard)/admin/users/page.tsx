@@ -3,7 +3,7 @@ import { RelativeTime } from "@/components/relative-time";
 import { getDb } from "@/db/client";
 import { requirePage } from "@/lib/auth/current-user";
 import { listUsers } from "@/lib/users/manage-users";
-import { CreateUserForm, RoleForm, TokenForm } from "./user-forms";
+import { CreateUserForm, GroupsForm, RoleForm, TokenForm } from "./user-forms";
 
 export const metadata: Metadata = { title: "Users" };
 
@@ -26,6 +26,7 @@ export default async function UsersPage() {
             <tr>
               <th scope="col" className="px-3 py-2">User</th>
               <th scope="col" className="px-3 py-2">Role</th>
+              <th scope="col" className="px-3 py-2">Groups</th>
               <th scope="col" className="px-3 py-2">API tokens</th>
               <th scope="col" className="px-3 py-2">Since</th>
             </tr>
@@ -38,6 +39,7 @@ export default async function UsersPage() {
                   <span className="block text-slate-600">{u.email}</span>
                 </th>
                 <td className="px-3 py-2"><RoleForm userId={u.id} email={u.email} role={u.role} /></td>
+                <td className="px-3 py-2"><GroupsForm userId={u.id} email={u.email} groups={u.groups} /></td>
                 <td className="px-3 py-2">
                   <span className="mr-2 text-slate-600">{u.tokens}</span>
                   <TokenForm userId={u.id} email={u.email} />

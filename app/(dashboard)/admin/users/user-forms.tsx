@@ -5,7 +5,7 @@ import { Button } from "@/components/ui/button";
 import { Field, Input, Select } from "@/components/ui/field";
 import { roles } from "@/db/schema";
 import { idle } from "@/lib/action-state";
-import { changeRoleAction, createUserAction, issueTokenAction } from "./actions";
+import { changeRoleAction, createUserAction, issueTokenAction, setGroupsAction } from "./actions";
 
 export function CreateUserForm() {
   const [state, action, pending] = useActionState(createUserAction, idle);
@@ -77,6 +77,24 @@ export function TokenForm({ userId, email }: { userId: string; email: string }) 
         </span>
       )}
       {state.status === "error" && <span className="text-xs text-red-700">{state.message}</span>}
+    </form>
+  );
+}
+
+export function GroupsForm({ userId, email, groups }: { userId: string; email: string; groups: string[] }) {
+  const [state, action, pending] = useActionState(setGroupsAction.bind(null, userId), idle);
+  return (
+    <form action={action} className="flex flex-wrap items-center gap-2">
+      <label htmlFor={`groups-${userId}`} className="sr-only">
+        Groups of {email}
+      </label>
+      <Input id={`groups-${userId}`} name="groups" defaultValue={groups.join(", ")} placeholder="release-managers, dba" className="w-48" />
+      <Button type="submit" variant="secondary" size="sm" disabled={pending}>
+        Save
+      </Button>
+      <span aria-live="polite" className="text-xs">
+        {state.status === "error" ? <span className="text-red-700">{state.message}</span> : state.status === "success" ? <span className="text-emerald-800">{state.message}</span> : null}
+      </span>
     </form>
   );
 }
