@@ -85,7 +85,9 @@ export default async function HistoryPage({ searchParams }: { searchParams: Prom
         <FilterField id="q" label="Reason contains">
           <Input id="q" name="q" defaultValue={raw.q} />
         </FilterField>
-        {raw.instanceId && <input type="hidden" name="instanceId" value={raw.instanceId} />}
+        <FilterField id="instanceId" label="Instance id" error={errors.instanceId?.[0]}>
+          <Input id="instanceId" name="instanceId" defaultValue={raw.instanceId} placeholder="full id" className="font-mono" />
+        </FilterField>
         <Button type="submit">Apply filters</Button>
         <Link href="/history" className="text-sm text-slate-600 underline">
           Clear
