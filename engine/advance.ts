@@ -183,7 +183,10 @@ export async function settleOutcomes(
 
   await db.transaction(async (tx) => {
     // Sorted ids: two batch transactions lock overlapping instances in the same order, never in a cycle.
-    // Pipelined (one round trip): the server runs them in order, so the reads see the state under the locks.
+    // Pipelined (one round trip): postgres.js sends a connection's queries in the order they are
+    // started, and these three start in array order through the same drizzle path, so the lock is
+    // taken before the runs and heads are read. (Mixing in a raw postgres.js query would break that
+    // order: it starts a microtask earlier. A COMMIT pipelined that way once overtook the writes.)
     const [locked, runs, heads] = await Promise.all([
       tx.select().from(instances).where(anyUuid(instances.id, ids)).orderBy(asc(instances.id)).for("no key update"),
       runsOf(tx, ids),
