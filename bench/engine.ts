@@ -270,6 +270,23 @@ How they are measured:
   ${pause.length} samples.
 
 Targets (issue 3): throughput ≥ 1.0× graphile-worker; resume → start p95 < 50 ms.
+
+Reading the figures:
+- The target (≥ 1.0× graphile-worker) is met at concurrency 100 against graphile-worker's defaults,
+  not at concurrency 10, and not against graphile-worker with its local queue and batched
+  completion. A Flowgate step is not a queue job: finishing one is a DAG transition under the
+  instance's row lock (the run's result, the context merge, the successors, and on the last step
+  the completion with a hash-chained history row and an event), two or three versions of the step-run
+  row (queued, running, done) and an instance update, where a queue job is one lock and one delete.
+  The worker batches these transitions (one transaction of a fixed number of statements per batch,
+  successors started inside it without a claim), so its throughput grows with the number of steps
+  in flight; at 10 the batches are small and the per-transaction cost dominates.
+- Not done yet, and what would close the remaining gap: keeping completed runs out of the hot
+  \`step_runs\` indexes (a separate table for finished attempts), and settling from a reserved
+  connection with BEGIN/COMMIT pipelined with the statements (tried; it needs every statement
+  started in order — a COMMIT that overtook the writes let a step start after a pause, which the
+  halting stress test caught — so it was backed out).
+- The machine is shared with other work; figures move by a third or more between runs. Compare within one run only.
 `;
     writeFileSync("BENCHMARKS.md", doc);
     say("wrote BENCHMARKS.md");
