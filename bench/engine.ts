@@ -11,7 +11,7 @@
  * Prints the figures and writes them to BENCHMARKS.md with the date and the machine.
  */
 import { execSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -245,9 +245,7 @@ async function main() {
     for (const [what, value] of rows) console.log(`  ${what!.padEnd(100)} ${value}`);
 
     const date = new Date().toISOString().slice(0, 10);
-    const doc = `# Benchmarks
-
-Measured by \`npm run bench:engine\` (bench/engine.ts) on ${date}.
+    const doc = `Measured by \`npm run bench:engine\` (bench/engine.ts) on ${date}.
 Machine: ${machine()}.
 
 | figure | value |
@@ -288,7 +286,11 @@ Reading the figures:
   halting stress test caught — so it was backed out).
 - The machine is shared with other work; figures move by a third or more between runs. Compare within one run only.
 `;
-    writeFileSync("BENCHMARKS.md", doc);
+    // Only this benchmark's section is replaced: BENCHMARKS.md also holds other benchmarks' figures.
+    const section = `<!-- bench:engine:start -->\n## Engine\n\n${doc.trim()}\n<!-- bench:engine:end -->`;
+    const current = existsSync("BENCHMARKS.md") ? readFileSync("BENCHMARKS.md", "utf8") : "# Benchmarks\n";
+    const marked = /<!-- bench:engine:start -->[\s\S]*<!-- bench:engine:end -->/;
+    writeFileSync("BENCHMARKS.md", marked.test(current) ? current.replace(marked, () => section) : current.replace(/^(# .*\n)/, (h) => `${h}\n${section}\n`));
     say("wrote BENCHMARKS.md");
   } finally {
     await cluster.stop();
