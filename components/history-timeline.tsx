@@ -20,6 +20,8 @@ export const actionLabels: Record<HistoryRow["action"], string> = {
   gate_delegated: "Gate delegated",
   gate_escalated: "Gate escalated",
   gate_withdrawn: "Gate withdrawn",
+  hook_ran: "Lifecycle hook ran",
+  hook_failed: "Lifecycle hook failed",
   completed: "Completed",
   failed: "Failed",
   cancelled: "Cancelled",

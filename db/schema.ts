@@ -83,6 +83,8 @@ export const historyActions = [
   "gate_delegated",
   "gate_escalated",
   "gate_withdrawn",
+  "hook_ran",
+  "hook_failed",
   "completed",
   "failed",
   "cancelled",

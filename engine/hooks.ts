@@ -74,7 +74,7 @@ export async function runHookJob(db: Db, job: HookJob, workflow: RegisteredWorkf
       await appendHistory(tx, {
         instanceId: current.id,
         workflowKey: current.workflowKey,
-        action: job.hook === "onPause" ? "paused" : "resumed",
+        action: error ? "hook_failed" : "hook_ran",
         actor: engineActor,
         reason: error ? `${what} failed: ${error}`.slice(0, 2000) : `${what} ran`,
         fromStatus: current.status,

@@ -8,6 +8,7 @@ import { reconcileInstance, settleOutcomes } from "./advance";
 import { claimRuns, heartbeat, type ClaimedRun } from "./claim";
 import type { Definitions } from "./definitions";
 import { runHookJob, takeHookJobs } from "./hooks";
+import { sweepGates } from "@/lib/gates/sweep-gates";
 import { reclaimExpiredLeases, releaseRuns, resumeDueInstances } from "./maintenance";
 import type { StepOutcome } from "./plan";
 import type { StepContext, WorkflowContext } from "./sdk";
@@ -152,6 +153,10 @@ export class Worker {
         },
       ),
     );
+    // Approval deadlines run on the engine's clock: expire or escalate what is due.
+    await this.safely("gates", async () => {
+      await sweepGates(this.o.db);
+    });
     this.pokeHooks();
     // Missed notifications (a reconnecting LISTEN) leave running instances with nothing queued.
     if (this.ticks % 5 === 0) await this.safely("sweep", () => this.sweep());

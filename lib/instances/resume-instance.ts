@@ -77,9 +77,7 @@ async function alreadyResumedMessage(tx: Tx, instanceId: string, status: Instanc
   const [last] = await tx
     .select({ action: history.action, actorLabel: history.actorLabel, createdAt: history.createdAt })
     .from(history)
-    // Only real pauses and resumes: the engine also writes `paused`/`resumed` rows (from and to the
-    // same status) when it runs a workflow's onPause/onResume hook.
-    .where(and(eq(history.instanceId, instanceId), inArray(history.action, ["paused", "resumed", "force_resumed"]), sql`${history.fromStatus} is distinct from ${history.toStatus}`))
+    .where(and(eq(history.instanceId, instanceId), inArray(history.action, ["paused", "resumed", "force_resumed"])))
     .orderBy(desc(history.seq))
     .limit(1);
   if (!last || last.action === "paused") return null;

@@ -162,7 +162,7 @@ describe("onPause / onResume", () => {
     const a = (await runsOf(inst.id)).find((r) => r.stepKey === "a")!;
     expect(a.status).toBe("completed");
     const onPauseRow = await waitFor("onPause recorded", async () => (await historyOf(inst.id)).find((h) => h.details.hook === "onPause"));
-    expect(onPauseRow).toMatchObject({ action: "paused", actorLabel: "engine", fromStatus: "paused", toStatus: "paused", reason: "Fully paused; onPause ran", details: expect.objectContaining({ ok: true }) });
+    expect(onPauseRow).toMatchObject({ action: "hook_ran", actorLabel: "engine", fromStatus: "paused", toStatus: "paused", reason: "Fully paused; onPause ran", details: expect.objectContaining({ ok: true }) });
     expect(onPauseRow.createdAt.getTime()).toBeGreaterThanOrEqual(a.finishedAt!.getTime() - 1);
     expect((await instanceRow(inst.id)).resources).toBe("released");
 
@@ -183,7 +183,7 @@ describe("onPause / onResume", () => {
     await untilRunning(inst.id, "a");
     await pauseInstance(t.db, { instanceId: inst.id, reason: "release", mode: "immediate" }, operator);
     const row = await waitFor("onPause recorded", async () => (await historyOf(inst.id)).find((h) => h.details.hook === "onPause"));
-    expect(row).toMatchObject({ reason: "Fully paused; onPause failed: lock server unreachable", details: expect.objectContaining({ ok: false, error: "lock server unreachable" }) });
+    expect(row).toMatchObject({ action: "hook_failed", reason: "Fully paused; onPause failed: lock server unreachable", details: expect.objectContaining({ ok: false, error: "lock server unreachable" }) });
     await resumeInstance(t.db, { instanceId: inst.id }, operator);
     await untilStatus(inst.id, "completed");
   });
