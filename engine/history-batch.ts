@@ -1,7 +1,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import type { Tx } from "@/db/client";
 import { history } from "@/db/schema";
-import { historyHash, type HistoryEntry } from "@/lib/history";
+import { chainedRow, type HistoryEntry } from "@/lib/history";
 import { anyUuid } from "./sql-arrays";
 
 export type ChainHead = { instanceId: string; seq: number; hash: string };
@@ -26,24 +26,7 @@ export function historyInsert(entries: HistoryEntry[], heads: ChainHead[], creat
   const ids = entries.map((e) => e.instanceId);
   if (new Set(ids).size !== ids.length) throw new Error("historyInsert takes one entry per instance");
   const headOf = new Map(heads.map((h) => [h.instanceId, h]));
-  const rows = entries.map((entry) => {
-    const last = headOf.get(entry.instanceId);
-    const fields = {
-      instanceId: entry.instanceId,
-      seq: (last?.seq ?? 0) + 1,
-      action: entry.action,
-      actorId: entry.actor.id,
-      actorLabel: entry.actor.label,
-      reason: entry.reason ?? null,
-      fromStatus: entry.fromStatus ?? null,
-      toStatus: entry.toStatus ?? null,
-      details: entry.details ?? {},
-      workflowKey: entry.workflowKey,
-      createdAt,
-      prevHash: last?.hash ?? null,
-    };
-    return { ...fields, hash: historyHash(fields) };
-  });
+  const rows = entries.map((entry) => chainedRow(entry, headOf.get(entry.instanceId) ?? null, createdAt));
   // One jsonb parameter rather than n rows of parameters: one prepared statement for any batch size.
   return sql`
     insert into history (instance_id, seq, action, actor_id, actor_label, reason, from_status, to_status, details, workflow_key, created_at, prev_hash, hash)

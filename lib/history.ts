@@ -42,6 +42,28 @@ export function historyHash(row: HashedFields): string {
 }
 
 /**
+ * The next link of an instance's chain: seq one past the head, prevHash the head's hash, and
+ * the row's own hash. The single rule for every writer of history (one row, or a batch).
+ */
+export function chainedRow(entry: HistoryEntry, head: { seq: number; hash: string } | null, createdAt: Date): HashedFields & { hash: string } {
+  const fields: HashedFields = {
+    instanceId: entry.instanceId,
+    seq: (head?.seq ?? 0) + 1,
+    action: entry.action,
+    actorId: entry.actor.id,
+    actorLabel: entry.actor.label,
+    reason: entry.reason ?? null,
+    fromStatus: entry.fromStatus ?? null,
+    toStatus: entry.toStatus ?? null,
+    details: entry.details ?? {},
+    workflowKey: entry.workflowKey,
+    createdAt,
+    prevHash: head?.hash ?? null,
+  };
+  return { ...fields, hash: historyHash(fields) };
+}
+
+/**
  * Appends one row to the instance's hash chain. The caller must hold the instance row
  * lock (every command does): that lock is what keeps `seq` and `prevHash` from racing.
  */
@@ -52,23 +74,7 @@ export async function appendHistory(tx: Tx, entry: HistoryEntry): Promise<Histor
     .where(eq(history.instanceId, entry.instanceId))
     .orderBy(desc(history.seq))
     .limit(1);
-  const fields: HashedFields = {
-    instanceId: entry.instanceId,
-    seq: (last?.seq ?? 0) + 1,
-    action: entry.action,
-    actorId: entry.actor.id,
-    actorLabel: entry.actor.label,
-    reason: entry.reason ?? null,
-    fromStatus: entry.fromStatus ?? null,
-    toStatus: entry.toStatus ?? null,
-    details: entry.details ?? {},
-    workflowKey: entry.workflowKey,
-    createdAt: new Date(),
-    prevHash: last?.hash ?? null,
-  };
-  const [row] = await tx
-    .insert(history)
-    .values({ ...fields, hash: historyHash(fields) })
-    .returning();
-  return row!;
+  const row = chainedRow(entry, last ?? null, new Date());
+  const [inserted] = await tx.insert(history).values(row).returning();
+  return inserted!;
 }
