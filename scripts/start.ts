@@ -8,6 +8,7 @@ import { createDb } from "@/db/client";
 import { LOCAL_DATA_DIR, resolveDatabase } from "@/db/local";
 import { migrateDatabase } from "@/db/migrate";
 import { DEMO_PASSWORD, demoUsers, seedDatabase } from "@/db/seed";
+import { verifyAndCheckpoint } from "@/lib/audit/verify-chain";
 
 const dev = process.argv.includes("--dev");
 const port = Number(process.env.PORT ?? 3000);
@@ -28,6 +29,9 @@ async function main() {
   say("migrations applied");
   const { sql, db } = createDb(url, { max: 2 });
   await seedDatabase(db, { demo, onProgress: (m) => say(`seed: ${m}`) });
+  // Seal the history chains at every start, so the history page can say how far they are proven.
+  const report = await verifyAndCheckpoint(sql);
+  say(report.ok ? `history chain verified: ${report.rows} rows in ${report.chains} chains` : `HISTORY CHAIN BROKEN at row ${report.broken?.historyId}: ${report.broken?.problem}`);
   await sql.end();
 
   const env = { ...process.env, DATABASE_URL: url, FLOWGATE_DEMO: demo ? "1" : "0", PORT: String(port) };
