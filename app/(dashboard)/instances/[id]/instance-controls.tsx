@@ -39,7 +39,7 @@ export function InstanceControls({ instanceId, canPause, canResume, canCancel, h
               </span>
             </label>
           </fieldset>
-          <Field id="resumeAt" label="Resume automatically at (UTC, optional)" hint="Leave empty to wait for a person.">
+          <Field id="resumeAt" label="Resume automatically at (UTC, optional)" hint="Leave empty to wait for a person." errors={errors.resumeAt}>
             <Input id="resumeAt" name="resumeAt" type="datetime-local" aria-describedby="resumeAt-hint resumeAt-error" />
           </Field>
             </>
