@@ -50,35 +50,30 @@ const inboxColumns = {
   input: instances.input,
 };
 
-/** Pending gates this user may decide now, oldest first: the approvals inbox. */
-export async function inboxFor(db: DbOrTx, user: SessionUser) {
+/** Gates with what a reviewer needs beside them: the workflow, the instance's context, decisions so far. */
+async function gatesForReview(db: DbOrTx, where: SQL, order: SQL[], limit: number) {
   const rows = await db
     .select(inboxColumns)
     .from(gates)
     .innerJoin(instances, eq(instances.id, gates.instanceId))
     .innerJoin(workflowDefinitions, eq(workflowDefinitions.id, instances.definitionId))
-    .where(eq(gates.status, "pending"))
-    .orderBy(asc(gates.requestedAt), asc(gates.id))
-    .limit(500);
+    .where(where)
+    .orderBy(...order)
+    .limit(limit);
   const enriched = await withDecisions(db, rows.map((r) => ({ ...r, id: r.gate.id })));
-  return enriched
-    .filter((r) => mayDecide(user, { gate: r.gate, decisions: r.decisions, delegations: r.delegations, startedById: r.startedById }).ok)
-    .map((r) => ({ ...r, progress: progressLabel(r.gate, r.decisions) }));
+  return enriched.map((r) => ({ ...r, progress: progressLabel(r.gate, r.decisions) }));
+}
+
+/** Pending gates this user may decide now, oldest first: the approvals inbox. */
+export async function inboxFor(db: DbOrTx, user: SessionUser) {
+  const pending = await gatesForReview(db, eq(gates.status, "pending"), [asc(gates.requestedAt), asc(gates.id)], 500);
+  return pending.filter((r) => mayDecide(user, { gate: r.gate, decisions: r.decisions, delegations: r.delegations, startedById: r.startedById }).ok);
 }
 export type InboxItem = Awaited<ReturnType<typeof inboxFor>>[number];
 
 /** Recently settled gates, newest first, for the inbox's Decided view. */
-export async function recentlyDecided(db: DbOrTx, limit = 50) {
-  const rows = await db
-    .select(inboxColumns)
-    .from(gates)
-    .innerJoin(instances, eq(instances.id, gates.instanceId))
-    .innerJoin(workflowDefinitions, eq(workflowDefinitions.id, instances.definitionId))
-    .where(ne(gates.status, "pending"))
-    .orderBy(desc(gates.decidedAt), desc(gates.id))
-    .limit(limit);
-  const enriched = await withDecisions(db, rows.map((r) => ({ ...r, id: r.gate.id })));
-  return enriched.map((r) => ({ ...r, progress: progressLabel(r.gate, r.decisions) }));
+export function recentlyDecided(db: DbOrTx, limit = 50) {
+  return gatesForReview(db, ne(gates.status, "pending"), [desc(gates.decidedAt), desc(gates.id)], limit);
 }
 
 /** An instance's gates in the order they were requested: its approval pipeline. */

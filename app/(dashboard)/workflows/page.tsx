@@ -1,7 +1,7 @@
-import { Hand, ShieldCheck } from "lucide-react";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { StatusBadge } from "@/components/status-badge";
+import { GateBadge, ReviewPointBadge } from "@/components/step-badges";
 import { getDb } from "@/db/client";
 import { instanceStatuses } from "@/db/schema";
 import { findWorkflow } from "@/engine/catalog";
@@ -51,17 +51,8 @@ export default async function WorkflowsPage() {
                     <span className="w-5 text-right text-slate-500">{i + 1}.</span>
                     <span className="font-medium">{step.name}</span>
                     {step.dependsOn.length > 0 && <span className="text-xs text-slate-500">after {step.dependsOn.join(", ")}</span>}
-                    {step.gate && (
-                      <span className="inline-flex items-center gap-0.5 rounded bg-violet-50 px-1.5 text-xs text-violet-800">
-                        <ShieldCheck className="size-3" aria-hidden /> {step.gate.stage}
-                        {step.gate.mode === "per_role" ? ` (one each: ${step.gate.roles?.join(", ")})` : (step.gate.approvals ?? 1) > 1 ? ` (${step.gate.approvals} approvals)` : ""}
-                      </span>
-                    )}
-                    {step.pauseBefore && (
-                      <span className="inline-flex items-center gap-0.5 rounded bg-amber-50 px-1.5 text-xs text-amber-900">
-                        <Hand className="size-3" aria-hidden /> review point
-                      </span>
-                    )}
+                    {step.gate && <GateBadge gate={step.gate} />}
+                    {step.pauseBefore && <ReviewPointBadge />}
                   </li>
                 ))}
               </ol>

@@ -1,5 +1,5 @@
-import { Hand, ShieldCheck } from "lucide-react";
 import { RelativeTime } from "@/components/relative-time";
+import { GateBadge, ReviewPointBadge } from "@/components/step-badges";
 import { cn } from "@/components/ui/cn";
 import type { InstanceDetail } from "@/lib/instances/queries";
 
@@ -39,17 +39,8 @@ export function StepList({ steps }: { steps: InstanceDetail["steps"] }) {
               <th scope="row" className="px-3 py-2 text-left font-medium">
                 <span className="flex items-center gap-1.5">
                   {step.name}
-                  {step.gate && (
-                    <span className="inline-flex items-center gap-0.5 rounded bg-violet-50 px-1.5 text-xs font-normal text-violet-800">
-                      <ShieldCheck className="size-3" aria-hidden /> gate: {step.gate.stage}
-                      {step.gate.mode === "per_role" ? ` (one each: ${step.gate.roles?.join(", ")})` : (step.gate.approvals ?? 1) > 1 ? ` (${step.gate.approvals} approvals)` : ""}
-                    </span>
-                  )}
-                  {step.pauseBefore && (
-                    <span className="inline-flex items-center gap-0.5 rounded bg-amber-50 px-1.5 text-xs font-normal text-amber-900">
-                      <Hand className="size-3" aria-hidden /> review point
-                    </span>
-                  )}
+                  {step.gate && <GateBadge gate={step.gate} prefix="gate: " />}
+                  {step.pauseBefore && <ReviewPointBadge />}
                 </span>
                 {step.dependsOn.length > 0 && <span className="block text-xs font-normal text-slate-500">after {step.dependsOn.join(", ")}</span>}
                 {step.error && <span className="block text-xs font-normal text-red-700">{step.error}</span>}
