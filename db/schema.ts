@@ -209,6 +209,8 @@ export const instances = pgTable(
     pauseMode: pauseMode(),
     pauseKind: pauseKind(),
     resumeAt: timestamp({ withTimezone: true }),
+    /** When the instance times out; every resume pushes it back by the time spent paused. */
+    dueAt: timestamp({ withTimezone: true }),
     /** Where resume returns to: a paused instance may also be waiting at a gate. */
     pausedFromStatus: instanceStatus(),
     /** Lifecycle-hook bookkeeping of the engine; see resourceStates. */
@@ -226,6 +228,7 @@ export const instances = pgTable(
     index("instances_status_updated_idx").on(t.status, t.updatedAt.desc(), t.id.desc()),
     index("instances_updated_idx").on(t.updatedAt.desc(), t.id.desc()),
     index("instances_workflow_idx").on(t.workflowKey, t.updatedAt.desc()),
+    index("instances_due_idx").on(t.dueAt).where(sql`${t.dueAt} is not null and ${t.status} in ('running', 'waiting')`),
     check("pause_reason_length", sql`char_length(${t.pauseReason}) <= 500`),
   ],
 );

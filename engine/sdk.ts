@@ -50,6 +50,8 @@ export type Workflow<Input = unknown> = {
   onPause?: (ctx: LifecycleContext) => Promise<void> | void;
   /** Runs on resume, before the next step starts: reacquire what onPause released. */
   onResume?: (ctx: LifecycleContext) => Promise<void> | void;
+  /** The whole instance must finish within this, not counting time spent paused; then it times out. */
+  timeoutMs?: number;
   /** Checked on resume; a failing check keeps the instance paused and shows its message. */
   resumeCondition?: (ctx: { instance: Instance }) => Promise<ResumeCheck> | ResumeCheck;
 };
@@ -74,6 +76,7 @@ export function defineWorkflow<Input = Record<string, never>>(workflow: {
   onPause?: Workflow<Input>["onPause"];
   onResume?: Workflow<Input>["onResume"];
   resumeCondition?: Workflow<Input>["resumeCondition"];
+  timeoutMs?: number;
 }): RegisteredWorkflow {
   const keys = Object.keys(workflow.steps);
   for (const [key, step] of Object.entries(workflow.steps)) {

@@ -9,6 +9,7 @@ import { claimRuns, heartbeat, type ClaimedRun } from "./claim";
 import type { Definitions } from "./definitions";
 import { runHookJob, takeHookJobs } from "./hooks";
 import { sweepGates } from "@/lib/gates/sweep-gates";
+import { timeOutDueInstances } from "@/lib/instances/time-out-instances";
 import { reclaimExpiredLeases, releaseRuns, resumeDueInstances } from "./maintenance";
 import type { StepOutcome } from "./plan";
 import type { StepContext, WorkflowContext } from "./sdk";
@@ -153,9 +154,13 @@ export class Worker {
         },
       ),
     );
-    // Approval deadlines run on the engine's clock: expire or escalate what is due.
+    // Approval and instance deadlines run on the engine's clock.
     await this.safely("gates", async () => {
       await sweepGates(this.o.db);
+    });
+    await this.safely("deadlines", async () => {
+      const timedOut = await timeOutDueInstances(this.o.db);
+      if (timedOut) this.log.info({ timedOut }, "instances timed out");
     });
     this.pokeHooks();
     // Missed notifications (a reconnecting LISTEN) leave running instances with nothing queued.

@@ -9,7 +9,8 @@ export type EventType =
   | "workflow.instance.cancelled"
   | "workflow.instance.completed"
   | "workflow.instance.failed"
-  | "workflow.instance.waiting";
+  | "workflow.instance.waiting"
+  | "workflow.instance.timed_out";
 
 export type ApprovalEventType =
   | "workflow.approval.requested"

@@ -7,6 +7,8 @@ export const deployPipeline = defineWorkflow({
   version: 1,
   name: "Deploy pipeline",
   description: "Builds, tests and deploys a service: staging first, production only after sign-off.",
+  // A release not shipped within a day is stale; time spent paused does not count.
+  timeoutMs: 24 * 3600_000,
   input: z.object({
     service: z.string().min(1).max(100).default("checkout-api"),
     ref: z.string().min(1).max(100).default("main"),

@@ -84,7 +84,7 @@ export async function countByStatus(db: DbOrTx) {
 export async function getInstanceDetail(db: DbOrTx, id: string) {
   if (!isUuid(id)) throw notFound("Instance");
   const [row] = await db
-    .select({ ...listColumns, input: instances.input, context: instances.context, error: instances.error, finishedAt: instances.finishedAt, pausedFromStatus: instances.pausedFromStatus, steps: workflowDefinitions.steps })
+    .select({ ...listColumns, input: instances.input, context: instances.context, error: instances.error, finishedAt: instances.finishedAt, dueAt: instances.dueAt, pausedFromStatus: instances.pausedFromStatus, steps: workflowDefinitions.steps })
     .from(instances)
     .innerJoin(workflowDefinitions, eq(workflowDefinitions.id, instances.definitionId))
     .where(eq(instances.id, id));

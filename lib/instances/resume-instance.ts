@@ -42,6 +42,8 @@ export async function resumeInstance(db: Db, raw: ResumeInput | Untrusted, actor
         pauseMode: null,
         pauseKind: null,
         resumeAt: null,
+        // Time spent paused does not count against the instance's deadline.
+        dueAt: current.dueAt && current.pausedAt ? new Date(current.dueAt.getTime() + (Date.now() - current.pausedAt.getTime())) : current.dueAt,
         version: sql`${instances.version} + 1`,
         updatedAt: new Date(),
       })

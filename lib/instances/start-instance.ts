@@ -57,6 +57,7 @@ export async function startInstance(db: Db, raw: StartInput | Untrusted, actor: 
         input: value as Record<string, unknown>,
         startedById: actor.id,
         startedByLabel: actor.label,
+        dueAt: workflow.timeoutMs ? new Date(Date.now() + workflow.timeoutMs) : null,
       })
       .returning();
     await appendHistory(tx, {

@@ -114,6 +114,14 @@ export default async function InstancePage({ params }: { params: Promise<{ id: s
                 <dd><RelativeTime value={instance.finishedAt} /></dd>
               </>
             )}
+            {instance.dueAt && (
+              <>
+                <dt className="text-slate-500">Deadline</dt>
+                <dd title="Time spent paused does not count: each resume moves it back">
+                  <RelativeTime value={instance.dueAt} />
+                </dd>
+              </>
+            )}
             <dt className="text-slate-500">Current</dt>
             <dd>{instance.currentSteps.join(", ") || "—"}</dd>
             <dt className="text-slate-500">Version</dt>

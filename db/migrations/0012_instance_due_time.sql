@@ -1,0 +1,2 @@
+ALTER TABLE "instances" ADD COLUMN "due_at" timestamp with time zone;--> statement-breakpoint
+CREATE INDEX "instances_due_idx" ON "instances" USING btree ("due_at") WHERE "instances"."due_at" is not null and "instances"."status" in ('running', 'waiting');
