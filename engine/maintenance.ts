@@ -1,9 +1,10 @@
-import { and, eq, lt, sql } from "drizzle-orm";
-import type { Db } from "@/db/client";
-import { instances, stepRuns, type Actor } from "@/db/schema";
+import { and, eq, inArray, lt, sql } from "drizzle-orm";
+import type { Db, Tx } from "@/db/client";
+import { instances, stepRuns, type Actor, type Instance } from "@/db/schema";
 import { AppError } from "@/lib/errors";
-import { channels, notify } from "@/lib/events";
-import { isTerminal } from "@/lib/state-machine";
+import { channels, enqueueEvent, notify } from "@/lib/events";
+import { appendHistory } from "@/lib/history";
+import { isTerminal, transition } from "@/lib/state-machine";
 import { resumeInstance } from "@/lib/instances/resume-instance";
 
 export const scheduleActor: Actor = { id: null, label: "system:schedule" };
@@ -13,8 +14,12 @@ export const scheduleActor: Actor = { id: null, label: "system:schedule" };
  * ended as `interrupted` and a fresh run of the same attempt queued: a lost worker is not the
  * step's failure and spends no retry. The instance lock (NO KEY UPDATE, as for a completion)
  * keeps this from racing a pause's drain count or a completion of the same instance.
+ * A step that has lost its worker MAX_LEASE_LOSSES times is taken to be what kills it (a poison
+ * step): instead of running it again, the instance fails, under FOR UPDATE since that stops claims.
  * Returns the instances that became fully paused by it.
  */
+export const MAX_LEASE_LOSSES = 3;
+
 export async function reclaimExpiredLeases(db: Db, limit = 50): Promise<{ reclaimed: number; drained: string[] }> {
   const candidates = await db
     .selectDistinct({ instanceId: stepRuns.instanceId })
@@ -25,7 +30,8 @@ export async function reclaimExpiredLeases(db: Db, limit = 50): Promise<{ reclai
   const drained: string[] = [];
   for (const { instanceId } of candidates) {
     await db.transaction(async (tx) => {
-      const [instance] = await tx.select().from(instances).where(eq(instances.id, instanceId)).for("no key update");
+      // FOR UPDATE, not NO KEY UPDATE: a poison step fails the instance, which must stop claims.
+      const [instance] = await tx.select().from(instances).where(eq(instances.id, instanceId)).for("update");
       if (!instance) return;
       const terminal = isTerminal(instance.status);
       const rows = await tx
@@ -40,6 +46,11 @@ export async function reclaimExpiredLeases(db: Db, limit = 50): Promise<{ reclai
         .returning({ stepKey: stepRuns.stepKey, attempt: stepRuns.attempt });
       if (!rows.length) return;
       reclaimed += rows.length;
+      const poison = terminal ? undefined : await poisonStep(tx, instanceId, rows.map((r) => r.stepKey));
+      if (poison) {
+        await failForPoison(tx, instance, poison);
+        return;
+      }
       if (!terminal) await tx.insert(stepRuns).values(rows.map((r) => ({ instanceId, stepKey: r.stepKey, attempt: r.attempt })));
       const [left] = await tx.execute<{ n: number }>(sql`select count(*)::int as n from step_runs where instance_id = ${instanceId} and status = 'running'`);
       if (instance.status === "paused" && left?.n === 0) drained.push(instanceId);
@@ -82,7 +93,8 @@ export async function releaseRuns(db: Db, workerId: string, runs: { id: string; 
   for (const instanceId of [...new Set(runs.map((r) => r.instanceId))].sort()) {
     const ids = runs.filter((r) => r.instanceId === instanceId).map((r) => r.id);
     await db.transaction(async (tx) => {
-      const [instance] = await tx.select().from(instances).where(eq(instances.id, instanceId)).for("no key update");
+      // FOR UPDATE, not NO KEY UPDATE: a poison step fails the instance, which must stop claims.
+      const [instance] = await tx.select().from(instances).where(eq(instances.id, instanceId)).for("update");
       if (!instance) return;
       const rows = await tx
         .update(stepRuns)
@@ -97,4 +109,31 @@ export async function releaseRuns(db: Db, workerId: string, runs: { id: string; 
     });
   }
   return released;
+}
+
+async function poisonStep(tx: Tx, instanceId: string, stepKeys: string[]): Promise<{ stepKey: string; losses: number } | undefined> {
+  const counts = await tx.execute<{ step_key: string; losses: number }>(sql`
+    select step_key, count(*)::int as losses from step_runs
+    where instance_id = ${instanceId} and step_key = any(${`{${stepKeys.join(",")}}`}::text[]) and error like 'Lease expired:%'
+    group by step_key`);
+  const worst = [...counts].sort((a, b) => b.losses - a.losses)[0];
+  return worst && worst.losses >= MAX_LEASE_LOSSES ? { stepKey: worst.step_key, losses: worst.losses } : undefined;
+}
+
+async function failForPoison(tx: Tx, instance: Instance, poison: { stepKey: string; losses: number }): Promise<void> {
+  const t = transition(instance.status, "fail");
+  if (!t.ok) return;
+  const why = `Step "${poison.stepKey}" lost its worker ${poison.losses} times; it may be what crashes it, so it is not run again`;
+  await tx
+    .update(stepRuns)
+    .set({ status: "cancelled", finishedAt: new Date(), leaseExpiresAt: null, error: "The instance failed: poison step" })
+    .where(and(eq(stepRuns.instanceId, instance.id), inArray(stepRuns.status, ["pending", "running"])));
+  const [updated] = await tx
+    .update(instances)
+    .set({ status: t.to, error: why, finishedAt: new Date(), currentSteps: [], version: sql`${instances.version} + 1`, updatedAt: new Date() })
+    .where(eq(instances.id, instance.id))
+    .returning();
+  await appendHistory(tx, { instanceId: instance.id, workflowKey: instance.workflowKey, action: "failed", actor: { id: null, label: "engine" }, reason: why, fromStatus: t.from, toStatus: t.to, details: { step: poison.stepKey, leaseLosses: poison.losses } });
+  await enqueueEvent(tx, "workflow.instance.failed", updated!);
+  await notify(tx, channels.control, instance.id);
 }
