@@ -26,5 +26,3 @@ export function StatusBadge({ status, draining = 0 }: { status: InstanceStatus; 
     </span>
   );
 }
-
-export const statusLabel = (status: InstanceStatus) => styles[status].label;

@@ -137,8 +137,3 @@ export async function seedDatabase(db: Db, options: { demo: boolean; onProgress?
   await pauseInstance(db, { instanceId: deploy, reason: "Maintenance window: staging database failover test until 08:00 UTC", mode: "graceful", resumeAt: tomorrow8 }, operator);
   progress("paused 3 demo instances");
 }
-
-export async function userIdByEmail(db: Db, email: string): Promise<string | undefined> {
-  const [row] = await db.select({ id: users.id }).from(users).where(eq(users.email, email));
-  return row?.id;
-}

@@ -1,4 +1,4 @@
-import { registerResumeCondition } from "@/lib/instances/resume-conditions";
+import { registerResumeConditions } from "@/lib/instances/resume-conditions";
 import type { RegisteredWorkflow } from "./sdk";
 import { accessRequest } from "./workflows/access-request";
 import { databaseMigration } from "./workflows/database-migration";
@@ -8,10 +8,7 @@ import { nightlyEtl } from "./workflows/nightly-etl";
 /** Every workflow this deployment runs. The worker registers them; the dashboard reads their rules. */
 export const catalog: RegisteredWorkflow[] = [deployPipeline, nightlyEtl, databaseMigration, accessRequest];
 
-for (const workflow of catalog) {
-  const condition = workflow.resumeCondition;
-  if (condition) registerResumeCondition(workflow.key, ({ instance }) => condition({ instance }));
-}
+registerResumeConditions(catalog);
 
 export function findWorkflow(key: string, version?: number): RegisteredWorkflow | undefined {
   return catalog.find((w) => w.key === key && (version === undefined || w.version === version));

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { registerResumeCondition } from "@/lib/instances/resume-conditions";
+import { registerResumeConditions } from "@/lib/instances/resume-conditions";
 import type { RegisteredWorkflow } from "./sdk";
 
 /** The deployment's catalog, or the module named by FLOWGATE_CATALOG (tests run their own workflows). */
@@ -14,8 +14,5 @@ export async function loadCatalog(modulePath: string | undefined): Promise<Regis
 
 /** Makes each workflow's resume condition known to resumeInstance in this process. */
 export function registerCatalogConditions(catalog: RegisteredWorkflow[]): void {
-  for (const workflow of catalog) {
-    const condition = workflow.resumeCondition;
-    if (condition) registerResumeCondition(workflow.key, ({ instance }) => condition({ instance }));
-  }
+  registerResumeConditions(catalog);
 }

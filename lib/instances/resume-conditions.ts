@@ -11,6 +11,14 @@ export function registerResumeCondition(workflowKey: string, condition: ResumeCo
   conditions.set(workflowKey, condition);
 }
 
+/** Registers the conditions of every workflow that declares one (the catalog, or a test's). */
+export function registerResumeConditions(workflows: { key: string; resumeCondition?: (ctx: { instance: Instance }) => Promise<ResumeCheck> | ResumeCheck }[]): void {
+  for (const workflow of workflows) {
+    const condition = workflow.resumeCondition;
+    if (condition) registerResumeCondition(workflow.key, ({ instance }) => condition({ instance }));
+  }
+}
+
 /** Runs the workflow's resume condition, if it has one; a throwing condition counts as not met. */
 export async function checkResumeCondition(tx: Tx, instance: Instance): Promise<ResumeCheck> {
   const condition = conditions.get(instance.workflowKey);

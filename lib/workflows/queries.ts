@@ -1,4 +1,4 @@
-import { asc, desc, eq, sql } from "drizzle-orm";
+import { asc, desc, sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { instances, workflowDefinitions, type InstanceStatus } from "@/db/schema";
 
@@ -17,8 +17,3 @@ export async function listDefinitions(db: DbOrTx) {
   }));
 }
 export type DefinitionSummary = Awaited<ReturnType<typeof listDefinitions>>[number];
-
-export async function getDefinition(db: DbOrTx, key: string) {
-  const [row] = await db.select().from(workflowDefinitions).where(eq(workflowDefinitions.key, key)).orderBy(desc(workflowDefinitions.version)).limit(1);
-  return row ?? null;
-}
