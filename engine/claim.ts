@@ -1,5 +1,4 @@
-import { sql } from "drizzle-orm";
-import type { Db } from "@/db/client";
+import { uuidList, type Sql } from "./raw";
 
 export type ClaimedRun = {
   id: string;
@@ -31,9 +30,10 @@ export type ClaimedRun = {
  * KEY SHARE (not SHARE) so that step completions, which lock the instance `FOR NO KEY UPDATE`,
  * neither block claims nor are blocked by them.
  */
-export async function claimRuns(db: Db, options: { workerId: string; limit: number; leaseMs: number; definitionIds: string[] }): Promise<ClaimedRun[]> {
+export async function claimRuns(sql: Sql, options: { workerId: string; limit: number; leaseMs: number; definitionIds: string[] }): Promise<ClaimedRun[]> {
   if (options.limit <= 0 || !options.definitionIds.length) return [];
-  const rows = await db.execute<{
+  // Plain postgres.js (see engine/raw.ts): a prepared statement, bound and executed in one message.
+  const rows = await sql<{
     id: string;
     instance_id: string;
     step_key: string;
@@ -42,7 +42,7 @@ export async function claimRuns(db: Db, options: { workerId: string; limit: numb
     input: Record<string, unknown>;
     context: Record<string, unknown>;
     started_at: string;
-  }>(sql`
+  }[]>`
     with claimable as (
       select sr.id, i.definition_id, i.input, i.context
       from step_runs sr
@@ -51,11 +51,11 @@ export async function claimRuns(db: Db, options: { workerId: string; limit: numb
         and sr.available_at <= now()
         and i.status = 'running'
         and i.resources = 'held'
-        and i.definition_id = any(${`{${options.definitionIds.join(",")}}`}::uuid[])
+        and i.definition_id = any(${uuidList(options.definitionIds)}::uuid[])
       -- available_at alone: the partial index step_runs_claimable_idx yields that order, so the
       -- scan stops after \`limit\` rows that pass the instance filter instead of sorting the queue.
       order by sr.available_at
-      limit ${options.limit}
+      limit ${options.limit}::int
       for key share of i
       for update of sr skip locked
     )
@@ -64,11 +64,11 @@ export async function claimRuns(db: Db, options: { workerId: string; limit: numb
         worker_id = ${options.workerId},
         started_at = clock_timestamp(),
         heartbeat_at = clock_timestamp(),
-        lease_expires_at = clock_timestamp() + ${options.leaseMs} * interval '1 millisecond',
+        lease_expires_at = clock_timestamp() + ${options.leaseMs}::int * interval '1 millisecond',
         finished_at = null
     from claimable c
     where s.id = c.id
-    returning s.id, s.instance_id, s.step_key, s.attempt, c.definition_id, c.input, c.context, s.started_at`);
+    returning s.id, s.instance_id, s.step_key, s.attempt, c.definition_id, c.input, c.context, s.started_at`;
   return rows.map((r) => ({
     id: r.id,
     instanceId: r.instance_id,
@@ -82,11 +82,11 @@ export async function claimRuns(db: Db, options: { workerId: string; limit: numb
 }
 
 /** Extends the leases of the runs this worker still owns; returns the ids it still owns. */
-export async function heartbeat(db: Db, workerId: string, runIds: string[], leaseMs: number): Promise<Set<string>> {
+export async function heartbeat(sql: Sql, workerId: string, runIds: string[], leaseMs: number): Promise<Set<string>> {
   if (!runIds.length) return new Set();
-  const rows = await db.execute<{ id: string }>(sql`
-    update step_runs set heartbeat_at = now(), lease_expires_at = now() + ${leaseMs} * interval '1 millisecond'
-    where id = any(${`{${runIds.join(",")}}`}::uuid[]) and worker_id = ${workerId} and status = 'running'
-    returning id`);
+  const rows = await sql<{ id: string }[]>`
+    update step_runs set heartbeat_at = now(), lease_expires_at = now() + ${leaseMs}::int * interval '1 millisecond'
+    where id = any(${uuidList(runIds)}::uuid[]) and worker_id = ${workerId} and status = 'running'
+    returning id`;
   return new Set(rows.map((r) => r.id));
 }

@@ -8,6 +8,7 @@ import { workerConfig } from "./config";
 import { Definitions } from "./definitions";
 import { startDemoDriver } from "./demo-driver";
 import { loadCatalog } from "./load-catalog";
+import { engineConnection } from "./raw";
 import { registerDefinitions } from "./registry";
 import { Worker } from "./worker";
 
@@ -16,7 +17,7 @@ async function main() {
   const log = rootLog.child({ component: "worker" });
   const catalog = await loadCatalog(config.catalogModule);
   // Claims, completions, heartbeats and hooks overlap; LISTEN holds one more connection.
-  const { sql, db } = createDb(config.databaseUrl, { max: Math.min(20, 4 + Math.ceil(config.concurrency / 4)) });
+  const { sql, db } = createDb(config.databaseUrl, { max: Math.min(20, 4 + Math.ceil(config.concurrency / 4)), ...engineConnection });
   await registerDefinitions(db, catalog);
 
   const worker = new Worker({

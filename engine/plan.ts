@@ -58,7 +58,7 @@ export function backoffDelay(baseMs: number, attempt: number): number {
  * `runs` are all runs of the instance as read under the instance lock, `outcomes` only those the
  * caller verified it still owns. Pure, so the rules can be read (and tested) in one place.
  */
-export function planAdvance(instance: Pick<Instance, "status" | "currentSteps">, specs: StepSpec[], runs: StepRun[], outcomes: StepOutcome[], now = new Date()): Plan {
+export function planAdvance(instance: Pick<Instance, "status" | "currentSteps">, specs: StepSpec[], runs: Pick<StepRun, "id" | "stepKey" | "status">[], outcomes: StepOutcome[], now = new Date()): Plan {
   const plan: Plan = { finished: [], newRuns: [], contextPatch: {}, currentSteps: [], gates: [], checkpoint: null, pause: null, complete: false, fail: null, runningLeft: 0 };
   const settledIds = new Set(outcomes.map((o) => o.runId));
   const hasRuns = new Set(runs.map((r) => r.stepKey));

@@ -4,7 +4,8 @@ import type postgres from "postgres";
 import type { Db } from "@/db/client";
 import type { Instance } from "@/db/schema";
 import { channels } from "@/lib/events";
-import { reconcileInstance, settleOutcomes } from "./advance";
+import { reconcileInstance } from "./advance";
+import { settleOutcomes } from "./settle";
 import { claimRuns, heartbeat, type ClaimedRun } from "./claim";
 import type { Definitions } from "./definitions";
 import { runHookJob, takeHookJobs } from "./hooks";
@@ -35,7 +36,7 @@ export type WorkerOptions = {
 };
 
 /** Settle transactions in flight at once: enough to keep both the database and this process busy. */
-const MAX_PARALLEL_SETTLES = 2;
+const MAX_PARALLEL_SETTLES = 3;
 /** Claim statements in flight at once. */
 const MAX_PARALLEL_CLAIMS = 1;
 /** Longest a busy worker defers claiming to its own settles. */
@@ -61,7 +62,9 @@ type Execution = { run: ClaimedRun; controller: AbortController; abortedBy: Abor
 export class Worker {
   private executing = new Map<string, Execution>();
   private settling = new Set<string>();
-  private outcomes: StepOutcome[] = [];
+  /** Outcomes waiting to be settled, each with how many successors it could start (its step's dependents). */
+  private outcomes: { outcome: StepOutcome; fanOut: number }[] = [];
+  private flushScheduled = false;
   private claimers = 0;
   private lastClaimAt = 0;
   private reserved = 0;
@@ -215,7 +218,7 @@ export class Worker {
         this.lastClaimAt = Date.now();
         let runs: ClaimedRun[];
         try {
-          runs = await claimRuns(this.o.db, { workerId: this.o.workerId, limit: want, leaseMs: this.o.leaseMs, definitionIds: this.o.definitions.ids() });
+          runs = await claimRuns(this.o.sql, { workerId: this.o.workerId, limit: want, leaseMs: this.o.leaseMs, definitionIds: this.o.definitions.ids() });
         } finally {
           this.reserved -= want;
         }
@@ -230,6 +233,7 @@ export class Worker {
 
   private execute(run: ClaimedRun): void {
     const controller = new AbortController();
+    const parentLog = this.log;
     const exec: Execution = { run, controller, abortedBy: null, done: false };
     this.executing.set(run.id, exec);
     const known = this.o.definitions.known(run.definitionId);
@@ -245,20 +249,27 @@ export class Worker {
 
     const patch: WorkflowContext = {};
     let pauseReason: string | null = null;
-    const log = this.log.child({ instanceId: run.instanceId, step: run.stepKey, attempt: run.attempt });
+    // The logger and the context copy are made on first use: most steps touch neither, and at
+    // thousands of steps a second their cost shows.
+    let log: Logger | undefined;
+    let context: WorkflowContext | undefined;
     const ctx: StepContext<unknown> = {
       instanceId: run.instanceId,
       stepKey: run.stepKey,
       attempt: run.attempt,
       input: run.input,
-      context: Object.freeze(structuredClone(run.context)),
+      get context() {
+        return (context ??= Object.freeze(structuredClone(run.context)));
+      },
       updateContext: (p) => void Object.assign(patch, p),
       signal: controller.signal,
       heartbeat: async () => {
-        const owned = await heartbeat(this.o.db, this.o.workerId, [run.id], this.o.leaseMs);
+        const owned = await heartbeat(this.o.sql, this.o.workerId, [run.id], this.o.leaseMs);
         if (!owned.has(run.id)) this.abort(exec, "lost", "This worker no longer owns the step run");
       },
-      log,
+      get log() {
+        return (log ??= parentLog.child({ instanceId: run.instanceId, step: run.stepKey, attempt: run.attempt }));
+      },
       pauseWorkflow: (reason) => {
         pauseReason = String(reason);
       },
@@ -310,9 +321,29 @@ export class Worker {
       return;
     }
     this.settling.add(outcome.runId);
-    this.outcomes.push(outcome);
-    this.flush();
+    this.outcomes.push({ outcome, fanOut: this.fanOut(exec.run, outcome) });
+    this.scheduleFlush();
     this.fill();
+  }
+
+  /** The most successors settling this outcome can start: the steps that depend on its step (a retry is queued with a delay, never started). */
+  private fanOut(run: ClaimedRun, outcome: StepOutcome): number {
+    if (outcome.kind !== "completed") return 0;
+    return this.o.definitions.known(run.definitionId)?.specs.filter((s) => s.dependsOn.includes(run.stepKey)).length ?? 0;
+  }
+
+  /**
+   * Outcomes are settled from setImmediate, not at once: steps that end in the same turn of the
+   * event loop (a batch started together, no-op or cached steps) then share one transaction
+   * instead of the first taking a transaction to itself.
+   */
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
   }
 
   /**
@@ -337,12 +368,15 @@ export class Worker {
   }
 
   /** Never rejects: a batch that cannot be recorded is logged and left to lease expiry. */
-  private async settleBatch(batch: StepOutcome[]): Promise<void> {
-    // Successors may be started right in the settle transaction, into slots reserved for them now.
-    const startLimit = this.stopping ? 0 : Math.max(0, this.freeSlots());
+  private async settleBatch(queued: { outcome: StepOutcome; fanOut: number }[]): Promise<void> {
+    const batch = queued.map((q) => q.outcome);
+    // Successors may be started right in the settle transaction, into slots reserved for them now:
+    // as many as the batch can start, so that a parallel batch or a claim gets the other slots.
+    const fanOut = queued.reduce((n, q) => n + q.fanOut, 0);
+    const startLimit = this.stopping ? 0 : Math.max(0, Math.min(fanOut, this.freeSlots()));
     this.reserved += startLimit;
     try {
-      const result = await settleWithRetry(() => settleOutcomes(this.o.db, this.o.workerId, batch, this.specsOf, { startLimit, leaseMs: this.o.leaseMs }));
+      const result = await settleWithRetry(() => settleOutcomes(this.o, this.o.workerId, batch, this.specsOf, { startLimit, leaseMs: this.o.leaseMs }));
       this.reserved -= startLimit;
       for (const run of result.started) this.execute(run);
       if (result.discarded) this.log.debug({ discarded: result.discarded }, "discarded results of runs no longer ours");
@@ -367,14 +401,14 @@ export class Worker {
   private async checkOwnership(instanceId: string): Promise<void> {
     const local = [...this.executing.values()].filter((e) => e.run.instanceId === instanceId);
     if (!local.length) return;
-    const owned = await heartbeat(this.o.db, this.o.workerId, local.map((e) => e.run.id), this.o.leaseMs);
+    const owned = await heartbeat(this.o.sql, this.o.workerId, local.map((e) => e.run.id), this.o.leaseMs);
     for (const exec of local) if (!owned.has(exec.run.id)) this.abort(exec, "interrupted", "The step run was interrupted (immediate pause or cancel)");
   }
 
   private async heartbeatAll(): Promise<void> {
     const ids = [...this.executing.keys(), ...this.settling];
     if (!ids.length) return;
-    const owned = await heartbeat(this.o.db, this.o.workerId, ids, this.o.leaseMs);
+    const owned = await heartbeat(this.o.sql, this.o.workerId, ids, this.o.leaseMs);
     for (const exec of this.executing.values()) if (!owned.has(exec.run.id)) this.abort(exec, "lost", "This worker no longer owns the step run");
   }
 
