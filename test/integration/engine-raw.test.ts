@@ -31,7 +31,7 @@ async function marker(label: string): Promise<number> {
 it("commits the first and last round trips as one transaction", async () => {
   const inst = await createInstance(t.db);
   const result = await pipelinedTransaction(t.sql, async ({ c, first, last }) => {
-    const [[locked]] = await first([c`select id from instances where id = ${inst.id} for update`] as const);
+    const [[locked]] = await first([c<{ id: string }[]>`select id from instances where id = ${inst.id} for update`] as const);
     await last([c`update instances set started_by_label = 'pipelined-commit' where id = ${locked!.id}`] as const);
     return locked!.id;
   });
@@ -67,8 +67,8 @@ it("a body that throws between the round trips rolls back what the first one wro
 
 it("sends BEGIN, the statements and COMMIT in order: the statements run inside the transaction", async () => {
   const ids = await pipelinedTransaction(t.sql, async ({ c, first, last }) => {
-    const [[a]] = await first([c`select txid_current() as tx`] as const);
-    const [[b]] = await last([c`select txid_current() as tx`] as const);
+    const [[a]] = await first([c<{ tx: string }[]>`select txid_current() as tx`] as const);
+    const [[b]] = await last([c<{ tx: string }[]>`select txid_current() as tx`] as const);
     return [a!.tx, b!.tx];
   });
   expect(ids[0]).toBe(ids[1]);
