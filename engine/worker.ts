@@ -5,7 +5,7 @@ import type { Db } from "@/db/client";
 import type { Instance } from "@/db/schema";
 import { channels } from "@/lib/events";
 import { reconcileInstance } from "./advance";
-import { settleOutcomes } from "./settle";
+import { settleOutcomes, type KnownStates } from "./settle";
 import { claimRuns, heartbeat, type ClaimedRun } from "./claim";
 import type { Definitions } from "./definitions";
 import { runHookJob, takeHookJobs } from "./hooks";
@@ -64,6 +64,8 @@ export class Worker {
   private settling = new Set<string>();
   /** Outcomes waiting to be settled, each with how many successors it could start (its step's dependents). */
   private outcomes: { outcome: StepOutcome; fanOut: number }[] = [];
+  /** What this worker's own settles last wrote of each running instance (see KnownState). */
+  private known: KnownStates = new Map();
   private flushScheduled = false;
   private claimers = 0;
   private lastClaimAt = 0;
@@ -376,7 +378,7 @@ export class Worker {
     const startLimit = this.stopping ? 0 : Math.max(0, Math.min(fanOut, this.freeSlots()));
     this.reserved += startLimit;
     try {
-      const result = await settleWithRetry(() => settleOutcomes(this.o, this.o.workerId, batch, this.specsOf, { startLimit, leaseMs: this.o.leaseMs }));
+      const result = await settleWithRetry(() => settleOutcomes(this.o, this.o.workerId, batch, this.specsOf, { startLimit, leaseMs: this.o.leaseMs }, this.known));
       this.reserved -= startLimit;
       for (const run of result.started) this.execute(run);
       if (result.discarded) this.log.debug({ discarded: result.discarded }, "discarded results of runs no longer ours");
@@ -399,6 +401,9 @@ export class Worker {
 
   /** A control notification: abort local steps of the instance whose runs are no longer running under this worker. */
   private async checkOwnership(instanceId: string): Promise<void> {
+    // Paused or cancelled: what this worker knew of it is out of date (the row version says so
+    // too, but forgetting it now saves a round trip that would only find that out).
+    this.known.delete(instanceId);
     const local = [...this.executing.values()].filter((e) => e.run.instanceId === instanceId);
     if (!local.length) return;
     const owned = await heartbeat(this.o.sql, this.o.workerId, local.map((e) => e.run.id), this.o.leaseMs);
