@@ -103,8 +103,12 @@ export async function settleOutcomes(
 
   // Sorted ids: two batch transactions lock overlapping instances in the same order, never in a cycle.
   const ids = uuidList([...new Set(pending.map((o) => o.instanceId))].sort());
-  const exclusive: string[] = [];
-  await pipelinedTransaction(conn.sql, async ({ c, first, last }) => {
+  let exclusive: string[] = [];
+  // Retried on its own on a deadlock or serialization failure (what the one-round-trip path
+  // settled and started above must not be settled again); what it found counts once it committed.
+  const read = await retrying(() => pipelinedTransaction(conn.sql, async ({ c, first, last }) => {
+    const found = { discarded: 0, settled: 0, drained: [] as string[], started: [] as ClaimedRun[] };
+    exclusive = [];
     // The lock is its own statement, first: the next one takes a new snapshot once the locks are
     // held, so it sees every run and history row committed by whoever held them before us.
     const [locked, [read]] = await first([
@@ -123,7 +127,7 @@ export async function settleOutcomes(
       const instance = toInstance(row);
       const specs = specsOf(instance);
       const mine = owned(pending, states, instance.id, workerId);
-      result.discarded += pending.filter((o) => o.instanceId === instance.id).length - mine.length;
+      found.discarded += pending.filter((o) => o.instanceId === instance.id).length - mine.length;
       known.delete(instance.id);
       if (!specs || !mine.length) continue;
       const runs = states.filter((r) => r.instanceId === instance.id);
@@ -132,23 +136,28 @@ export async function settleOutcomes(
       else {
         const head = read!.heads.find((h) => h.instanceId === instance.id) ?? null;
         batch.push({ instance, plan, runs, head, rowVersion: String((row as { row_version: string }).row_version) });
-        result.settled += mine.length;
+        found.settled += mine.length;
       }
     }
-    if (!batch.length) return;
+    if (!batch.length) return found;
     // The same statement as the one-round-trip path: the versions it checks are the ones just
     // read under the locks this transaction holds, so the check passes.
     const write = batchWrite(c, batch, { workerId, leaseMs: options.leaseMs, startLimit });
     const [written] = await last([write.statement] as const);
     const applied = write.read(written);
     if (!applied) throw new Error("the instance rows changed under this transaction's own locks");
-    result.drained.push(...applied.drained);
-    result.started.push(...applied.started);
+    found.drained.push(...applied.drained);
+    found.started.push(...applied.started);
     remember(known, batch, applied);
-  });
+    return found;
+  }));
+  result.discarded += read.discarded;
+  result.settled += read.settled;
+  result.drained.push(...read.drained);
+  result.started.push(...read.started);
 
   for (const id of exclusive) {
-    await conn.db.transaction(async (tx) => {
+    await retrying(() => conn.db.transaction(async (tx) => {
       const [instance] = await tx.select().from(instances).where(eq(instances.id, id)).for("update");
       const specs = instance && specsOf(instance);
       if (!instance || !specs) return;
@@ -159,7 +168,7 @@ export async function settleOutcomes(
       const applied = await applyPlan(tx, instance, specs, planAdvance(instance, specs, runs, mine), "exclusive");
       result.settled += mine.length;
       if (applied.drained) result.drained.push(id);
-    });
+    }));
   }
   return result;
 }
@@ -364,6 +373,19 @@ function batchWrite(c: Sql | ReservedSql, batch: Planned[], options: SettleOptio
     };
   };
   return { statement, read };
+}
+
+/** Deadlocks and serialization failures are transient: the transaction is run again, a few times. */
+async function retrying<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (attempt >= 3 || (code !== "40P01" && code !== "40001")) throw error;
+      await new Promise((r) => setTimeout(r, 10 * attempt));
+    }
+  }
 }
 
 function owned(outcomes: StepOutcome[], runs: RunState[], instanceId: string, workerId: string): StepOutcome[] {

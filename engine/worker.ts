@@ -378,7 +378,7 @@ export class Worker {
     const startLimit = this.stopping ? 0 : Math.max(0, Math.min(fanOut, this.freeSlots()));
     this.reserved += startLimit;
     try {
-      const result = await settleWithRetry(() => settleOutcomes(this.o, this.o.workerId, batch, this.specsOf, { startLimit, leaseMs: this.o.leaseMs }, this.known));
+      const result = await settleOutcomes(this.o, this.o.workerId, batch, this.specsOf, { startLimit, leaseMs: this.o.leaseMs }, this.known);
       this.reserved -= startLimit;
       for (const run of result.started) this.execute(run);
       if (result.discarded) this.log.debug({ discarded: result.discarded }, "discarded results of runs no longer ours");
@@ -454,19 +454,6 @@ export class Worker {
     } catch (error) {
       if (!this.stopping) this.log.error({ err: error }, `${what} failed`);
       return undefined;
-    }
-  }
-}
-
-/** Deadlocks and serialization failures are transient: retry the batch a few times. */
-async function settleWithRetry<T>(fn: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (attempt >= 3 || (code !== "40P01" && code !== "40001")) throw error;
-      await delay(10 * attempt);
     }
   }
 }
