@@ -6,7 +6,7 @@ import type { Instance } from "@/db/schema";
 import { channels } from "@/lib/events";
 import { reconcileInstance } from "./advance";
 import { settleOutcomes, type KnownStates } from "./settle";
-import { claimRuns, heartbeat, type ClaimedRun } from "./claim";
+import { claimRuns, heartbeat, noteRanOn, type ClaimedRun } from "./claim";
 import type { Definitions } from "./definitions";
 import { runHookJob, takeHookJobs } from "./hooks";
 import { sweepGates } from "@/lib/gates/sweep-gates";
@@ -42,6 +42,9 @@ const MAX_PARALLEL_CLAIMS = 1;
 /** Longest a busy worker defers claiming to its own settles. */
 const CLAIM_STARVATION_MS = 20;
 
+/** How long past its timeout a step may take to stop before it is said to have ignored its signal. */
+const IGNORED_SIGNAL_MS = 100;
+
 /** Why a step's signal was aborted; only a timeout turns into a failure. */
 type AbortCause = "interrupted" | "lost" | "timeout" | "shutdown";
 
@@ -52,7 +55,7 @@ export class StepAbort extends Error {
   }
 }
 
-type Execution = { run: ClaimedRun; controller: AbortController; abortedBy: AbortCause | null; done: boolean; timer?: NodeJS.Timeout; settled?: Promise<void> };
+type Execution = { run: ClaimedRun; controller: AbortController; abortedBy: AbortCause | null; done: boolean; timer?: NodeJS.Timeout; timedOutAt?: number; settled?: Promise<void> };
 
 /**
  * One worker process's engine: claims runnable steps, runs them with bounded concurrency under
@@ -279,6 +282,7 @@ export class Worker {
     const timeoutMs = spec?.timeoutMs ?? step.timeoutMs;
     if (timeoutMs) {
       exec.timer = setTimeout(() => {
+        exec.timedOutAt = Date.now();
         this.abort(exec, "timeout", `Timed out after ${timeoutMs} ms`);
         // A step that ignores its signal keeps running in the background, but its slot and its
         // result are given up now: the timeout is what the workflow author asked for.
@@ -288,6 +292,7 @@ export class Worker {
 
     exec.settled = Promise.resolve()
       .then(() => step.run(ctx))
+      .finally(() => this.noteIgnoredTimeout(exec))
       .then(
         (output) => {
           const json = toJson(output);
@@ -303,6 +308,20 @@ export class Worker {
           this.finish(exec, { ...base, kind: "failed", error: message.slice(0, 2000) || "Step failed", maxAttempts, backoffMs });
         },
       );
+  }
+
+  /**
+   * JavaScript cannot stop a function that does not listen to its signal: a step that ignores its
+   * timeout runs on, its slot given back and its result discarded. When it does end, its failed
+   * run says for how long it ran on, so the operator sees a step that needs to honour ctx.signal.
+   */
+  private noteIgnoredTimeout(exec: Execution): void {
+    if (exec.timedOutAt === undefined) return;
+    const ranOnMs = Date.now() - exec.timedOutAt;
+    // Steps that stop within a moment of their signal did listen to it.
+    if (ranOnMs < IGNORED_SIGNAL_MS) return;
+    this.log.warn({ instanceId: exec.run.instanceId, step: exec.run.stepKey, attempt: exec.run.attempt, ranOnMs }, "a timed-out step ignored its abort signal and ran on");
+    void this.safely("note ignored timeout", () => noteRanOn(this.o.sql, this.o.workerId, exec.run.id, ranOnMs));
   }
 
   private abort(exec: Execution, cause: AbortCause, message: string): void {

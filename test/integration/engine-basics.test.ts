@@ -103,6 +103,12 @@ describe("retries, timeouts and failure", () => {
     const failed = await untilStatus(inst.id, "failed");
     expect(failed.error).toBe("hang: Timed out after 150 ms");
     expect((await runsOf(inst.id)).map((r) => [r.attempt, r.status])).toEqual([[1, "failed"], [2, "failed"]]);
+    // It could not be stopped, only let go: once it ends, each run says it ran on past its timeout.
+    const runs = await waitFor("both runs noted as ignoring their signal", async () => {
+      const rows = await runsOf(inst.id);
+      return rows.every((r) => r.error?.includes("ignored its abort signal")) && rows;
+    });
+    for (const run of runs) expect(run.error).toMatch(/^Timed out after 150 ms \(the step ignored its abort signal and ran on for \d+ ms; its result was discarded\)$/);
   });
 });
 

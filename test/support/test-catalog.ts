@@ -144,7 +144,7 @@ export const slow = defineWorkflow({
   name: "Times out",
   steps: {
     // Ignores its signal on purpose: the timeout must not depend on the step's cooperation.
-    hang: { retries: 1, backoffMs: 10, timeoutMs: 150, run: () => new Promise((r) => setTimeout(r, 5_000)) },
+    hang: { retries: 1, backoffMs: 10, timeoutMs: 150, run: () => new Promise((r) => setTimeout(r, 700)) },
   },
 });
 
