@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import type { WorkerSettings } from "./worker";
 
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === "" ? undefined : v), schema.optional());
 const ms = (fallback: number) => z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().int().positive().default(fallback));
@@ -21,16 +22,8 @@ const schema = z.object({
   FLOWGATE_DEMO_DRIVER: optional(z.enum(["0", "1"])),
 });
 
-export type WorkerConfig = {
+export type WorkerConfig = WorkerSettings & {
   databaseUrl: string;
-  workerId: string;
-  concurrency: number;
-  claimBatch: number;
-  leaseMs: number;
-  heartbeatMs: number;
-  pollMs: number;
-  hookTimeoutMs: number;
-  shutdownGraceMs: number;
   catalogModule: string | undefined;
   demoDriver: boolean;
 };

@@ -13,31 +13,18 @@ import { registerDefinitions } from "./registry";
 import { Worker } from "./worker";
 
 async function main() {
-  const config = workerConfig();
+  const { databaseUrl, catalogModule, demoDriver, ...settings } = workerConfig();
   const log = rootLog.child({ component: "worker" });
-  const catalog = await loadCatalog(config.catalogModule);
+  const catalog = await loadCatalog(catalogModule);
   // Claims, completions, heartbeats and hooks overlap; LISTEN holds one more connection.
-  const { sql, db } = createDb(config.databaseUrl, { max: Math.min(20, 4 + Math.ceil(config.concurrency / 4)), ...engineConnection });
+  const { sql, db } = createDb(databaseUrl, { max: Math.min(20, 4 + Math.ceil(settings.concurrency / 4)), ...engineConnection });
   await registerDefinitions(db, catalog);
 
-  const worker = new Worker({
-    db,
-    sql,
-    definitions: new Definitions(catalog),
-    workerId: config.workerId,
-    concurrency: config.concurrency,
-    claimBatch: config.claimBatch,
-    leaseMs: config.leaseMs,
-    heartbeatMs: config.heartbeatMs,
-    pollMs: config.pollMs,
-    hookTimeoutMs: config.hookTimeoutMs,
-    shutdownGraceMs: config.shutdownGraceMs,
-    log,
-  });
+  const worker = new Worker({ ...settings, db, sql, definitions: new Definitions(catalog), log });
   await worker.start();
-  const stopDriver = config.demoDriver ? startDemoDriver(db, catalog, log) : () => {};
+  const stopDriver = demoDriver ? startDemoDriver(db, catalog, log) : () => {};
   // Test harnesses and supervisors learn the worker is listening without parsing logs.
-  process.send?.({ type: "ready", workerId: config.workerId });
+  process.send?.({ type: "ready", workerId: settings.workerId });
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -15,11 +15,8 @@ import { reclaimExpiredLeases, releaseRuns, resumeDueInstances } from "./mainten
 import type { StepOutcome } from "./plan";
 import type { StepContext, WorkflowContext } from "./sdk";
 
-export type WorkerOptions = {
-  db: Db;
-  /** The pool behind `db`; LISTEN takes its own dedicated connection from it. */
-  sql: postgres.Sql;
-  definitions: Definitions;
+/** How a worker behaves: from the environment in engine/config.ts, or set by a test or benchmark. */
+export type WorkerSettings = {
   workerId: string;
   /** Steps executing at once. */
   concurrency: number;
@@ -32,6 +29,13 @@ export type WorkerOptions = {
   hookTimeoutMs: number;
   /** How long a graceful shutdown lets in-flight steps finish before handing them back. */
   shutdownGraceMs: number;
+};
+
+export type WorkerOptions = WorkerSettings & {
+  db: Db;
+  /** The pool behind `db`; LISTEN takes its own dedicated connection from it. */
+  sql: postgres.Sql;
+  definitions: Definitions;
   log: Logger;
 };
 

@@ -6,14 +6,14 @@ import { Button } from "@/components/ui/button";
 import { getDb } from "@/db/client";
 import { requirePage } from "@/lib/auth/current-user";
 import { can } from "@/lib/auth/permissions";
-import { inboxFor } from "@/lib/gates/queries";
+import { inboxCountFor } from "@/lib/gates/queries";
 import { signOutAction } from "../sign-in/actions";
 
 export const dynamic = "force-dynamic";
 
 export default async function DashboardLayout({ children }: { children: ReactNode }) {
   const user = await requirePage("instances:read");
-  const waiting = can(user, "gates:decide") ? (await inboxFor(getDb(), user)).length : 0;
+  const waiting = can(user, "gates:decide") ? await inboxCountFor(getDb(), user) : 0;
   return (
     <div className="min-h-screen">
       <header className="border-b border-slate-200 bg-white">

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gt, inArray, ne, or, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { DbOrTx } from "@/db/client";
-import { gateDecisions, gateDelegations, gateStatuses, gates, instances, workflowDefinitions, type Gate } from "@/db/schema";
+import { gateDecisions, gateDelegations, gateStatuses, gates, instances, workflowDefinitions, type Gate, type GateDecision, type GateDelegation } from "@/db/schema";
 import type { SessionUser } from "@/lib/auth/permissions";
 import { decodeCursor, encodeCursor, limitSchema } from "@/lib/cursor";
 import { parseInput } from "@/lib/validate";
@@ -64,10 +64,35 @@ async function gatesForReview(db: DbOrTx, where: SQL, order: SQL[], limit: numbe
   return enriched.map((r) => ({ ...r, progress: progressLabel(r.gate, r.decisions) }));
 }
 
+/** The inbox looks at this many pending gates, oldest first. */
+const INBOX_MAX = 500;
+const pending = () => eq(gates.status, "pending");
+const oldestFirst = () => [asc(gates.requestedAt), asc(gates.id)];
+
+type Decidable = { gate: Gate; decisions: GateDecision[]; delegations: GateDelegation[]; startedById: string | null };
+const decidableBy = (user: SessionUser) => (r: Decidable) => mayDecide(user, { gate: r.gate, decisions: r.decisions, delegations: r.delegations, startedById: r.startedById }).ok;
+
 /** Pending gates this user may decide now, oldest first: the approvals inbox. */
 export async function inboxFor(db: DbOrTx, user: SessionUser) {
-  const pending = await gatesForReview(db, eq(gates.status, "pending"), [asc(gates.requestedAt), asc(gates.id)], 500);
-  return pending.filter((r) => mayDecide(user, { gate: r.gate, decisions: r.decisions, delegations: r.delegations, startedById: r.startedById }).ok);
+  const rows = await gatesForReview(db, pending(), oldestFirst(), INBOX_MAX);
+  return rows.filter(decidableBy(user));
+}
+
+/**
+ * How many gates the inbox would show this user: the count beside "Approvals" on every page.
+ * The same rows and rule as inboxFor, without the review context (workflow, input, context)
+ * that a count does not need and every page render would otherwise load.
+ */
+export async function inboxCountFor(db: DbOrTx, user: SessionUser): Promise<number> {
+  const rows = await db
+    .select({ gate: gates, startedById: instances.startedById })
+    .from(gates)
+    .innerJoin(instances, eq(instances.id, gates.instanceId))
+    .where(pending())
+    .orderBy(...oldestFirst())
+    .limit(INBOX_MAX);
+  const enriched = await withDecisions(db, rows.map((r) => ({ ...r, id: r.gate.id })));
+  return enriched.filter(decidableBy(user)).length;
 }
 export type InboxItem = Awaited<ReturnType<typeof inboxFor>>[number];
 

@@ -5,7 +5,7 @@ import { AppError } from "@/lib/errors";
 import { approveGate, rejectGate } from "@/lib/gates/decide-gate";
 import { delegateGate } from "@/lib/gates/delegate-gate";
 import { withdrawGates } from "@/lib/gates/outcome";
-import { inboxFor } from "@/lib/gates/queries";
+import { inboxCountFor, inboxFor } from "@/lib/gates/queries";
 import { sweepGates } from "@/lib/gates/sweep-gates";
 import { pauseInstance } from "@/lib/instances/pause-instance";
 import { resumeInstance } from "@/lib/instances/resume-instance";
@@ -176,6 +176,9 @@ describe("inbox and withdrawal", () => {
     expect(ids).toContain(mine.gate.id);
     expect(ids).not.toContain(selfStarted.gate.id);
     expect(await inboxFor(t.db, operator)).toEqual([]);
+    // The nav's count is the same rule over the same rows.
+    expect(await inboxCountFor(t.db, alice)).toBe(inbox.length);
+    expect(await inboxCountFor(t.db, operator)).toBe(0);
   });
 
   it("withdraws pending gates when the instance is cancelled", async () => {
