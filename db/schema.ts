@@ -118,6 +118,20 @@ export const sessions = pgTable(
   (t) => [index().on(t.userId)],
 );
 
+/**
+ * Wrong passwords, one row each, for the sign-in lockout. In the database rather than in memory so
+ * that every dashboard process counts the same attempts (and a restart does not reset them).
+ */
+export const signInFailures = pgTable(
+  "sign_in_failures",
+  {
+    id: bigserial({ mode: "number" }).primaryKey(),
+    email: text().notNull(),
+    at: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("sign_in_failures_email_at_idx").on(t.email, t.at)],
+);
+
 export const apiTokens = pgTable("api_tokens", {
   id: uuid().primaryKey().defaultRandom(),
   userId: uuid()

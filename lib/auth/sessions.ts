@@ -16,17 +16,17 @@ const userColumns = { id: users.id, email: users.email, name: users.name, role: 
 /** Checks the password and opens a session; the same message for unknown email and wrong password. */
 export async function signIn(db: Db, email: string, password: string): Promise<{ token: string; expiresAt: Date; user: SessionUser }> {
   const address = email.trim().toLowerCase();
-  const wait = lockedFor(address);
+  const wait = await lockedFor(db, address);
   if (wait > 0) {
     const minutes = Math.ceil(wait / 60_000);
     throw invalid(`Too many wrong passwords; try again in ${minutes} minute${minutes === 1 ? "" : "s"}`, { password: ["Too many wrong passwords"] });
   }
   const [user] = await db.select().from(users).where(eq(users.email, address));
   if (!user || !(await verifyPassword(password, user.passwordHash))) {
-    recordFailure(address);
+    await recordFailure(db, address);
     throw invalid("Email or password is wrong", { password: ["Email or password is wrong"] });
   }
-  clearFailures(address);
+  await clearFailures(db, address);
   const token = newToken();
   const expiresAt = new Date(Date.now() + env().SESSION_TTL_HOURS * 3600_000);
   await db.insert(sessions).values({ tokenHash: sha256(token), userId: user.id, expiresAt });
