@@ -132,6 +132,35 @@ export const signInFailures = pgTable(
   (t) => [index("sign_in_failures_email_at_idx").on(t.email, t.at)],
 );
 
+export const accessActions = ["user_created", "role_changed", "groups_changed", "token_issued"] as const;
+export type AccessAction = (typeof accessActions)[number];
+
+/**
+ * Who changed whose access, and how: created a user, changed a role or groups, issued an API
+ * token. Append-only like history (triggers refuse UPDATE, DELETE and TRUNCATE), and written in the
+ * same transaction as the change it records.
+ */
+export const accessChanges = pgTable(
+  "access_changes",
+  {
+    id: bigserial({ mode: "number" }).primaryKey(),
+    subjectId: uuid()
+      .notNull()
+      .references(() => users.id),
+    subjectEmail: text().notNull(),
+    action: text({ enum: accessActions }).notNull(),
+    actorId: uuid(),
+    actorLabel: text().notNull(),
+    /** `{ from, to }` for a change, `{ role }` for a new user, `{ token }` (its name) for a token. */
+    details: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: timestamp({ withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [
+    index("access_changes_time_idx").on(t.createdAt.desc(), t.id.desc()),
+    check("access_changes_action", sql`${t.action} in (${sql.raw(accessActions.map((a) => `'${a}'`).join(", "))})`),
+  ],
+);
+
 export const apiTokens = pgTable("api_tokens", {
   id: uuid().primaryKey().defaultRandom(),
   userId: uuid()

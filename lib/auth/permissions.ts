@@ -9,6 +9,7 @@ export type Permission =
   | "instances:start"
   | "instances:cancel"
   | "gates:decide"
+  | "access:read"
   | "users:manage";
 
 const readAll: Permission[] = ["instances:read", "history:read"];
@@ -16,10 +17,11 @@ const operate: Permission[] = ["instances:pause", "instances:resume", "instances
 
 /** The role matrix, in one place: auditors read, operators operate, approvers sign, admins do all. */
 const grants: Record<Role, ReadonlySet<Permission>> = {
-  auditor: new Set(readAll),
+  // Who changed whose access is for the people who audit and the people who grant it.
+  auditor: new Set([...readAll, "access:read"]),
   operator: new Set([...readAll, ...operate]),
   approver: new Set([...readAll, "gates:decide"]),
-  admin: new Set([...readAll, ...operate, "gates:decide", "users:manage"]),
+  admin: new Set([...readAll, ...operate, "gates:decide", "access:read", "users:manage"]),
 };
 
 export type SessionUser = { id: string; email: string; name: string; role: Role; groups?: string[] };
@@ -45,5 +47,6 @@ const describe: Record<Permission, string> = {
   "instances:start": "start instances",
   "instances:cancel": "cancel instances",
   "gates:decide": "decide approval gates",
+  "access:read": "read the access log",
   "users:manage": "manage users",
 };

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { and, eq, gt } from "drizzle-orm";
-import type { Db } from "@/db/client";
+import type { Db, DbOrTx } from "@/db/client";
 import { apiTokens, sessions, users } from "@/db/schema";
 import { env } from "@/lib/env";
 import { invalid } from "@/lib/errors";
@@ -59,7 +59,7 @@ export async function userForApiToken(db: Db, token: string): Promise<SessionUse
 }
 
 /** Issues a bearer token for the API; only its hash is stored, so it is shown once. */
-export async function createApiToken(db: Db, userId: string, name: string): Promise<string> {
+export async function createApiToken(db: DbOrTx, userId: string, name: string): Promise<string> {
   const token = `fgt_${newToken()}`;
   await db.insert(apiTokens).values({ userId, name, tokenHash: sha256(token) });
   return token;

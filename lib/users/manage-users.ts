@@ -8,6 +8,7 @@ import { createApiToken } from "@/lib/auth/sessions";
 import { conflict, invalid, notFound } from "@/lib/errors";
 import { isUuid } from "@/lib/instances/lock";
 import { parseInput, type Untrusted } from "@/lib/validate";
+import { recordAccessChange } from "./access-log";
 
 export const newUserSchema = z.object({
   email: z.string().trim().toLowerCase().email("Enter a valid email address").max(200),
@@ -22,15 +23,19 @@ export async function listUsers(db: Db) {
   return rows.map((u) => ({ ...u, tokens: tokens.find((t) => t.userId === u.id)?.n ?? 0 }));
 }
 
-export async function createUser(db: Db, raw: Untrusted) {
+export async function createUser(db: Db, raw: Untrusted, by: SessionUser) {
   const input = parseInput(newUserSchema, raw);
-  const [row] = await db
-    .insert(users)
-    .values({ email: input.email, name: input.name, role: input.role, passwordHash: await hashPassword(input.password) })
-    .onConflictDoNothing({ target: users.email })
-    .returning({ id: users.id, email: users.email });
-  if (!row) throw invalid("Someone already has this email", { email: ["Someone already has this email"] });
-  return row;
+  const passwordHash = await hashPassword(input.password);
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(users)
+      .values({ email: input.email, name: input.name, role: input.role, passwordHash })
+      .onConflictDoNothing({ target: users.email })
+      .returning({ id: users.id, email: users.email });
+    if (!row) throw invalid("Someone already has this email", { email: ["Someone already has this email"] });
+    await recordAccessChange(tx, by, { subject: row, action: "user_created", details: { role: input.role } });
+    return row;
+  });
 }
 
 /**
@@ -42,26 +47,32 @@ export async function changeRole(db: Db, raw: Untrusted, by: SessionUser) {
   if (!isUuid(input.userId)) throw notFound("User");
   if (input.userId === by.id && input.role !== "admin") throw conflict("You cannot remove your own admin role; ask another admin");
   return db.transaction(async (tx) => {
+    const [before] = await tx.select({ role: users.role }).from(users).where(eq(users.id, input.userId)).for("update");
+    if (!before) throw notFound("User");
     const [row] = await tx.update(users).set({ role: input.role as Role }).where(eq(users.id, input.userId)).returning({ id: users.id, email: users.email, role: users.role });
-    if (!row) throw notFound("User");
-    await tx.delete(sessions).where(eq(sessions.userId, row.id));
-    return row;
+    await tx.delete(sessions).where(eq(sessions.userId, row!.id));
+    if (before.role !== row!.role) await recordAccessChange(tx, by, { subject: row!, action: "role_changed", details: { from: before.role, to: row!.role } });
+    return row!;
   });
 }
 
 /** A bearer token for the API, returned once; only its hash is kept. */
-export async function issueToken(db: Db, raw: Untrusted) {
+export async function issueToken(db: Db, raw: Untrusted, by: SessionUser) {
   const input = parseInput(z.object({ userId: z.string(), name: z.string().trim().min(1, "Name the token").max(100) }), raw);
   if (!isUuid(input.userId)) throw notFound("User");
-  const [user] = await db.select({ id: users.id }).from(users).where(eq(users.id, input.userId));
-  if (!user) throw notFound("User");
-  return createApiToken(db, user.id, input.name);
+  return db.transaction(async (tx) => {
+    const [user] = await tx.select({ id: users.id, email: users.email }).from(users).where(eq(users.id, input.userId));
+    if (!user) throw notFound("User");
+    const token = await createApiToken(tx, user.id, input.name);
+    await recordAccessChange(tx, by, { subject: user, action: "token_issued", details: { token: input.name } });
+    return token;
+  });
 }
 
 const groupName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,49}$/, "Group names are lowercase letters, digits and dashes");
 
 /** Sets the groups a gate may name; given as a comma-separated list. */
-export async function setGroups(db: Db, raw: Untrusted) {
+export async function setGroups(db: Db, raw: Untrusted, by: SessionUser) {
   const input = parseInput(
     z.object({
       userId: z.string(),
@@ -70,7 +81,11 @@ export async function setGroups(db: Db, raw: Untrusted) {
     raw,
   );
   if (!isUuid(input.userId)) throw notFound("User");
-  const [row] = await db.update(users).set({ groups: input.groups }).where(eq(users.id, input.userId)).returning({ email: users.email, groups: users.groups });
-  if (!row) throw notFound("User");
-  return row;
+  return db.transaction(async (tx) => {
+    const [before] = await tx.select({ groups: users.groups }).from(users).where(eq(users.id, input.userId)).for("update");
+    if (!before) throw notFound("User");
+    const [row] = await tx.update(users).set({ groups: input.groups }).where(eq(users.id, input.userId)).returning({ id: users.id, email: users.email, groups: users.groups });
+    if (before.groups.join(",") !== row!.groups.join(",")) await recordAccessChange(tx, by, { subject: row!, action: "groups_changed", details: { from: before.groups, to: row!.groups } });
+    return row!;
+  });
 }

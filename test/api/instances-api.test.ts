@@ -16,6 +16,7 @@ const { GET: getInstanceRoute } = await import("@/app/api/v1/instances/[id]/rout
 const { POST: pauseRoute } = await import("@/app/api/v1/instances/[id]/pause/route");
 const { POST: resumeRoute } = await import("@/app/api/v1/instances/[id]/resume/route");
 const { GET: historyRoute } = await import("@/app/api/v1/history/route");
+const { GET: accessChangesRoute } = await import("@/app/api/v1/access-changes/route");
 const { GET: healthRoute } = await import("@/app/api/health/route");
 
 const tokens = {} as Record<Role, string>;
@@ -29,6 +30,7 @@ beforeAll(async () => {
 const pause = (id: string, body: unknown, token?: string) => pauseRoute(apiRequest(`/api/v1/instances/${id}/pause`, { method: "POST", token, body }), params({ id }));
 const resume = (id: string, body: unknown, token?: string) => resumeRoute(apiRequest(`/api/v1/instances/${id}/resume`, { method: "POST", token, body }), params({ id }));
 const readHistory = (token?: string) => historyRoute(apiRequest("/api/v1/history", { token }), params({}));
+const readAccessLog = (token?: string) => accessChangesRoute(apiRequest("/api/v1/access-changes", { token }), params({}));
 const readInstances = (token?: string) => listInstancesRoute(apiRequest("/api/v1/instances", { token }), params({}));
 
 async function historyCount(id: string) {
@@ -36,12 +38,12 @@ async function historyCount(id: string) {
 }
 
 describe("role × action matrix", () => {
-  const matrix: [Role | "anonymous", { pause: number; resume: number; history: number; instances: number }][] = [
-    ["anonymous", { pause: 401, resume: 401, history: 401, instances: 401 }],
-    ["operator", { pause: 200, resume: 200, history: 200, instances: 200 }],
-    ["approver", { pause: 403, resume: 403, history: 200, instances: 200 }],
-    ["auditor", { pause: 403, resume: 403, history: 200, instances: 200 }],
-    ["admin", { pause: 200, resume: 200, history: 200, instances: 200 }],
+  const matrix: [Role | "anonymous", { pause: number; resume: number; history: number; instances: number; accessLog: number }][] = [
+    ["anonymous", { pause: 401, resume: 401, history: 401, instances: 401, accessLog: 401 }],
+    ["operator", { pause: 200, resume: 200, history: 200, instances: 200, accessLog: 403 }],
+    ["approver", { pause: 403, resume: 403, history: 200, instances: 200, accessLog: 403 }],
+    ["auditor", { pause: 403, resume: 403, history: 200, instances: 200, accessLog: 200 }],
+    ["admin", { pause: 200, resume: 200, history: 200, instances: 200, accessLog: 200 }],
   ];
   it.each(matrix)("%s", async (role, expected) => {
     const token = role === "anonymous" ? undefined : tokens[role];
@@ -51,6 +53,7 @@ describe("role × action matrix", () => {
     expect((await resume(inst.id, {}, token)).status).toBe(expected.resume);
     expect((await readHistory(token)).status).toBe(expected.history);
     expect((await readInstances(token)).status).toBe(expected.instances);
+    expect((await readAccessLog(token)).status).toBe(expected.accessLog);
     // A refused command writes nothing: started + the setup pause only.
     if (expected.pause !== 200) expect(await historyCount(inst.id)).toBe(2);
   });

@@ -13,6 +13,7 @@ import { ExportButton } from "./export-button";
 import { latestCheckpoint } from "@/lib/audit/checkpoints";
 import { historyQuery, listHistory } from "@/lib/audit/queries";
 import { requirePage } from "@/lib/auth/current-user";
+import { can } from "@/lib/auth/permissions";
 import { listWorkflowKeys } from "@/lib/instances/queries";
 import { fieldErrors } from "@/lib/validate";
 
@@ -22,7 +23,7 @@ type Params = Record<string, string | string[] | undefined>;
 const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) ?? "";
 
 export default async function HistoryPage({ searchParams }: { searchParams: Promise<Params> }) {
-  await requirePage("history:read");
+  const user = await requirePage("history:read");
   const raw = Object.fromEntries(Object.entries(await searchParams).map(([k, v]) => [k, first(v)]));
   const parsed = historyQuery.safeParse(raw);
   const db = getDb();
@@ -34,7 +35,19 @@ export default async function HistoryPage({ searchParams }: { searchParams: Prom
     <div className="space-y-4">
       <div>
         <h1 className="text-xl font-semibold tracking-tight">History</h1>
-        <p className="text-sm text-slate-600">Everything that happened to every instance: who, what, when and why. Newest first.</p>
+        <p className="text-sm text-slate-600">
+          Everything that happened to every instance: who, what, when and why. Newest first.
+          {can(user, "access:read") && (
+            <>
+              {" "}
+              Changes to users, roles and tokens are in the{" "}
+              <Link href="/history/access" className="text-indigo-700 underline">
+                access log
+              </Link>
+              .
+            </>
+          )}
+        </p>
       </div>
 
       <div className="flex flex-wrap items-start justify-between gap-3">

@@ -11,7 +11,7 @@ const done = (state: ActionState) => {
 };
 
 export async function createUserAction(_prev: ActionState, formData: FormData): Promise<ActionState> {
-  return done(await runAction("users:manage", formData, async ({ db, form }) => `Created ${(await createUser(db, form)).email}`));
+  return done(await runAction("users:manage", formData, async ({ db, user, form }) => `Created ${(await createUser(db, form, user)).email}`));
 }
 
 export async function changeRoleAction(userId: string, _prev: ActionState, formData: FormData): Promise<ActionState> {
@@ -22,12 +22,12 @@ export async function changeRoleAction(userId: string, _prev: ActionState, formD
 }
 
 export async function issueTokenAction(userId: string, _prev: ActionState, formData: FormData): Promise<ActionState> {
-  return done(await runAction("users:manage", formData, async ({ db, form }) => issueToken(db, { userId, name: form.name })));
+  return done(await runAction("users:manage", formData, async ({ db, user, form }) => issueToken(db, { userId, name: form.name }, user)));
 }
 
 export async function setGroupsAction(userId: string, _prev: ActionState, formData: FormData): Promise<ActionState> {
-  return done(await runAction("users:manage", formData, async ({ db, form }) => {
-    const row = await setGroups(db, { userId, groups: form.groups ?? "" });
+  return done(await runAction("users:manage", formData, async ({ db, user, form }) => {
+    const row = await setGroups(db, { userId, groups: form.groups ?? "" }, user);
     return row.groups.length ? `Groups: ${row.groups.join(", ")}` : "No groups";
   }));
 }

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { RelativeTime } from "@/components/relative-time";
 import { getDb } from "@/db/client";
 import { requirePage } from "@/lib/auth/current-user";
@@ -14,7 +15,13 @@ export default async function UsersPage() {
     <div className="space-y-4">
       <div>
         <h1 className="text-xl font-semibold tracking-tight">Users</h1>
-        <p className="text-sm text-slate-600">Auditors read; operators pause, resume, start and cancel; approvers sign gates; admins do all and manage users.</p>
+        <p className="text-sm text-slate-600">
+          Auditors read; operators pause, resume, start and cancel; approvers sign gates; admins do all and manage users. Every change here is recorded in the{" "}
+          <Link href="/history/access" className="text-indigo-700 underline">
+            access log
+          </Link>
+          .
+        </p>
       </div>
       <section className="rounded-lg border border-slate-200 bg-white p-4">
         <CreateUserForm />

@@ -1,0 +1,74 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { RelativeTime } from "@/components/relative-time";
+import type { AccessAction } from "@/db/schema";
+import { getDb } from "@/db/client";
+import { requirePage } from "@/lib/auth/current-user";
+import { recentAccessChanges } from "@/lib/users/access-log";
+
+export const metadata: Metadata = { title: "Access log" };
+
+const actionLabels: Record<AccessAction, string> = {
+  user_created: "User created",
+  role_changed: "Role changed",
+  groups_changed: "Groups changed",
+  token_issued: "API token issued",
+};
+
+const list = (v: unknown) => (Array.isArray(v) && v.length ? v.join(", ") : "none");
+
+/** What changed, in words: the details are kept as data, shown as a sentence. */
+function describe(action: AccessAction, details: Record<string, unknown>): string {
+  switch (action) {
+    case "user_created":
+      return `as ${String(details.role)}`;
+    case "role_changed":
+      return `${String(details.from)} → ${String(details.to)}`;
+    case "groups_changed":
+      return `${list(details.from)} → ${list(details.to)}`;
+    case "token_issued":
+      return `“${String(details.token)}”`;
+  }
+}
+
+export default async function AccessLogPage() {
+  await requirePage("access:read");
+  const changes = await recentAccessChanges(getDb());
+  return (
+    <div className="space-y-4">
+      <div>
+        <Link href="/history" className="text-sm text-indigo-700 hover:underline">
+          ← Instance history
+        </Link>
+        <h1 className="text-xl font-semibold tracking-tight">Access log</h1>
+        <p className="text-sm text-slate-600">Who created users, changed their roles or groups, or issued them API tokens. Newest first; entries cannot be changed or deleted.</p>
+      </div>
+      <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
+        <table className="w-full text-left text-sm">
+          <caption className="sr-only">Access changes</caption>
+          <thead className="border-b border-slate-200 bg-slate-50 text-xs uppercase tracking-wide text-slate-600">
+            <tr>
+              {["When", "Change", "User", "Details", "By"].map((h) => (
+                <th key={h} scope="col" className="px-3 py-2 font-medium">
+                  {h}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-slate-100">
+            {changes.map((c) => (
+              <tr key={c.id} className="align-top">
+                <td className="px-3 py-2"><RelativeTime value={c.createdAt} /></td>
+                <td className="px-3 py-2 font-medium">{actionLabels[c.action]}</td>
+                <td className="px-3 py-2">{c.subjectEmail}</td>
+                <td className="px-3 py-2">{describe(c.action, c.details)}</td>
+                <td className="px-3 py-2">{c.actorLabel}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {!changes.length && <p className="p-4 text-sm text-slate-600">No access changes yet.</p>}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,19 @@
+import { desc } from "drizzle-orm";
+import type { DbOrTx, Tx } from "@/db/client";
+import { accessChanges, type AccessAction } from "@/db/schema";
+import { actorOf, type SessionUser } from "@/lib/auth/permissions";
+
+/** Appends one access change, inside the transaction of the change itself. */
+export async function recordAccessChange(
+  tx: Tx,
+  by: SessionUser,
+  change: { subject: { id: string; email: string }; action: AccessAction; details: Record<string, unknown> },
+): Promise<void> {
+  const actor = actorOf(by);
+  await tx.insert(accessChanges).values({ subjectId: change.subject.id, subjectEmail: change.subject.email, action: change.action, actorId: actor.id, actorLabel: actor.label, details: change.details });
+}
+
+/** The newest access changes first: the access log on the History and Users pages. */
+export function recentAccessChanges(db: DbOrTx, limit = 100) {
+  return db.select().from(accessChanges).orderBy(desc(accessChanges.createdAt), desc(accessChanges.id)).limit(limit);
+}
