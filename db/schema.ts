@@ -227,6 +227,44 @@ export const workflowDefinitions = pgTable(
 
 export type Actor = { id: string | null; label: string };
 
+/**
+ * A workflow held by an operator: no new instance of it starts (any version) until it is
+ * released. Running instances are not touched; pause those one by one or in bulk. One row per
+ * held workflow; releasing deletes it. Every hold and release is also in workflowHoldLog.
+ */
+export const workflowHolds = pgTable(
+  "workflow_holds",
+  {
+    workflowKey: text().primaryKey(),
+    reason: text().notNull(),
+    heldById: uuid().references(() => users.id),
+    heldByLabel: text().notNull(),
+    heldAt: timestamp({ withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [check("workflow_hold_reason_length", sql`char_length(${t.reason}) between 1 and 500`)],
+);
+
+export const workflowHoldActions = ["held", "released"] as const;
+
+/** Who held or released which workflow, when and why. Append-only, like history. */
+export const workflowHoldLog = pgTable(
+  "workflow_hold_log",
+  {
+    id: bigserial({ mode: "number" }).primaryKey(),
+    workflowKey: text().notNull(),
+    action: text({ enum: workflowHoldActions }).notNull(),
+    reason: text(),
+    actorId: uuid(),
+    actorLabel: text().notNull(),
+    createdAt: timestamp({ withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [
+    index("workflow_hold_log_key_time_idx").on(t.workflowKey, t.createdAt.desc(), t.id.desc()),
+    check("workflow_hold_log_action", sql`${t.action} in ('held', 'released')`),
+  ],
+);
+export type WorkflowHold = typeof workflowHolds.$inferSelect;
+
 export const instances = pgTable(
   "instances",
   {

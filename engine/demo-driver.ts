@@ -2,6 +2,7 @@ import { inArray, sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import type { Db } from "@/db/client";
 import { instances, type Actor } from "@/db/schema";
+import { AppError } from "@/lib/errors";
 import { startInstance } from "@/lib/instances/start-instance";
 import type { RegisteredWorkflow } from "./sdk";
 
@@ -48,7 +49,9 @@ export function startDemoDriver(db: Db, catalog: RegisteredWorkflow[], log: Logg
       const started = await startInstance(db, { workflow: workflow.key, input: demoInput(workflow.key) }, actor, { catalog });
       log.info({ instanceId: started.id, workflow: workflow.key }, "demo driver started an instance");
     } catch (error) {
-      log.warn({ err: error }, "demo driver could not start an instance");
+      // An operator held the workflow: that is the point of holding it, not a failure.
+      if (error instanceof AppError && error.code === "conflict") log.info({ reason: error.message }, "demo driver skipped a held workflow");
+      else log.warn({ err: error }, "demo driver could not start an instance");
     }
   };
   next();

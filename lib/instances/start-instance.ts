@@ -9,13 +9,15 @@ import { channels, enqueueEvent, notify } from "@/lib/events";
 import { appendHistory } from "@/lib/history";
 import { transition } from "@/lib/state-machine";
 import { parseInput, type Untrusted } from "@/lib/validate";
+import { refuseIfHeld } from "@/lib/workflows/holds";
 import { startInputSchema, type StartInput } from "./inputs";
 
 export type StartOptions = { catalog?: RegisteredWorkflow[] };
 
 /**
  * Starts an instance of the newest registered version of a workflow this deployment has code
- * for, with input checked against the workflow's own zod schema. One transaction: the instance
+ * for, with input checked against the workflow's own zod schema; refused (409) while the workflow
+ * is held (lib/workflows/holds.ts). One transaction: the instance
  * (running), its root steps queued (or gated, or checkpointed), history `started`, the event,
  * and a NOTIFY that wakes a worker to claim the first step.
  */
@@ -48,6 +50,7 @@ export async function startInstance(db: Db, raw: StartInput | Untrusted, actor: 
   const t = transition("pending", "start");
   if (!t.ok) throw new Error(t.message);
   return db.transaction(async (tx) => {
+    await refuseIfHeld(tx, definition.key, definition.id);
     const [created] = await tx
       .insert(instances)
       .values({

@@ -13,6 +13,8 @@ await registerDefinitions(t.db, catalog);
 const { POST: startRoute } = await import("@/app/api/v1/instances/route");
 const { POST: cancelRoute } = await import("@/app/api/v1/instances/[id]/cancel/route");
 const { GET: workflowsRoute } = await import("@/app/api/v1/workflows/route");
+const { POST: holdRoute } = await import("@/app/api/v1/workflows/[key]/pause/route");
+const { POST: releaseRoute } = await import("@/app/api/v1/workflows/[key]/resume/route");
 const operator = await createApiToken(t.db, (await createUser(t.db, "operator")).id, "t");
 const auditor = await createApiToken(t.db, (await createUser(t.db, "auditor")).id, "t");
 
@@ -49,5 +51,31 @@ describe("start and cancel over HTTP", () => {
     const body = (await response.json()) as { items: { key: string; steps: { key: string }[]; counts: Record<string, number> }[] };
     expect(body.items.map((d) => d.key).sort()).toEqual(["access-request", "database-migration", "deploy-pipeline", "nightly-etl"]);
     expect(body.items.find((d) => d.key === "deploy-pipeline")!.steps.map((s) => s.key)).toEqual(["build", "test", "deploy-staging", "deploy-production", "verify"]);
+  });
+});
+
+describe("pausing a whole workflow over HTTP", () => {
+  const hold = (key: string, body: unknown, token = operator) => holdRoute(apiRequest(`/api/v1/workflows/${key}/pause`, { method: "POST", token, body }), params({ key }));
+  const release = (key: string, body: unknown, token = operator) => releaseRoute(apiRequest(`/api/v1/workflows/${key}/resume`, { method: "POST", token, body }), params({ key }));
+
+  it("an operator holds it (200), starts answer 409 with the reason, the list shows the hold; an auditor may not; then it is released", async () => {
+    expect((await hold("database-migration", { reason: "Schema freeze" }, auditor)).status).toBe(403);
+    expect((await hold("database-migration", {})).status).toBe(400);
+    const held = await hold("database-migration", { reason: "Schema freeze" });
+    expect(held.status).toBe(200);
+    expect(await held.json()).toMatchObject({ workflowKey: "database-migration", reason: "Schema freeze" });
+    expect((await hold("database-migration", { reason: "again" })).status).toBe(409);
+
+    const refused = await start({ workflow: "database-migration" });
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/database-migration is paused by .*: Schema freeze/);
+    const listed = (await (await workflowsRoute(apiRequest("/api/v1/workflows", { token: auditor }), params({}))).json()) as { items: { key: string; hold: { reason: string } | null }[] };
+    expect(listed.items.find((w) => w.key === "database-migration")?.hold).toMatchObject({ reason: "Schema freeze" });
+    expect(listed.items.find((w) => w.key === "nightly-etl")?.hold).toBeNull();
+
+    expect((await release("database-migration", {}, auditor)).status).toBe(403);
+    expect((await release("database-migration", { reason: "Freeze over" })).status).toBe(200);
+    expect((await release("database-migration", {})).status).toBe(409);
+    expect((await start({ workflow: "database-migration" })).status).toBe(201);
   });
 });

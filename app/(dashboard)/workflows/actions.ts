@@ -6,6 +6,7 @@ import { runAction } from "@/lib/actions";
 import { actorOf } from "@/lib/auth/permissions";
 import { invalid } from "@/lib/errors";
 import { startInstance } from "@/lib/instances/start-instance";
+import { holdWorkflow, releaseWorkflow } from "@/lib/workflows/holds";
 
 /** Form fields named `input.<key>` become the input object; blanks are left out so defaults apply. */
 export async function startAction(workflow: string, _prev: ActionState, formData: FormData): Promise<ActionState> {
@@ -24,6 +25,24 @@ export async function startAction(workflow: string, _prev: ActionState, formData
     }
     const created = await startInstance(db, { workflow, input }, actorOf(user));
     return `Started instance ${created.id}`;
+  });
+  if (state.status === "success") revalidatePath("/workflows");
+  return state;
+}
+
+export async function holdWorkflowAction(workflow: string, _prev: ActionState, formData: FormData): Promise<ActionState> {
+  const state = await runAction("instances:pause", formData, async ({ db, user, form }) => {
+    await holdWorkflow(db, { workflow, reason: form.reason }, actorOf(user));
+    return `${workflow} is paused: no new instance starts`;
+  });
+  if (state.status === "success") revalidatePath("/workflows");
+  return state;
+}
+
+export async function releaseWorkflowAction(workflow: string, _prev: ActionState, formData: FormData): Promise<ActionState> {
+  const state = await runAction("instances:resume", formData, async ({ db, user, form }) => {
+    await releaseWorkflow(db, { workflow, reason: form.reason }, actorOf(user));
+    return `${workflow} is resumed: new instances may start`;
   });
   if (state.status === "success") revalidatePath("/workflows");
   return state;

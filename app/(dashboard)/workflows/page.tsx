@@ -8,13 +8,18 @@ import { findWorkflow } from "@/engine/catalog";
 import { requirePage } from "@/lib/auth/current-user";
 import { can } from "@/lib/auth/permissions";
 import { listDefinitions } from "@/lib/workflows/queries";
+import { holdsOf } from "@/lib/workflows/holds";
+import { RelativeTime } from "@/components/relative-time";
+import { HoldControls } from "./hold-controls";
 import { StartForm } from "./start-form";
 
 export const metadata: Metadata = { title: "Workflows" };
 
 export default async function WorkflowsPage() {
   const user = await requirePage("instances:read");
-  const definitions = await listDefinitions(getDb());
+  const db = getDb();
+  const definitions = await listDefinitions(db);
+  const { holds, log } = await holdsOf(db, [...new Set(definitions.map((d) => d.key))]);
   const mayStart = can(user, "instances:start");
   return (
     <div className="space-y-4">
@@ -24,6 +29,8 @@ export default async function WorkflowsPage() {
       </div>
       {definitions.map((def) => {
         const code = findWorkflow(def.key, def.version);
+        const hold = holds.get(def.key);
+        const holdLog = log.filter((e) => e.workflowKey === def.key).slice(0, 5);
         return (
           <article key={def.id} aria-labelledby={`wf-${def.id}`} className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
             <header className="flex flex-wrap items-baseline gap-2">
@@ -33,7 +40,7 @@ export default async function WorkflowsPage() {
               <code className="font-mono text-xs text-slate-500">
                 {def.key} v{def.version}
               </code>
-              <div className="ml-auto flex flex-wrap gap-1.5">
+              <div className="ml-auto flex flex-wrap items-center gap-1.5">
                 {instanceStatuses
                   .filter((s) => def.counts[s])
                   .map((s) => (
@@ -41,8 +48,14 @@ export default async function WorkflowsPage() {
                       <StatusBadge status={s} /> {def.counts[s]}
                     </Link>
                   ))}
+                <HoldControls workflow={def.key} name={def.name} held={!!hold} canHold={can(user, "instances:pause")} canRelease={can(user, "instances:resume")} />
               </div>
             </header>
+            {hold && (
+              <p role="status" className="mt-2 rounded-md border border-amber-200 bg-amber-50 p-2 text-sm text-amber-900">
+                <span className="font-medium">Paused</span> by {hold.heldByLabel} <RelativeTime value={hold.heldAt} />: {hold.reason}. No new instance starts; running ones go on.
+              </p>
+            )}
             {def.description && <p className="mt-1 text-sm text-slate-600">{def.description}</p>}
             <div className="mt-3 grid gap-4 md:grid-cols-2">
               <ol className="space-y-1 text-sm" aria-label={`Steps of ${def.name}`}>
@@ -59,10 +72,23 @@ export default async function WorkflowsPage() {
               {mayStart && code && (
                 <section aria-label={`Start ${def.name}`} className="rounded-md bg-slate-50 p-3">
                   <h3 className="mb-2 text-sm font-medium">Start an instance</h3>
-                  <StartForm workflow={def.key} schema={code.inputJsonSchema} />
+                  {hold ? <p className="text-sm text-slate-700">Starting is paused while the workflow is paused.</p> : <StartForm workflow={def.key} schema={code.inputJsonSchema} />}
                 </section>
               )}
             </div>
+            {holdLog.length > 0 && (
+              <details className="mt-3 text-sm">
+                <summary className="cursor-pointer text-slate-600">Pause history</summary>
+                <ul className="mt-1 space-y-0.5" aria-label={`Pause history of ${def.name}`}>
+                  {holdLog.map((e) => (
+                    <li key={e.id}>
+                      <RelativeTime value={e.createdAt} /> · {e.action === "held" ? "Paused" : "Resumed"} by {e.actorLabel}
+                      {e.reason && <>: {e.reason}</>}
+                    </li>
+                  ))}
+                </ul>
+              </details>
+            )}
           </article>
         );
       })}

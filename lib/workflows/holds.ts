@@ -1,0 +1,77 @@
+import { desc, eq, inArray } from "drizzle-orm";
+import { z } from "zod";
+import type { Db, DbOrTx, Tx } from "@/db/client";
+import { workflowDefinitions, workflowHoldLog, workflowHolds, type Actor, type WorkflowHold } from "@/db/schema";
+import { conflict, notFound } from "@/lib/errors";
+import { REASON_MAX } from "@/lib/instances/limits";
+import { parseInput, type Untrusted } from "@/lib/validate";
+
+const workflowKey = z.string().trim().min(1, "Name the workflow").max(200);
+const reason = z.string().trim().max(REASON_MAX, `Keep the reason to ${REASON_MAX} characters`);
+export const holdInputSchema = z.object({ workflow: workflowKey, reason: reason.min(1, "Say why you are pausing the workflow") });
+export const releaseInputSchema = z.object({ workflow: workflowKey, reason: reason.transform((r) => r || undefined).optional() });
+
+/**
+ * Locks every registered version of a workflow. Holding takes them FOR UPDATE and a start takes
+ * its version FOR SHARE (startInstance), so the two serialise: a start either commits before the
+ * hold, or waits for it and then sees it and refuses. No instance starts after a hold commits.
+ */
+async function lockVersions(tx: Tx, key: string, mode: "update" | "share"): Promise<void> {
+  const versions = await tx.select({ id: workflowDefinitions.id }).from(workflowDefinitions).where(eq(workflowDefinitions.key, key)).for(mode);
+  if (!versions.length) throw notFound("Workflow");
+}
+
+/** Holds a workflow: no new instance of it starts until it is released. Running ones go on. */
+export async function holdWorkflow(db: Db, raw: Untrusted, actor: Actor): Promise<WorkflowHold> {
+  const input = parseInput(holdInputSchema, raw);
+  return db.transaction(async (tx) => {
+    await lockVersions(tx, input.workflow, "update");
+    const [hold] = await tx
+      .insert(workflowHolds)
+      .values({ workflowKey: input.workflow, reason: input.reason, heldById: actor.id, heldByLabel: actor.label })
+      .onConflictDoNothing()
+      .returning();
+    if (!hold) {
+      const current = await holdOf(tx, input.workflow);
+      throw conflict(`${input.workflow} is already paused${current ? ` by ${current.heldByLabel}: ${current.reason}` : ""}`);
+    }
+    await tx.insert(workflowHoldLog).values({ workflowKey: input.workflow, action: "held", reason: input.reason, actorId: actor.id, actorLabel: actor.label });
+    return hold;
+  });
+}
+
+/** Releases a held workflow: new instances may start again. */
+export async function releaseWorkflow(db: Db, raw: Untrusted, actor: Actor): Promise<void> {
+  const input = parseInput(releaseInputSchema, raw);
+  await db.transaction(async (tx) => {
+    await lockVersions(tx, input.workflow, "update");
+    const [released] = await tx.delete(workflowHolds).where(eq(workflowHolds.workflowKey, input.workflow)).returning();
+    if (!released) throw conflict(`${input.workflow} is not paused`);
+    await tx.insert(workflowHoldLog).values({ workflowKey: input.workflow, action: "released", reason: input.reason ?? null, actorId: actor.id, actorLabel: actor.label });
+  });
+}
+
+/**
+ * Inside a start's transaction: refuses when the workflow is held. Takes the start's version FOR
+ * SHARE first, so a hold committing meanwhile is waited for and then seen (see lockVersions).
+ */
+export async function refuseIfHeld(tx: Tx, key: string, definitionId: string): Promise<void> {
+  await tx.select({ id: workflowDefinitions.id }).from(workflowDefinitions).where(eq(workflowDefinitions.id, definitionId)).for("share");
+  const hold = await holdOf(tx, key);
+  if (hold) throw conflict(`${key} is paused by ${hold.heldByLabel}, so no new instance starts: ${hold.reason}`);
+}
+
+export async function holdOf(db: DbOrTx, key: string): Promise<WorkflowHold | undefined> {
+  const [hold] = await db.select().from(workflowHolds).where(eq(workflowHolds.workflowKey, key));
+  return hold;
+}
+
+/** The current holds and the latest log entries of these workflows, for the workflows page and API. */
+export async function holdsOf(db: DbOrTx, keys: string[]) {
+  if (!keys.length) return { holds: new Map<string, WorkflowHold>(), log: [] };
+  const [holds, log] = await Promise.all([
+    db.select().from(workflowHolds).where(inArray(workflowHolds.workflowKey, keys)),
+    db.select().from(workflowHoldLog).where(inArray(workflowHoldLog.workflowKey, keys)).orderBy(desc(workflowHoldLog.createdAt), desc(workflowHoldLog.id)).limit(200),
+  ]);
+  return { holds: new Map(holds.map((h) => [h.workflowKey, h])), log };
+}

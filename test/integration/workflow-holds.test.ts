@@ -1,0 +1,53 @@
+import { eq } from "drizzle-orm";
+import { expect, it } from "vitest";
+import { instances, workflowHoldLog } from "@/db/schema";
+import { AppError } from "@/lib/errors";
+import { startInstance } from "@/lib/instances/start-instance";
+import { holdOf, holdWorkflow, releaseWorkflow } from "@/lib/workflows/holds";
+import { freshDatabase } from "../support/db";
+import { catalog } from "../support/test-catalog";
+import { prepareEngineDatabase } from "../support/worker";
+
+const t = await freshDatabase();
+await prepareEngineDatabase(t.db);
+const operator = { id: null, label: "olga@test.dev" };
+const start = () => startInstance(t.db, { workflow: "t-chain" }, operator, { catalog });
+const refusal = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e as AppError);
+const countOf = async () => (await t.db.select({ id: instances.id }).from(instances).where(eq(instances.workflowKey, "t-chain"))).length;
+
+it("a held workflow starts no new instance, says who held it and why, and starts again once released", async () => {
+  const running = await start();
+  await holdWorkflow(t.db, { workflow: "t-chain", reason: "Upstream API is down" }, operator);
+  const before = await countOf();
+  const refused = await refusal(start());
+  expect(refused).toMatchObject({ code: "conflict", message: "t-chain is paused by olga@test.dev, so no new instance starts: Upstream API is down" });
+  expect(await countOf()).toBe(before);
+  // Instances already running are not touched.
+  expect((await t.db.select().from(instances).where(eq(instances.id, running.id)))[0]!.status).toBe("running");
+
+  await releaseWorkflow(t.db, { workflow: "t-chain", reason: "API back" }, operator);
+  expect(await holdOf(t.db, "t-chain")).toBeUndefined();
+  expect((await start()).status).toBe("running");
+  const log = await t.db.select().from(workflowHoldLog).where(eq(workflowHoldLog.workflowKey, "t-chain")).orderBy(workflowHoldLog.id);
+  expect(log.map((e) => [e.action, e.reason, e.actorLabel])).toEqual([
+    ["held", "Upstream API is down", "olga@test.dev"],
+    ["released", "API back", "olga@test.dev"],
+  ]);
+});
+
+it("refuses a second hold, a release of what is not held, an unknown workflow and a blank reason, writing nothing", async () => {
+  await holdWorkflow(t.db, { workflow: "t-checkpoint", reason: "Freeze" }, operator);
+  expect(await refusal(holdWorkflow(t.db, { workflow: "t-checkpoint", reason: "Again" }, operator))).toMatchObject({ code: "conflict", message: "t-checkpoint is already paused by olga@test.dev: Freeze" });
+  await releaseWorkflow(t.db, { workflow: "t-checkpoint" }, operator);
+  expect(await refusal(releaseWorkflow(t.db, { workflow: "t-checkpoint" }, operator))).toMatchObject({ code: "conflict", message: "t-checkpoint is not paused" });
+  expect(await refusal(holdWorkflow(t.db, { workflow: "no-such-workflow", reason: "x" }, operator))).toMatchObject({ code: "not_found" });
+  const blank = await refusal(holdWorkflow(t.db, { workflow: "t-checkpoint", reason: "   " }, operator));
+  expect(blank).toMatchObject({ code: "invalid", fields: { reason: ["Say why you are pausing the workflow"] } });
+  expect((await t.db.select().from(workflowHoldLog).where(eq(workflowHoldLog.workflowKey, "t-checkpoint"))).map((e) => e.action)).toEqual(["held", "released"]);
+});
+
+it("the hold log is append-only", async () => {
+  await holdWorkflow(t.db, { workflow: "t-programmatic", reason: "For the record" }, operator);
+  await expect(t.sql`update workflow_hold_log set reason = 'rewritten'`).rejects.toThrow(/workflow_hold_log is append-only: UPDATE refused/);
+  await expect(t.sql`delete from workflow_hold_log`).rejects.toThrow(/append-only: DELETE refused/);
+});
