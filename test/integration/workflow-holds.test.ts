@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { expect, it } from "vitest";
-import { instances, workflowHoldLog } from "@/db/schema";
+import { instances, workflowDefinitions, workflowHoldLog, workflowHolds } from "@/db/schema";
 import { AppError } from "@/lib/errors";
 import { startInstance } from "@/lib/instances/start-instance";
 import { holdOf, holdWorkflow, releaseWorkflow } from "@/lib/workflows/holds";
@@ -50,4 +50,19 @@ it("the hold log is append-only", async () => {
   await holdWorkflow(t.db, { workflow: "t-programmatic", reason: "For the record" }, operator);
   await expect(t.sql`update workflow_hold_log set reason = 'rewritten'`).rejects.toThrow(/workflow_hold_log is append-only: UPDATE refused/);
   await expect(t.sql`delete from workflow_hold_log`).rejects.toThrow(/append-only: DELETE refused/);
+});
+
+it("a start racing a hold that is still committing waits for it, then is refused", async () => {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  let racing: Promise<AppError | null> | undefined;
+  await t.db.transaction(async (tx) => {
+    // What holdWorkflow does, held open: the versions locked FOR UPDATE, the hold written, not yet committed.
+    await tx.select().from(workflowDefinitions).where(eq(workflowDefinitions.key, "t-fanout")).for("update");
+    await tx.insert(workflowHolds).values({ workflowKey: "t-fanout", reason: "Race", heldByLabel: "olga@test.dev" });
+    racing = refusal(startInstance(t.db, { workflow: "t-fanout" }, operator, { catalog }));
+    await sleep(300);
+  });
+  // Without the start's FOR SHARE lock it would have checked before the hold committed, and started.
+  expect(await racing).toMatchObject({ code: "conflict", message: expect.stringContaining("t-fanout is paused by olga@test.dev") });
+  expect((await t.db.select().from(instances).where(eq(instances.workflowKey, "t-fanout"))).length).toBe(0);
 });
