@@ -20,6 +20,12 @@ export type SettleResult = {
   started: ClaimedRun[];
   /** Outcomes settled from what the worker already knew, in one round trip (see KnownStates). */
   fromKnown: number;
+  /**
+   * Why the rest could not be recorded, if it could not: those runs stay `running` in the
+   * database, their leases expire and they run again. What was recorded before (and the runs it
+   * started) stands, so the caller must still execute `started`.
+   */
+  failure?: unknown;
 };
 
 export type SettleOptions = {
@@ -100,7 +106,25 @@ export async function settleOutcomes(
     }
   }
   if (!pending.length) return result;
+  try {
+    await settleRead(conn, workerId, pending, specsOf, { ...options, startLimit }, known, result);
+  } catch (error) {
+    result.failure = error;
+  }
+  return result;
+}
 
+/** The two-round-trip path and the exclusive one, for the outcomes the known state did not settle. */
+async function settleRead(
+  conn: Connection,
+  workerId: string,
+  pending: StepOutcome[],
+  specsOf: (instance: Instance) => StepSpec[] | undefined,
+  options: SettleOptions,
+  known: KnownStates,
+  result: SettleResult,
+): Promise<void> {
+  const startLimit = options.startLimit;
   // Sorted ids: two batch transactions lock overlapping instances in the same order, never in a cycle.
   const ids = uuidList([...new Set(pending.map((o) => o.instanceId))].sort());
   let exclusive: string[] = [];
@@ -170,7 +194,6 @@ export async function settleOutcomes(
       if (applied.drained) result.drained.push(id);
     }));
   }
-  return result;
 }
 
 /**

@@ -404,6 +404,7 @@ export class Worker {
       const result = await settleOutcomes(this.o, this.o.workerId, batch, this.specsOf, { startLimit, leaseMs: this.o.leaseMs }, this.known);
       this.reserved -= startLimit;
       for (const run of result.started) this.execute(run);
+      if (result.failure) this.log.error({ err: result.failure, runs: batch.map((o) => o.runId) }, "could not record some step outcomes; their leases will expire and they run again");
       if (result.discarded) this.log.debug({ discarded: result.discarded }, "discarded results of runs no longer ours");
       if (result.drained.length) this.pokeHooks();
     } catch (error) {

@@ -99,3 +99,19 @@ it("a run taken over without the row changing (a lease reclaimed): the statement
   expect((await runsOf(inst.id)).map((r) => [r.stepKey, r.status])).toEqual([["a", "completed"], ["b", "interrupted"]]);
   expect((await instanceRow(inst.id)).context).toEqual({ a: 1 });
 });
+
+it("when the read path fails, what the one-round-trip path recorded stands and its started runs are handed back", async () => {
+  const known: KnownStates = new Map();
+  const a = await atStepB(known);
+  const b = await atStepB(new Map()); // not known to this call: it goes the read path
+  const failing = (instance: Instance) => {
+    if (instance.id === b.inst.id) throw new Error("no code for this definition");
+    return specsOf(instance);
+  };
+  const settled = await settleOutcomes(conn, WORKER, [completed(a.b), completed(b.b)], failing, { startLimit: 2, leaseMs: 30_000 }, known);
+  expect(settled.failure).toBeInstanceOf(Error);
+  expect(settled).toMatchObject({ fromKnown: 1, settled: 1 });
+  expect(settled.started).toEqual([expect.objectContaining({ instanceId: a.inst.id, stepKey: "c" })]);
+  // B's run is left running under this worker: its lease expires and it runs again.
+  expect((await runsOf(b.inst.id)).map((r) => [r.stepKey, r.status])).toEqual([["a", "completed"], ["b", "running"]]);
+});
