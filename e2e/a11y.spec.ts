@@ -29,7 +29,7 @@ test("every page passes an axe scan with no serious or critical violation", asyn
   await page.goto("/history");
   await expectNoSeriousViolations(page);
 
-  for (const [path, heading] of [["/approvals", "Approvals"], ["/workflows", "Workflows"], ["/insights", "Insights"], ["/admin/users", "Users"], ["/history/access", "Access log"]] as const) {
+  for (const [path, heading] of [["/approvals", "Approvals"], ["/workflows", "Workflows"], ["/insights", "Insights"], ["/admin/users", "Users"], ["/history/access", "Access log"], ["/history/workflows", "Workflow pauses"]] as const) {
     await page.goto(path);
     await expect(page.getByRole("heading", { name: heading, level: 1 })).toBeVisible();
     await expectNoSeriousViolations(page);

@@ -26,4 +26,13 @@ test("an operator pauses a whole workflow: no new instance can start until it is
   await resume.getByRole("button", { name: "Resume workflow" }).click();
   await expect(card.getByRole("form", { name: "Start nightly-etl" })).toBeVisible();
   await expect(card.getByRole("status")).toHaveCount(0);
+
+  // The auditor's view of the same: both entries, newest first, in the workflow pause log.
+  await page.getByRole("link", { name: "History" }).click();
+  await page.getByRole("link", { name: "workflow pause log" }).click();
+  const rows = page.getByRole("table", { name: "Workflow pauses" }).getByRole("row", { name: /nightly-etl/ });
+  await expect(rows.nth(0)).toContainText("Resumed");
+  await expect(rows.nth(0)).toContainText("Migration done");
+  await expect(rows.nth(1)).toContainText("Paused");
+  await expect(rows.nth(1)).toContainText("Warehouse migration tonight");
 });

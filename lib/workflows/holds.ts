@@ -75,3 +75,8 @@ export async function holdsOf(db: DbOrTx, keys: string[]) {
   ]);
   return { holds: new Map(holds.map((h) => [h.workflowKey, h])), log };
 }
+
+/** Every hold and release of every workflow, newest first: the workflow pause log for auditors. */
+export function workflowPauseLog(db: DbOrTx, limit = 200) {
+  return db.select().from(workflowHoldLog).orderBy(desc(workflowHoldLog.createdAt), desc(workflowHoldLog.id)).limit(limit);
+}

@@ -36,7 +36,11 @@ export default async function HistoryPage({ searchParams }: { searchParams: Prom
       <div>
         <h1 className="text-xl font-semibold tracking-tight">History</h1>
         <p className="text-sm text-slate-600">
-          Everything that happened to every instance: who, what, when and why. Newest first.
+          Everything that happened to every instance: who, what, when and why. Newest first. Pauses of whole workflows are in the{" "}
+          <Link href="/history/workflows" className="text-indigo-700 underline">
+            workflow pause log
+          </Link>
+          .
           {can(user, "access:read") && (
             <>
               {" "}
