@@ -15,6 +15,7 @@ const { POST: cancelRoute } = await import("@/app/api/v1/instances/[id]/cancel/r
 const { GET: workflowsRoute } = await import("@/app/api/v1/workflows/route");
 const { POST: holdRoute } = await import("@/app/api/v1/workflows/[key]/pause/route");
 const { POST: releaseRoute } = await import("@/app/api/v1/workflows/[key]/resume/route");
+const { GET: pauseLogRoute } = await import("@/app/api/v1/workflow-pauses/route");
 const operator = await createApiToken(t.db, (await createUser(t.db, "operator")).id, "t");
 const auditor = await createApiToken(t.db, (await createUser(t.db, "auditor")).id, "t");
 
@@ -77,5 +78,7 @@ describe("pausing a whole workflow over HTTP", () => {
     expect((await release("database-migration", { reason: "Freeze over" })).status).toBe(200);
     expect((await release("database-migration", {})).status).toBe(409);
     expect((await start({ workflow: "database-migration" })).status).toBe(201);
+    const log = (await (await pauseLogRoute(apiRequest("/api/v1/workflow-pauses", { token: auditor }), params({}))).json()) as { items: { action: string; reason: string | null }[] };
+    expect(log.items.slice(0, 2).map((e) => [e.action, e.reason])).toEqual([["released", "Freeze over"], ["held", "Schema freeze"]]);
   });
 });
