@@ -6,6 +6,7 @@ import { appendHistory } from "@/lib/history";
 import { approveGate } from "@/lib/gates/decide-gate";
 import { requestGate } from "@/lib/gates/request-gate";
 import { pauseInstance } from "@/lib/instances/pause-instance";
+import { holdWorkflow, releaseWorkflow } from "@/lib/workflows/holds";
 import type { Db } from "./client";
 import { DEMO_PASSWORD, demoUsers } from "./seed-users";
 export { DEMO_PASSWORD, demoUsers };
@@ -136,4 +137,9 @@ export async function seedDatabase(db: Db, options: { demo: boolean; onProgress?
   const deploy = await seedInstance(db, defs, { workflow: "deploy-pipeline", starter: admin, status: "running", done: ["build", "test"], pending: ["deploy-staging"], input: svc("inventory-sync"), context: { testsPassed: 377 }, minutesAgo: 50 });
   await pauseInstance(db, { instanceId: deploy, reason: "Maintenance window: staging database failover test until 08:00 UTC", mode: "graceful", resumeAt: tomorrow8 }, operator);
   progress("paused 3 demo instances");
+
+  // A workflow that was paused for a while and resumed, so the workflow pause log shows what one looks like.
+  await holdWorkflow(db, { workflow: "nightly-etl", reason: "Warehouse upgrade: no new loads until it is done" }, operator);
+  await releaseWorkflow(db, { workflow: "nightly-etl", reason: "Upgrade finished" }, operator);
+  progress("paused and resumed a demo workflow");
 }
