@@ -35,6 +35,13 @@ export async function enqueueEvent(tx: Tx, type: EventType, instance: Instance):
   await tx.insert(events).values({ type, version: "1.0.0", instanceId: instance.id, payload: instance });
 }
 
+export type WorkflowEventType = "workflow.paused" | "workflow.resumed";
+
+/** Workflow-level events carry the workflow key, who acted and why; they belong to no instance. */
+export async function enqueueWorkflowEvent(tx: Tx, type: WorkflowEventType, payload: { workflowKey: string; reason: string | null; actor: { id: string | null; label: string } }): Promise<void> {
+  await tx.insert(events).values({ type, version: "1.0.0", instanceId: null, payload });
+}
+
 /** Approval events carry the gate, and the decision or delegation when there is one. */
 export async function enqueueApprovalEvent(tx: Tx, type: ApprovalEventType, instanceId: string, payload: Record<string, unknown>): Promise<void> {
   await tx.insert(events).values({ type, version: "1.0.0", instanceId, payload });

@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Db, DbOrTx, Tx } from "@/db/client";
 import { workflowDefinitions, workflowHoldLog, workflowHolds, type Actor, type WorkflowHold } from "@/db/schema";
 import { conflict, notFound } from "@/lib/errors";
+import { enqueueWorkflowEvent } from "@/lib/events";
 import { REASON_MAX } from "@/lib/instances/limits";
 import { parseInput, type Untrusted } from "@/lib/validate";
 
@@ -21,7 +22,7 @@ async function lockVersions(tx: Tx, key: string, mode: "update" | "share"): Prom
   if (!versions.length) throw notFound("Workflow");
 }
 
-/** Holds a workflow: no new instance of it starts until it is released. Running ones go on. */
+/** Holds a workflow: no new instance of it starts until it is released. Running ones go on. Log row and event in the same transaction. */
 export async function holdWorkflow(db: Db, raw: Untrusted, actor: Actor): Promise<WorkflowHold> {
   const input = parseInput(holdInputSchema, raw);
   return db.transaction(async (tx) => {
@@ -36,6 +37,7 @@ export async function holdWorkflow(db: Db, raw: Untrusted, actor: Actor): Promis
       throw conflict(`${input.workflow} is already paused${current ? ` by ${current.heldByLabel}: ${current.reason}` : ""}`);
     }
     await tx.insert(workflowHoldLog).values({ workflowKey: input.workflow, action: "held", reason: input.reason, actorId: actor.id, actorLabel: actor.label });
+    await enqueueWorkflowEvent(tx, "workflow.paused", { workflowKey: input.workflow, reason: input.reason, actor });
     return hold;
   });
 }
@@ -48,6 +50,7 @@ export async function releaseWorkflow(db: Db, raw: Untrusted, actor: Actor): Pro
     const [released] = await tx.delete(workflowHolds).where(eq(workflowHolds.workflowKey, input.workflow)).returning();
     if (!released) throw conflict(`${input.workflow} is not paused`);
     await tx.insert(workflowHoldLog).values({ workflowKey: input.workflow, action: "released", reason: input.reason ?? null, actorId: actor.id, actorLabel: actor.label });
+    await enqueueWorkflowEvent(tx, "workflow.resumed", { workflowKey: input.workflow, reason: input.reason ?? null, actor });
   });
 }
 

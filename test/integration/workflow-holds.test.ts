@@ -1,6 +1,6 @@
-import { eq } from "drizzle-orm";
+import { eq, inArray } from "drizzle-orm";
 import { expect, it } from "vitest";
-import { instances, workflowDefinitions, workflowHoldLog, workflowHolds } from "@/db/schema";
+import { events, instances, workflowDefinitions, workflowHoldLog, workflowHolds } from "@/db/schema";
 import { AppError } from "@/lib/errors";
 import { startInstance } from "@/lib/instances/start-instance";
 import { holdOf, holdWorkflow, releaseWorkflow } from "@/lib/workflows/holds";
@@ -32,6 +32,12 @@ it("a held workflow starts no new instance, says who held it and why, and starts
   expect(log.map((e) => [e.action, e.reason, e.actorLabel])).toEqual([
     ["held", "Upstream API is down", "olga@test.dev"],
     ["released", "API back", "olga@test.dev"],
+  ]);
+  // Each is announced through the outbox, like every other change.
+  const announced = await t.db.select().from(events).where(inArray(events.type, ["workflow.paused", "workflow.resumed"])).orderBy(events.id);
+  expect(announced.map((e) => [e.type, e.instanceId, e.payload])).toEqual([
+    ["workflow.paused", null, { workflowKey: "t-chain", reason: "Upstream API is down", actor: operator }],
+    ["workflow.resumed", null, { workflowKey: "t-chain", reason: "API back", actor: operator }],
   ]);
 });
 
