@@ -59,6 +59,10 @@ it("records every access change with who made it, in the same transaction, appen
     ["groups_changed", { from: [], to: ["dba"] }, admin.email, "audited@example.com"],
     ["token_issued", { token: "deploy bot" }, admin.email, "audited@example.com"],
   ]);
+  // Announced through the outbox too, without the token itself.
+  const announced = await t.sql`select payload from events where type = 'access.changed' and payload->'subject'->>'id' = ${id} order by id`;
+  expect(announced.map((e) => (e.payload as { action: string }).action)).toEqual(["user_created", "role_changed", "groups_changed", "token_issued"]);
+  expect(JSON.stringify(announced)).not.toContain("fgt_");
   await expect(t.sql`update access_changes set actor_label = 'someone else'`).rejects.toThrow(/append-only: UPDATE refused/);
   await expect(t.sql`delete from access_changes`).rejects.toThrow(/append-only: DELETE refused/);
   await expect(t.sql`truncate access_changes`).rejects.toThrow(/append-only: TRUNCATE refused/);
