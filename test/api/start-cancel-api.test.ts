@@ -75,7 +75,9 @@ describe("pausing a whole workflow over HTTP", () => {
     expect(listed.items.find((w) => w.key === "nightly-etl")?.hold).toBeNull();
 
     expect((await release("database-migration", {}, auditor)).status).toBe(403);
-    expect((await release("database-migration", { reason: "Freeze over" })).status).toBe(200);
+    const released = await release("database-migration", { reason: "Freeze over" });
+    expect(released.status).toBe(200);
+    expect(await released.json()).toEqual({ workflowKey: "database-migration", held: false });
     expect((await release("database-migration", {})).status).toBe(409);
     expect((await start({ workflow: "database-migration" })).status).toBe(201);
     const log = (await (await pauseLogRoute(apiRequest("/api/v1/workflow-pauses", { token: auditor }), params({}))).json()) as { items: { action: string; reason: string | null }[] };

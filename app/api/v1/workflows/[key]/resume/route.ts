@@ -1,11 +1,11 @@
 import { getDb } from "@/db/client";
 import { apiRoute, jsonBody } from "@/lib/api/respond";
 import { actorOf } from "@/lib/auth/permissions";
-import { holdOf, releaseWorkflow } from "@/lib/workflows/holds";
+import { releaseWorkflow } from "@/lib/workflows/holds";
 
 /** Releases a held workflow: new instances may start again. */
 export const POST = apiRoute<{ key: string }>("instances:resume", async ({ request, params, user }) => {
   const body = await jsonBody(request);
   await releaseWorkflow(getDb(), { ...body, workflow: params.key }, actorOf(user));
-  return Response.json({ workflow: params.key, hold: (await holdOf(getDb(), params.key)) ?? null });
+  return Response.json({ workflowKey: params.key, held: false });
 });
