@@ -1,4 +1,4 @@
-import { desc, eq, inArray } from "drizzle-orm";
+import { and, desc, eq, inArray, lte, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db, DbOrTx, Tx } from "@/db/client";
 import { workflowDefinitions, workflowHoldLog, workflowHolds, type Actor, type WorkflowHold } from "@/db/schema";
@@ -69,14 +69,24 @@ export async function holdOf(db: DbOrTx, key: string): Promise<WorkflowHold | un
   return hold;
 }
 
-/** The current holds and the latest log entries of these workflows, for the workflows page and API. */
-export async function holdsOf(db: DbOrTx, keys: string[]) {
+/** The current holds of these workflows and each one's latest log entries, for the workflows page and API. */
+export async function holdsOf(db: DbOrTx, keys: string[], perWorkflow = 5) {
   if (!keys.length) return { holds: new Map<string, WorkflowHold>(), log: [] };
+  // The newest few of each workflow, so one busy workflow cannot crowd the others out.
+  const ranked = db
+    .select({ id: workflowHoldLog.id, rank: sql<number>`row_number() over (partition by ${workflowHoldLog.workflowKey} order by ${workflowHoldLog.createdAt} desc, ${workflowHoldLog.id} desc)`.as("rank") })
+    .from(workflowHoldLog)
+    .where(inArray(workflowHoldLog.workflowKey, keys))
+    .as("ranked");
   const [holds, log] = await Promise.all([
     db.select().from(workflowHolds).where(inArray(workflowHolds.workflowKey, keys)),
-    db.select().from(workflowHoldLog).where(inArray(workflowHoldLog.workflowKey, keys)).orderBy(desc(workflowHoldLog.createdAt), desc(workflowHoldLog.id)).limit(200),
+    db
+      .select({ entry: workflowHoldLog })
+      .from(workflowHoldLog)
+      .innerJoin(ranked, and(eq(ranked.id, workflowHoldLog.id), lte(ranked.rank, perWorkflow)))
+      .orderBy(desc(workflowHoldLog.createdAt), desc(workflowHoldLog.id)),
   ]);
-  return { holds: new Map(holds.map((h) => [h.workflowKey, h])), log };
+  return { holds: new Map(holds.map((h) => [h.workflowKey, h])), log: log.map((r) => r.entry) };
 }
 
 /** Every hold and release of every workflow, newest first: the workflow pause log for auditors. */

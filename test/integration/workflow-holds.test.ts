@@ -3,7 +3,7 @@ import { expect, it } from "vitest";
 import { events, instances, workflowDefinitions, workflowHoldLog, workflowHolds } from "@/db/schema";
 import { AppError } from "@/lib/errors";
 import { startInstance } from "@/lib/instances/start-instance";
-import { holdOf, holdWorkflow, releaseWorkflow } from "@/lib/workflows/holds";
+import { holdOf, holdsOf, holdWorkflow, releaseWorkflow } from "@/lib/workflows/holds";
 import { freshDatabase } from "../support/db";
 import { catalog } from "../support/test-catalog";
 import { prepareEngineDatabase } from "../support/worker";
@@ -71,4 +71,23 @@ it("a start racing a hold that is still committing waits for it, then is refused
   // Without the start's FOR SHARE lock it would have checked before the hold committed, and started.
   expect(await racing).toMatchObject({ code: "conflict", message: expect.stringContaining("t-fanout is paused by olga@test.dev") });
   expect((await t.db.select().from(instances).where(eq(instances.workflowKey, "t-fanout"))).length).toBe(0);
+});
+
+it("the workflows page gets each workflow's five newest log entries, however busy another one is", async () => {
+  await holdWorkflow(t.db, { workflow: "t-chain", reason: "quiet one" }, operator);
+  await releaseWorkflow(t.db, { workflow: "t-chain" }, operator);
+  for (let i = 0; i < 7; i++) {
+    await holdWorkflow(t.db, { workflow: "t-timeout", reason: `busy ${i}` }, operator);
+    await releaseWorkflow(t.db, { workflow: "t-timeout" }, operator);
+  }
+  const { log, holds } = await holdsOf(t.db, ["t-timeout", "t-chain"]);
+  expect(log.filter((e) => e.workflowKey === "t-timeout").map((e) => [e.action, e.reason])).toEqual([
+    ["released", null],
+    ["held", "busy 6"],
+    ["released", null],
+    ["held", "busy 5"],
+    ["released", null],
+  ]);
+  expect(log.filter((e) => e.workflowKey === "t-chain").length).toBeGreaterThan(0);
+  expect(holds.size).toBe(0);
 });

@@ -30,7 +30,7 @@ export default async function WorkflowsPage() {
       {definitions.map((def) => {
         const code = findWorkflow(def.key, def.version);
         const hold = holds.get(def.key);
-        const holdLog = log.filter((e) => e.workflowKey === def.key).slice(0, 5);
+        const holdLog = log.filter((e) => e.workflowKey === def.key);
         return (
           <article key={def.id} aria-labelledby={`wf-${def.id}`} className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
             <header className="flex flex-wrap items-baseline gap-2">
