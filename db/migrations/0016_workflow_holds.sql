@@ -20,12 +20,6 @@ CREATE TABLE "workflow_holds" (
 --> statement-breakpoint
 ALTER TABLE "workflow_holds" ADD CONSTRAINT "workflow_holds_held_by_id_users_id_fk" FOREIGN KEY ("held_by_id") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "workflow_hold_log_key_time_idx" ON "workflow_hold_log" USING btree ("workflow_key","created_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
-CREATE FUNCTION flowgate_append_only() RETURNS trigger AS $$
-BEGIN
-  RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP USING ERRCODE = 'insufficient_privilege';
-END;
-$$ LANGUAGE plpgsql;
---> statement-breakpoint
 CREATE TRIGGER workflow_hold_log_no_update BEFORE UPDATE OR DELETE ON workflow_hold_log
   FOR EACH ROW EXECUTE FUNCTION flowgate_append_only();
 --> statement-breakpoint

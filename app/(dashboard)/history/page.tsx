@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { LogTable } from "@/components/log-table";
 import { actionLabels } from "@/components/history-timeline";
 import { RelativeTime } from "@/components/relative-time";
 import { StatusBadge } from "@/components/status-badge";
@@ -117,47 +118,32 @@ export default async function HistoryPage({ searchParams }: { searchParams: Prom
         </p>
       )}
 
-      <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
-        <table className="w-full text-left text-sm">
-          <caption className="sr-only">History entries</caption>
-          <thead className="border-b border-slate-200 bg-slate-50 text-xs uppercase tracking-wide text-slate-600">
-            <tr>
-              {["When", "Action", "Actor", "Instance", "Workflow", "Status", "Reason"].map((h) => (
-                <th key={h} scope="col" className="px-3 py-2 font-medium">
-                  {h}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
-            {page?.items.map((row) => (
-              <tr key={row.id} className="align-top hover:bg-slate-50">
-                <td className="px-3 py-2"><RelativeTime value={row.createdAt} /></td>
-                <td className="px-3 py-2 font-medium">{actionLabels[row.action]}</td>
-                <td className="px-3 py-2">{row.actorLabel}</td>
-                <td className="px-3 py-2">
-                  <Link href={`/instances/${row.instanceId}`} className="font-mono text-xs text-indigo-700 hover:underline" aria-label={`Open instance ${row.instanceId}`}>
-                    {row.instanceId.slice(0, 8)}
-                  </Link>
-                </td>
-                <td className="px-3 py-2">{row.workflowKey}</td>
-                <td className="whitespace-nowrap px-3 py-2">
-                  {row.fromStatus && row.toStatus && row.fromStatus !== row.toStatus ? (
-                    <span className="flex items-center gap-1">
-                      <StatusBadge status={row.fromStatus} /> → <StatusBadge status={row.toStatus} />
-                    </span>
-                  ) : null}
-                </td>
-                <td className="max-w-md break-words px-3 py-2 text-slate-800">
-                  {row.reason}
-                  <ReasonTags category={row.details.category} ticketUrl={row.details.ticketUrl} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        {page && page.items.length === 0 && <p className="p-6 text-center text-sm text-slate-500">No history matches these filters.</p>}
-      </div>
+      <LogTable caption="History entries" columns={["When", "Action", "Actor", "Instance", "Workflow", "Status", "Reason"]} empty={page && page.items.length === 0 ? "No history matches these filters." : null}>
+        {page?.items.map((row) => (
+          <tr key={row.id} className="align-top hover:bg-slate-50">
+            <td className="px-3 py-2"><RelativeTime value={row.createdAt} /></td>
+            <td className="px-3 py-2 font-medium">{actionLabels[row.action]}</td>
+            <td className="px-3 py-2">{row.actorLabel}</td>
+            <td className="px-3 py-2">
+              <Link href={`/instances/${row.instanceId}`} className="font-mono text-xs text-indigo-700 hover:underline" aria-label={`Open instance ${row.instanceId}`}>
+                {row.instanceId.slice(0, 8)}
+              </Link>
+            </td>
+            <td className="px-3 py-2">{row.workflowKey}</td>
+            <td className="whitespace-nowrap px-3 py-2">
+              {row.fromStatus && row.toStatus && row.fromStatus !== row.toStatus ? (
+                <span className="flex items-center gap-1">
+                  <StatusBadge status={row.fromStatus} /> → <StatusBadge status={row.toStatus} />
+                </span>
+              ) : null}
+            </td>
+            <td className="max-w-md break-words px-3 py-2 text-slate-800">
+              {row.reason}
+              <ReasonTags category={row.details.category} ticketUrl={row.details.ticketUrl} />
+            </td>
+          </tr>
+        ))}
+      </LogTable>
       <div className="flex justify-end gap-2">
         {raw.cursor && (
           <Link href={`/history?${new URLSearchParams(Object.entries(raw).filter(([k, v]) => v && k !== "cursor")).toString()}`} className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm">

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { LogTable } from "@/components/log-table";
 import { RelativeTime } from "@/components/relative-time";
 import type { AccessAction } from "@/db/schema";
 import { getDb } from "@/db/client";
@@ -43,32 +44,17 @@ export default async function AccessLogPage() {
         <h1 className="text-xl font-semibold tracking-tight">Access log</h1>
         <p className="text-sm text-slate-600">Who created users, changed their roles or groups, or issued them API tokens. Newest first; entries cannot be changed or deleted.</p>
       </div>
-      <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
-        <table className="w-full text-left text-sm">
-          <caption className="sr-only">Access changes</caption>
-          <thead className="border-b border-slate-200 bg-slate-50 text-xs uppercase tracking-wide text-slate-600">
-            <tr>
-              {["When", "Change", "User", "Details", "By"].map((h) => (
-                <th key={h} scope="col" className="px-3 py-2 font-medium">
-                  {h}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
-            {changes.map((c) => (
-              <tr key={c.id} className="align-top">
-                <td className="px-3 py-2"><RelativeTime value={c.createdAt} /></td>
-                <td className="px-3 py-2 font-medium">{actionLabels[c.action]}</td>
-                <td className="px-3 py-2">{c.subjectEmail}</td>
-                <td className="px-3 py-2">{describe(c.action, c.details)}</td>
-                <td className="px-3 py-2">{c.actorLabel}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        {!changes.length && <p className="p-4 text-sm text-slate-600">No access changes yet.</p>}
-      </div>
+      <LogTable caption="Access changes" columns={["When", "Change", "User", "Details", "By"]} empty={changes.length ? null : "No access changes yet."}>
+        {changes.map((c) => (
+          <tr key={c.id} className="align-top">
+            <td className="px-3 py-2"><RelativeTime value={c.createdAt} /></td>
+            <td className="px-3 py-2 font-medium">{actionLabels[c.action]}</td>
+            <td className="px-3 py-2">{c.subjectEmail}</td>
+            <td className="px-3 py-2">{describe(c.action, c.details)}</td>
+            <td className="px-3 py-2">{c.actorLabel}</td>
+          </tr>
+        ))}
+      </LogTable>
     </div>
   );
 }

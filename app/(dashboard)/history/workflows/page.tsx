@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { LogTable } from "@/components/log-table";
 import { RelativeTime } from "@/components/relative-time";
 import { getDb } from "@/db/client";
 import { requirePage } from "@/lib/auth/current-user";
@@ -19,36 +20,21 @@ export default async function WorkflowPausesPage() {
         <h1 className="text-xl font-semibold tracking-tight">Workflow pauses</h1>
         <p className="text-sm text-slate-600">Who paused or resumed a whole workflow (so that no new instance of it started), when and why. Newest first; entries cannot be changed or deleted.</p>
       </div>
-      <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
-        <table className="w-full text-left text-sm">
-          <caption className="sr-only">Workflow pauses</caption>
-          <thead className="border-b border-slate-200 bg-slate-50 text-xs uppercase tracking-wide text-slate-600">
-            <tr>
-              {["When", "Action", "Workflow", "By", "Reason"].map((h) => (
-                <th key={h} scope="col" className="px-3 py-2 font-medium">
-                  {h}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
-            {entries.map((e) => (
-              <tr key={e.id} className="align-top">
-                <td className="px-3 py-2"><RelativeTime value={e.createdAt} /></td>
-                <td className="px-3 py-2 font-medium">{e.action === "held" ? "Paused" : "Resumed"}</td>
-                <td className="px-3 py-2">
-                  <Link href={`/instances?status=all&workflow=${encodeURIComponent(e.workflowKey)}`} className="text-indigo-700 hover:underline">
-                    {e.workflowKey}
-                  </Link>
-                </td>
-                <td className="px-3 py-2">{e.actorLabel}</td>
-                <td className="max-w-md break-words px-3 py-2 text-slate-800">{e.reason}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        {!entries.length && <p className="p-4 text-sm text-slate-600">No workflow has been paused yet.</p>}
-      </div>
+      <LogTable caption="Workflow pauses" columns={["When", "Action", "Workflow", "By", "Reason"]} empty={entries.length ? null : "No workflow has been paused yet."}>
+        {entries.map((e) => (
+          <tr key={e.id} className="align-top">
+            <td className="px-3 py-2"><RelativeTime value={e.createdAt} /></td>
+            <td className="px-3 py-2 font-medium">{e.action === "held" ? "Paused" : "Resumed"}</td>
+            <td className="px-3 py-2">
+              <Link href={`/instances?status=all&workflow=${encodeURIComponent(e.workflowKey)}`} className="text-indigo-700 hover:underline">
+                {e.workflowKey}
+              </Link>
+            </td>
+            <td className="px-3 py-2">{e.actorLabel}</td>
+            <td className="max-w-md break-words px-3 py-2 text-slate-800">{e.reason}</td>
+          </tr>
+        ))}
+      </LogTable>
     </div>
   );
 }

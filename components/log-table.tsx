@@ -1,0 +1,23 @@
+import type { ReactNode } from "react";
+
+/** The audit pages' table: a caption for screen readers, column headings, rows, and what to say when there are none. */
+export function LogTable({ caption, columns, empty, children }: { caption: string; columns: string[]; empty: ReactNode | null; children: ReactNode }) {
+  return (
+    <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
+      <table className="w-full text-left text-sm">
+        <caption className="sr-only">{caption}</caption>
+        <thead className="border-b border-slate-200 bg-slate-50 text-xs uppercase tracking-wide text-slate-600">
+          <tr>
+            {columns.map((h) => (
+              <th key={h} scope="col" className="px-3 py-2 font-medium">
+                {h}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-slate-100">{children}</tbody>
+      </table>
+      {empty && <p className="p-6 text-center text-sm text-slate-500">{empty}</p>}
+    </div>
+  );
+}
