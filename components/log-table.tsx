@@ -1,3 +1,4 @@
+import Link from "next/link";
 import type { ReactNode } from "react";
 
 /** The audit pages' table: a caption for screen readers, column headings, rows, and what to say when there are none. */
@@ -18,6 +19,19 @@ export function LogTable({ caption, columns, empty, children }: { caption: strin
         <tbody className="divide-y divide-slate-100">{children}</tbody>
       </table>
       {empty && <p className="p-6 text-center text-sm text-slate-500">{empty}</p>}
+    </div>
+  );
+}
+
+/** The heading of a log beside the instance history: the way back, the title, what it records. */
+export function LogHeading({ title, children }: { title: string; children: ReactNode }) {
+  return (
+    <div>
+      <Link href="/history" className="text-sm text-indigo-700 hover:underline">
+        ← Instance history
+      </Link>
+      <h1 className="text-xl font-semibold tracking-tight">{title}</h1>
+      <p className="text-sm text-slate-600">{children} Newest first; entries cannot be changed or deleted.</p>
     </div>
   );
 }

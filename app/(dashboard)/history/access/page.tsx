@@ -1,6 +1,5 @@
 import type { Metadata } from "next";
-import Link from "next/link";
-import { LogTable } from "@/components/log-table";
+import { LogHeading, LogTable } from "@/components/log-table";
 import { RelativeTime } from "@/components/relative-time";
 import type { AccessAction } from "@/db/schema";
 import { getDb } from "@/db/client";
@@ -37,13 +36,7 @@ export default async function AccessLogPage() {
   const changes = await recentAccessChanges(getDb());
   return (
     <div className="space-y-4">
-      <div>
-        <Link href="/history" className="text-sm text-indigo-700 hover:underline">
-          ← Instance history
-        </Link>
-        <h1 className="text-xl font-semibold tracking-tight">Access log</h1>
-        <p className="text-sm text-slate-600">Who created users, changed their roles or groups, or issued them API tokens. Newest first; entries cannot be changed or deleted.</p>
-      </div>
+      <LogHeading title="Access log">Who created users, changed their roles or groups, or issued them API tokens.</LogHeading>
       <LogTable caption="Access changes" columns={["When", "Change", "User", "Details", "By"]} empty={changes.length ? null : "No access changes yet."}>
         {changes.map((c) => (
           <tr key={c.id} className="align-top">

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { LogTable } from "@/components/log-table";
+import { LogHeading, LogTable } from "@/components/log-table";
 import { RelativeTime } from "@/components/relative-time";
 import { getDb } from "@/db/client";
 import { requirePage } from "@/lib/auth/current-user";
@@ -13,13 +13,7 @@ export default async function WorkflowPausesPage() {
   const entries = await workflowPauseLog(getDb());
   return (
     <div className="space-y-4">
-      <div>
-        <Link href="/history" className="text-sm text-indigo-700 hover:underline">
-          ← Instance history
-        </Link>
-        <h1 className="text-xl font-semibold tracking-tight">Workflow pauses</h1>
-        <p className="text-sm text-slate-600">Who paused or resumed a whole workflow (so that no new instance of it started), when and why. Newest first; entries cannot be changed or deleted.</p>
-      </div>
+      <LogHeading title="Workflow pauses">Who paused or resumed a whole workflow (so that no new instance of it started), when and why.</LogHeading>
       <LogTable caption="Workflow pauses" columns={["When", "Action", "Workflow", "By", "Reason"]} empty={entries.length ? null : "No workflow has been paused yet."}>
         {entries.map((e) => (
           <tr key={e.id} className="align-top">
