@@ -47,7 +47,7 @@ type RunState = Pick<StepRun, "id" | "instanceId" | "stepKey" | "status" | "work
  */
 export type KnownState = { instance: Instance; runs: RunState[]; head: ChainHead | null; rowVersion: string };
 export type KnownStates = Map<string, KnownState>;
-/** Beyond this many, the map is emptied: it is a cache of the worker's own recent writes, not a store. */
+/** A safety net: entries live only while the worker has a run of the instance in flight (see remember). */
 const KNOWN_MAX = 10_000;
 
 type Planned = { instance: Instance; plan: Plan; runs: RunState[]; head: ChainHead | null; rowVersion: string };
@@ -100,7 +100,7 @@ export async function settleOutcomes(
       result.fromKnown += outcomes.length - pending.length;
       result.started.push(...applied.started);
       startLimit -= applied.started.length;
-      remember(known, guessed, applied);
+      remember(known, guessed, applied, workerId);
     } else {
       for (const g of guessed) known.delete(g.instance.id);
     }
@@ -172,7 +172,7 @@ async function settleRead(
     if (!applied) throw new Error("the instance rows changed under this transaction's own locks");
     found.drained.push(...applied.drained);
     found.started.push(...applied.started);
-    remember(known, batch, applied);
+    remember(known, batch, applied, workerId);
     return found;
   }));
   result.discarded += read.discarded;
@@ -224,18 +224,22 @@ function fromKnown(outcomes: StepOutcome[], known: KnownStates, specsOf: (instan
 type Applied = { started: ClaimedRun[]; drained: string[]; inserted: RunState[]; versions: Map<string, string> };
 
 /** After a write: what each instance now is, for the next settle of it to start from (or forget it once finished). */
-function remember(known: KnownStates, batch: Planned[], applied: Applied): void {
+function remember(known: KnownStates, batch: Planned[], applied: Applied, workerId: string): void {
   if (known.size > KNOWN_MAX) known.clear();
   for (const { instance, plan, runs, head } of batch) {
     const rowVersion = applied.versions.get(instance.id);
-    if (plan.complete || !rowVersion || instance.status !== "running") {
+    const ended = new Map(plan.finished.map((f) => [f.runId, f.status]));
+    const now = [...runs.map((r) => (ended.has(r.id) ? { ...r, status: ended.get(r.id)! } : r)), ...applied.inserted.filter((r) => r.instanceId === instance.id)];
+    // Kept only while one of this worker's runs of it is in flight: its outcome is the only
+    // thing that will ever consult the entry, so the map stays as small as the worker's concurrency.
+    const inFlightHere = now.some((r) => r.status === "running" && r.workerId === workerId);
+    if (plan.complete || !rowVersion || instance.status !== "running" || !inFlightHere) {
       known.delete(instance.id);
       continue;
     }
-    const ended = new Map(plan.finished.map((f) => [f.runId, f.status]));
     known.set(instance.id, {
       instance: { ...instance, context: { ...instance.context, ...plan.contextPatch }, currentSteps: plan.currentSteps },
-      runs: [...runs.map((r) => (ended.has(r.id) ? { ...r, status: ended.get(r.id)! } : r)), ...applied.inserted.filter((r) => r.instanceId === instance.id)],
+      runs: now,
       head,
       rowVersion,
     });

@@ -115,3 +115,13 @@ it("when the read path fails, what the one-round-trip path recorded stands and i
   // B's run is left running under this worker: its lease expires and it runs again.
   expect((await runsOf(b.inst.id)).map((r) => [r.stepKey, r.status])).toEqual([["a", "completed"], ["b", "running"]]);
 });
+
+it("forgets an instance once none of its runs is in flight here: the map stays as small as the worker's concurrency", async () => {
+  const known: KnownStates = new Map();
+  const { inst, b } = await atStepB(known);
+  // No free slot: the next step is only queued, for any worker to claim.
+  const settled = await settleOutcomes(conn, WORKER, [completed(b)], specsOf, { startLimit: 0, leaseMs: 30_000 }, known);
+  expect(settled).toMatchObject({ fromKnown: 1, started: [] });
+  expect(known.has(inst.id)).toBe(false);
+  expect((await runsOf(inst.id)).map((r) => [r.stepKey, r.status])).toEqual([["a", "completed"], ["b", "completed"], ["c", "pending"]]);
+});
