@@ -24,14 +24,20 @@ export function LogTable({ caption, columns, empty, children }: { caption: strin
 }
 
 /** The heading of a log beside the instance history: the way back, the title, what it records. */
-export function LogHeading({ title, children }: { title: string; children: ReactNode }) {
+export function LogHeading({ title, exportHref, children }: { title: string; exportHref: string; children: ReactNode }) {
   return (
-    <div>
-      <Link href="/history" className="text-sm text-indigo-700 hover:underline">
-        ← Instance history
-      </Link>
-      <h1 className="text-xl font-semibold tracking-tight">{title}</h1>
-      <p className="text-sm text-slate-600">{children} Newest first; entries cannot be changed or deleted.</p>
+    <div className="flex flex-wrap items-end justify-between gap-3">
+      <div>
+        <Link href="/history" className="text-sm text-indigo-700 hover:underline">
+          ← Instance history
+        </Link>
+        <h1 className="text-xl font-semibold tracking-tight">{title}</h1>
+        <p className="text-sm text-slate-600">{children} Newest first; entries cannot be changed or deleted.</p>
+      </div>
+      {/* A plain download: the API answers with the whole log as CSV, formula-safe like the history export. */}
+      <a href={exportHref} download className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm hover:bg-slate-50">
+        Export CSV
+      </a>
     </div>
   );
 }

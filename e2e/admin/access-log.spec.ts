@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { expect, signInAs, test } from "../support/fixtures";
 
 test("an admin's changes to a user appear in the access log, which the auditor reads and the operator cannot open", async ({ page }) => {
@@ -26,6 +27,12 @@ test("an admin's changes to a user appear in the access log, which the auditor r
   await expect(entries.nth(0)).toContainText("admin@flowgate.dev");
   await expect(entries.nth(1)).toContainText("User created");
   await page.screenshot({ path: "test-results/access-log.png", fullPage: true });
+
+  // The whole log, as the auditor would take it away.
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Export CSV" }).click()]);
+  const csv = readFileSync((await download.path())!, "utf8");
+  expect(csv.split("\r\n")[0]).toBe("id,created_at,action,subject_email,subject_id,details,actor_label,actor_id");
+  expect(csv).toContain(`role_changed,${email}`);
 
   await page.getByRole("button", { name: "Sign out" }).click();
   await signInAs(page, "auditor");

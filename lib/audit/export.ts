@@ -43,6 +43,16 @@ export function csvCell(value: unknown): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+/**
+ * A small log (access changes, workflow pauses) as a CSV download: a header row, then one row
+ * per entry, each cell through csvCell. Big logs stream (exportHistory); these fit in a response.
+ */
+export function csvResponse(name: string, header: string[], rows: unknown[][]): Response {
+  const body = [header, ...rows].map((row) => row.map(csvCell).join(",")).join("\r\n") + "\r\n";
+  const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, "-");
+  return new Response(body, { headers: { "content-type": "text/csv; charset=utf-8", "content-disposition": `attachment; filename="flowgate-${name}-${stamp}.csv"` } });
+}
+
 function normalise(row: RawRow): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [column, key] of exportColumns) {

@@ -15,7 +15,8 @@ export async function recordAccessChange(
   await tx.insert(events).values({ type: "access.changed", version: "1.0.0", instanceId: null, payload: { subject: { id: change.subject.id, email: change.subject.email }, action: change.action, details: change.details, actor } });
 }
 
-/** The newest access changes first: the access log on the History and Users pages. */
-export function recentAccessChanges(db: DbOrTx, limit = 100) {
-  return db.select().from(accessChanges).orderBy(desc(accessChanges.createdAt), desc(accessChanges.id)).limit(limit);
+/** The newest access changes first: the access log page and API (`limit` null: all of it, for export). */
+export function recentAccessChanges(db: DbOrTx, limit: number | null = 100) {
+  const query = db.select().from(accessChanges).orderBy(desc(accessChanges.createdAt), desc(accessChanges.id));
+  return limit === null ? query : query.limit(limit);
 }

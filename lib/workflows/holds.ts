@@ -89,7 +89,8 @@ export async function holdsOf(db: DbOrTx, keys: string[], perWorkflow = 5) {
   return { holds: new Map(holds.map((h) => [h.workflowKey, h])), log: log.map((r) => r.entry) };
 }
 
-/** Every hold and release of every workflow, newest first: the workflow pause log for auditors. */
-export function workflowPauseLog(db: DbOrTx, limit = 200) {
-  return db.select().from(workflowHoldLog).orderBy(desc(workflowHoldLog.createdAt), desc(workflowHoldLog.id)).limit(limit);
+/** Every hold and release of every workflow, newest first: the workflow pause log for auditors (`limit` null: all of it, for export). */
+export function workflowPauseLog(db: DbOrTx, limit: number | null = 200) {
+  const query = db.select().from(workflowHoldLog).orderBy(desc(workflowHoldLog.createdAt), desc(workflowHoldLog.id));
+  return limit === null ? query : query.limit(limit);
 }

@@ -36,7 +36,7 @@ export default async function AccessLogPage() {
   const changes = await recentAccessChanges(getDb());
   return (
     <div className="space-y-4">
-      <LogHeading title="Access log">Who created users, changed their roles or groups, or issued them API tokens.</LogHeading>
+      <LogHeading exportHref="/api/v1/access-changes?format=csv" title="Access log">Who created users, changed their roles or groups, or issued them API tokens.</LogHeading>
       <LogTable caption="Access changes" columns={["When", "Change", "User", "Details", "By"]} empty={changes.length ? null : "No access changes yet."}>
         {changes.map((c) => (
           <tr key={c.id} className="align-top">

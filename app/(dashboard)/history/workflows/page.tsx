@@ -13,7 +13,7 @@ export default async function WorkflowPausesPage() {
   const entries = await workflowPauseLog(getDb());
   return (
     <div className="space-y-4">
-      <LogHeading title="Workflow pauses">Who paused or resumed a whole workflow (so that no new instance of it started), when and why.</LogHeading>
+      <LogHeading exportHref="/api/v1/workflow-pauses?format=csv" title="Workflow pauses">Who paused or resumed a whole workflow (so that no new instance of it started), when and why.</LogHeading>
       <LogTable caption="Workflow pauses" columns={["When", "Action", "Workflow", "By", "Reason"]} empty={entries.length ? null : "No workflow has been paused yet."}>
         {entries.map((e) => (
           <tr key={e.id} className="align-top">

@@ -1,5 +1,15 @@
 import { getDb } from "@/db/client";
 import { apiRoute } from "@/lib/api/respond";
+import { csvResponse } from "@/lib/audit/export";
 import { workflowPauseLog } from "@/lib/workflows/holds";
 
-export const GET = apiRoute("history:read", async () => Response.json({ items: await workflowPauseLog(getDb()) }));
+/** The newest 200 workflow pauses and resumes, or with `?format=csv` all of them as a download. */
+export const GET = apiRoute("history:read", async ({ request }) => {
+  if (new URL(request.url).searchParams.get("format") !== "csv") return Response.json({ items: await workflowPauseLog(getDb()) });
+  const rows = await workflowPauseLog(getDb(), null);
+  return csvResponse(
+    "workflow-pauses",
+    ["id", "created_at", "action", "workflow_key", "reason", "actor_label", "actor_id"],
+    rows.map((r) => [r.id, r.createdAt, r.action, r.workflowKey, r.reason, r.actorLabel, r.actorId]),
+  );
+});
