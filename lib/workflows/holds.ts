@@ -13,12 +13,12 @@ export const holdInputSchema = z.object({ workflow: workflowKey, reason: reason.
 export const releaseInputSchema = z.object({ workflow: workflowKey, reason: reason.transform((r) => r || undefined).optional() });
 
 /**
- * Locks every registered version of a workflow. Holding takes them FOR UPDATE and a start takes
- * its version FOR SHARE (startInstance), so the two serialise: a start either commits before the
+ * Locks every registered version of a workflow FOR UPDATE. A start takes its version FOR SHARE
+ * (refuseIfHeld), so a hold and a start serialise: a start either commits before the
  * hold, or waits for it and then sees it and refuses. No instance starts after a hold commits.
  */
-async function lockVersions(tx: Tx, key: string, mode: "update" | "share"): Promise<void> {
-  const versions = await tx.select({ id: workflowDefinitions.id }).from(workflowDefinitions).where(eq(workflowDefinitions.key, key)).for(mode);
+async function lockVersions(tx: Tx, key: string): Promise<void> {
+  const versions = await tx.select({ id: workflowDefinitions.id }).from(workflowDefinitions).where(eq(workflowDefinitions.key, key)).for("update");
   if (!versions.length) throw notFound("Workflow");
 }
 
@@ -26,7 +26,7 @@ async function lockVersions(tx: Tx, key: string, mode: "update" | "share"): Prom
 export async function holdWorkflow(db: Db, raw: Untrusted, actor: Actor): Promise<WorkflowHold> {
   const input = parseInput(holdInputSchema, raw);
   return db.transaction(async (tx) => {
-    await lockVersions(tx, input.workflow, "update");
+    await lockVersions(tx, input.workflow);
     const [hold] = await tx
       .insert(workflowHolds)
       .values({ workflowKey: input.workflow, reason: input.reason, heldById: actor.id, heldByLabel: actor.label })
@@ -46,7 +46,7 @@ export async function holdWorkflow(db: Db, raw: Untrusted, actor: Actor): Promis
 export async function releaseWorkflow(db: Db, raw: Untrusted, actor: Actor): Promise<void> {
   const input = parseInput(releaseInputSchema, raw);
   await db.transaction(async (tx) => {
-    await lockVersions(tx, input.workflow, "update");
+    await lockVersions(tx, input.workflow);
     const [released] = await tx.delete(workflowHolds).where(eq(workflowHolds.workflowKey, input.workflow)).returning();
     if (!released) throw conflict(`${input.workflow} is not paused`);
     await tx.insert(workflowHoldLog).values({ workflowKey: input.workflow, action: "released", reason: input.reason ?? null, actorId: actor.id, actorLabel: actor.label });
