@@ -1,15 +1,14 @@
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { Db, Tx } from "@/db/client";
-import { instances, stepRuns, type Actor, type Instance, type StepRun, type StepSpec } from "@/db/schema";
+import { instances, stepRuns, type Actor, type Instance, type InstanceStatus, type StepSpec } from "@/db/schema";
 import { requestGate } from "@/lib/gates/request-gate";
-import { channels, enqueueEvent, notify, type EventType } from "@/lib/events";
+import { channels, enqueueEvent, notify } from "@/lib/events";
 import { appendHistory } from "@/lib/history";
 import { applyPause } from "@/lib/instances/pause-instance";
 import { REASON_MAX } from "@/lib/instances/limits";
 import { transition } from "@/lib/state-machine";
-import type { ClaimedRun } from "./claim";
 import { anyUuid } from "./sql-arrays";
-import { changesStatus, isNoop, planAdvance, type Plan, type StepOutcome } from "./plan";
+import { changesStatus, isNoop, planAdvance, type Plan } from "./plan";
 
 export const engineActor: Actor = { id: null, label: "engine" };
 
@@ -120,14 +119,18 @@ async function reachGates(tx: Tx, instance: Instance, specs: StepSpec[], stepKey
   return current;
 }
 
-/** Ends the instance as failed: live runs cancelled (running ones told to stop), history, event. */
-export async function failInstance(tx: Tx, instance: Instance, error: string, details: Record<string, unknown> = {}): Promise<Instance> {
+/**
+ * Ends the instance as failed, the one way every failure does: live runs cancelled (running ones
+ * told to stop), the row, the event. Null if the state machine refuses. The caller writes the
+ * history row: failInstance as the engine, a gate decision as the decision that failed it.
+ */
+export async function endAsFailed(tx: Tx, instance: Instance, error: string, runError = "Cancelled: the instance failed"): Promise<{ from: InstanceStatus; to: InstanceStatus; row: Instance } | null> {
   const t = transition(instance.status, "fail");
-  if (!t.ok) return instance;
+  if (!t.ok) return null;
   const now = new Date();
   const cancelled = await tx
     .update(stepRuns)
-    .set({ status: "cancelled", finishedAt: now, leaseExpiresAt: null, error: "Cancelled: the instance failed" })
+    .set({ status: "cancelled", finishedAt: now, leaseExpiresAt: null, error: runError })
     .where(and(eq(stepRuns.instanceId, instance.id), inArray(stepRuns.status, ["pending", "running"])))
     .returning({ status: stepRuns.status });
   const [row] = await tx
@@ -135,10 +138,17 @@ export async function failInstance(tx: Tx, instance: Instance, error: string, de
     .set({ status: t.to, error: error.slice(0, 2000), currentSteps: [], finishedAt: now, resumeAt: null, version: sql`${instances.version} + 1`, updatedAt: now })
     .where(eq(instances.id, instance.id))
     .returning();
-  await appendHistory(tx, { instanceId: instance.id, workflowKey: instance.workflowKey, action: "failed", actor: engineActor, reason: error.slice(0, 2000), fromStatus: t.from, toStatus: t.to, details });
   await enqueueEvent(tx, "workflow.instance.failed", row!);
   if (cancelled.length) await notify(tx, channels.control, instance.id);
-  return row!;
+  return { from: t.from, to: t.to, row: row! };
+}
+
+/** Ends the instance as failed, with the engine's history row. */
+export async function failInstance(tx: Tx, instance: Instance, error: string, details: Record<string, unknown> = {}): Promise<Instance> {
+  const ended = await endAsFailed(tx, instance, error);
+  if (!ended) return instance;
+  await appendHistory(tx, { instanceId: instance.id, workflowKey: instance.workflowKey, action: "failed", actor: engineActor, reason: error.slice(0, 2000), fromStatus: ended.from, toStatus: ended.to, details });
+  return ended.row;
 }
 
 /**

@@ -1,11 +1,11 @@
-import { and, eq, inArray, lt, sql } from "drizzle-orm";
+import { and, eq, lt, sql } from "drizzle-orm";
 import type { Db, Tx } from "@/db/client";
 import { instances, stepRuns, type Actor, type Instance } from "@/db/schema";
 import { AppError } from "@/lib/errors";
-import { channels, enqueueEvent, notify } from "@/lib/events";
-import { appendHistory } from "@/lib/history";
-import { isTerminal, transition } from "@/lib/state-machine";
+import { channels, notify } from "@/lib/events";
+import { isTerminal } from "@/lib/state-machine";
 import { resumeInstance } from "@/lib/instances/resume-instance";
+import { failInstance } from "./advance";
 
 export const scheduleActor: Actor = { id: null, label: "system:schedule" };
 
@@ -121,19 +121,6 @@ async function poisonStep(tx: Tx, instanceId: string, stepKeys: string[]): Promi
 }
 
 async function failForPoison(tx: Tx, instance: Instance, poison: { stepKey: string; losses: number }): Promise<void> {
-  const t = transition(instance.status, "fail");
-  if (!t.ok) return;
   const why = `Step "${poison.stepKey}" lost its worker ${poison.losses} times; it may be what crashes it, so it is not run again`;
-  await tx
-    .update(stepRuns)
-    .set({ status: "cancelled", finishedAt: new Date(), leaseExpiresAt: null, error: "The instance failed: poison step" })
-    .where(and(eq(stepRuns.instanceId, instance.id), inArray(stepRuns.status, ["pending", "running"])));
-  const [updated] = await tx
-    .update(instances)
-    .set({ status: t.to, error: why, finishedAt: new Date(), currentSteps: [], version: sql`${instances.version} + 1`, updatedAt: new Date() })
-    .where(eq(instances.id, instance.id))
-    .returning();
-  await appendHistory(tx, { instanceId: instance.id, workflowKey: instance.workflowKey, action: "failed", actor: { id: null, label: "engine" }, reason: why, fromStatus: t.from, toStatus: t.to, details: { step: poison.stepKey, leaseLosses: poison.losses } });
-  await enqueueEvent(tx, "workflow.instance.failed", updated!);
-  await notify(tx, channels.control, instance.id);
+  await failInstance(tx, instance, why, { step: poison.stepKey, leaseLosses: poison.losses });
 }

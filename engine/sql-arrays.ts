@@ -1,4 +1,5 @@
 import { sql, type AnyColumn, type SQL } from "drizzle-orm";
+import { uuidList } from "./raw";
 
 /**
  * `column = any($1::uuid[])` with the ids as ONE array parameter. An IN list of n parameters is a
@@ -10,6 +11,5 @@ export function anyUuid(column: AnyColumn | SQL, ids: readonly string[]): SQL {
 }
 
 export function uuidArray(ids: readonly string[]): SQL {
-  for (const id of ids) if (!/^[0-9a-f-]{36}$/i.test(id)) throw new Error(`not a uuid: ${id}`);
-  return sql`${`{${ids.join(",")}}`}::uuid[]`;
+  return sql`${uuidList(ids)}::uuid[]`;
 }

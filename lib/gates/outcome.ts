@@ -2,8 +2,9 @@ import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Tx } from "@/db/client";
 import { gates, instances, stepRuns, type Actor, type Gate, type Instance, type InstanceStatus } from "@/db/schema";
 import { appendHistory } from "@/lib/history";
-import { channels, enqueueApprovalEvent, enqueueEvent, notify } from "@/lib/events";
+import { channels, enqueueApprovalEvent, notify } from "@/lib/events";
 import { transition } from "@/lib/state-machine";
+import { endAsFailed } from "@/engine/advance";
 
 /**
  * The gate let the instance through: queue the gated step. A waiting instance runs again; one an
@@ -33,21 +34,10 @@ export async function continueAfterGate(tx: Tx, instance: Instance, gate: Gate):
   return { from: t.from, to: t.to };
 }
 
-/** A rejection or an expiry ends the instance as failed (the default path). */
+/** A rejection or an expiry ends the instance as failed (the default path); the caller's decision row records it. */
 export async function failAtGate(tx: Tx, instance: Instance, gate: Gate, why: string): Promise<{ from: InstanceStatus; to: InstanceStatus }> {
-  const t = transition(instance.status, "fail");
-  if (!t.ok) return { from: instance.status, to: instance.status };
-  await tx
-    .update(stepRuns)
-    .set({ status: "cancelled", finishedAt: new Date(), error: `Instance failed at gate "${gate.stage}"` })
-    .where(and(eq(stepRuns.instanceId, instance.id), inArray(stepRuns.status, ["pending", "running"])));
-  const [updated] = await tx
-    .update(instances)
-    .set({ status: t.to, error: why, finishedAt: new Date(), currentSteps: [], version: sql`${instances.version} + 1`, updatedAt: new Date() })
-    .where(eq(instances.id, instance.id))
-    .returning();
-  await enqueueEvent(tx, "workflow.instance.failed", updated!);
-  return { from: t.from, to: t.to };
+  const ended = await endAsFailed(tx, instance, why, `Instance failed at gate "${gate.stage}"`);
+  return ended ? { from: ended.from, to: ended.to } : { from: instance.status, to: instance.status };
 }
 
 /** Cancelling an instance withdraws its pending gates, each with a history row and an event. */
