@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { history, instances } from "@/db/schema";
 import { pauseInstance } from "@/lib/instances/pause-instance";
