@@ -4,6 +4,7 @@ import { gateDelegations, gates, history, instances } from "@/db/schema";
 import { AppError } from "@/lib/errors";
 import { approveGate } from "@/lib/gates/decide-gate";
 import { delegateGate } from "@/lib/gates/delegate-gate";
+import { delegateCandidatesFor, inboxFor } from "@/lib/gates/queries";
 import { freshDatabase } from "../support/db";
 import { actor, createGatedInstance, createUser } from "../support/factories";
 
@@ -41,7 +42,7 @@ describe("delegation stays inside the gate's rule", () => {
     const before = await actions(instance.id);
     const error = await refusal(delegateGate(t.db, { gateId: gate.id, to: bob.email, reason: "on leave" }, alice));
     expect(error).toMatchObject({ code: "conflict", message: expect.stringContaining("bob@deleg.test already holds a turn on this gate (a named approver)") });
-    expect(error.fields?.to).toEqual([error.message]);
+    expect(error.fields?.to).toEqual(["Already holds a turn"]);
     await untouched(instance.id, gate.id, before);
   });
 
@@ -120,5 +121,25 @@ describe("delegation stays inside the gate's rule", () => {
     expect(await approveGate(t.db, { gateId: gate.id }, carol)).toMatchObject({ outcome: "approved", progress: "2 of 2 approvals" });
     expect((await t.db.select().from(instances).where(eq(instances.id, instance.id)))[0]!.status).toBe("running");
     expect(await actions(instance.id)).toEqual(["started", "gate_requested", "gate_delegated", "gate_approved", "gate_approved"]);
+  });
+
+  it("the approvals page offers only the delegates the rule accepts", async () => {
+    const named = await createGatedInstance(t.db, { stage: "menu named", mode: "all", approvers: [alice.email, bob.email] }, actor(starter));
+    await t.db.update(gates).set({ requestedById: requester.id }).where(eq(gates.id, named.gate.id));
+    const grouped = await createGatedInstance(t.db, { stage: "menu group", groups: ["release-managers"] });
+
+    const forAlice = await delegateCandidatesFor(t.db, alice, (await inboxFor(t.db, alice)).filter((i) => i.gate.id === named.gate.id));
+    const offered = forAlice.get(named.gate.id)!.map((d) => d.email);
+    expect(offered).toEqual(expect.arrayContaining([carol.email, root.email, rm1.email, outsider.email]));
+    for (const refused of [alice.email, bob.email, starter.email, requester.email, "op@deleg.test"]) expect(offered).not.toContain(refused);
+    // Everyone it offers, the use case accepts.
+    for (const email of offered) {
+      const gate = await createGatedInstance(t.db, { stage: "menu check", mode: "all", approvers: [alice.email, bob.email] }, actor(starter));
+      await expect(delegateGate(t.db, { gateId: gate.gate.id, to: email, reason: "menu" }, alice)).resolves.toMatchObject({ toLabel: email });
+    }
+
+    // A group gate: outsiders do not fit it and every member already holds a turn.
+    const forRm1 = await delegateCandidatesFor(t.db, rm1, (await inboxFor(t.db, rm1)).filter((i) => i.gate.id === grouped.gate.id));
+    expect(forRm1.get(grouped.gate.id)).toEqual([]);
   });
 });
