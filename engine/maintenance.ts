@@ -62,21 +62,28 @@ export async function reclaimExpiredLeases(db: Db, limit = 50): Promise<{ reclai
   return { reclaimed, drained };
 }
 
-/** Paused instances whose `resumeAt` has come, resumed through the same use case as a person's resume. */
+/**
+ * Paused instances whose `resumeAt` has come, resumed through the same use case as a person's
+ * resume. It decides from a read, so it hands the use case what it decided on (the pause's
+ * `pausedAt` and `resumeAt`): under the lock, a pause that is no longer the same one (resumed,
+ * and perhaps paused again as "hold until further notice"), or whose time moved, is skipped
+ * quietly; no history row, no refusal. `onRefused` hears only of real refusals (the resume
+ * condition not met). Returns how many it resumed.
+ */
 export async function resumeDueInstances(db: Db, skip: (id: string) => boolean, onRefused: (id: string, message: string) => void, limit = 20): Promise<number> {
   const due = await db
-    .select({ id: instances.id })
+    .select({ id: instances.id, pausedAt: instances.pausedAt, resumeAt: instances.resumeAt })
     .from(instances)
     .where(and(eq(instances.status, "paused"), lt(instances.resumeAt, sql`now()`)))
     .limit(limit);
   let resumed = 0;
-  for (const { id } of due) {
-    if (skip(id)) continue;
+  for (const { id, pausedAt, resumeAt } of due) {
+    if (skip(id) || !pausedAt || !resumeAt) continue;
     try {
-      await resumeInstance(db, { instanceId: id, reason: "Scheduled resume time reached" }, scheduleActor);
-      resumed++;
+      const done = await resumeInstance(db, { instanceId: id, reason: "Scheduled resume time reached" }, scheduleActor, { decidedOn: { pausedAt, resumeAt } });
+      if (done) resumed++;
     } catch (error) {
-      // Another worker got there first, or the workflow's resume condition is not met yet.
+      // The workflow's resume condition is not met yet (or the instance is gone).
       if (error instanceof AppError) onRefused(id, error.message);
       else throw error;
     }

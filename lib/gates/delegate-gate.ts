@@ -1,33 +1,37 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { gateDelegations, users, type GateDelegation } from "@/db/schema";
-import { actorOf, can, type SessionUser } from "@/lib/auth/permissions";
+import { actorOf, type SessionUser } from "@/lib/auth/permissions";
 import { AppError, invalid } from "@/lib/errors";
 import { enqueueApprovalEvent } from "@/lib/events";
 import { appendHistory } from "@/lib/history";
 import { parseInput, type Untrusted } from "@/lib/validate";
 import { delegateInputSchema, type DelegateInput } from "./inputs";
 import { lockGate } from "./lock-gate";
-import { mayDecide } from "./rules";
+import { mayDecide, mayReceiveDelegation } from "./rules";
 
 /**
- * Passes the caller's turn on a gate to another approver, recorded. The caller must be able to
- * decide the gate now; the delegate must be an approver who could not otherwise be refused for
- * self-approval, and who has not decided yet.
+ * Passes the caller's turn on a gate to another approver, recorded (delegation row, history
+ * row and event in one transaction, with the instance and gate locked). The caller must be able
+ * to decide the gate now (mayDecide); the delegate must fit the gate's rule and hold no turn of
+ * their own (mayReceiveDelegation, the one home of that rule). Input `{ gateId, to: email,
+ * reason }`. Errors (AppError): 400 `invalid` for bad input or a delegate the gate would not
+ * accept, 409 `conflict` when the decisions and delegations so far rule the delegate out, both
+ * with the reason in `message` and `fields.to`; 403/409 from mayDecide; 404 for an unknown gate.
+ * A refusal writes nothing.
  */
 export async function delegateGate(db: Db, raw: DelegateInput | Untrusted, user: SessionUser): Promise<GateDelegation> {
   const input = parseInput(delegateInputSchema, raw);
   return db.transaction(async (tx) => {
     const { instance, gate, decisions, delegations } = await lockGate(tx, input.gateId);
-    const verdict = mayDecide(user, { gate, decisions, delegations, startedById: instance.startedById });
+    const facts = { gate, decisions, delegations, startedById: instance.startedById };
+    const verdict = mayDecide(user, facts);
     if (!verdict.ok) throw new AppError(verdict.code, verdict.message);
 
-    const [to] = await tx.select().from(users).where(eq(users.email, input.to.toLowerCase()));
-    const toUser = to ? { id: to.id, email: to.email, name: to.name, role: to.role } : null;
-    if (!toUser || !can(toUser, "gates:decide")) throw invalid("Delegate to someone who can approve", { to: ["No approver has this email"] });
-    if (toUser.id === user.id) throw invalid("Delegate to someone else", { to: ["That is you"] });
-    if (toUser.id === instance.startedById || toUser.id === gate.requestedById) throw invalid("They started this instance and may not approve it", { to: ["They started this instance"] });
-    if (decisions.some((d) => d.userId === toUser.id)) throw invalid("They have already decided this gate", { to: ["Already decided"] });
+    const [toUser] = await tx.select({ id: users.id, email: users.email, name: users.name, role: users.role, groups: users.groups }).from(users).where(eq(users.email, input.to.toLowerCase()));
+    if (!toUser) throw invalid("Delegate to someone who can approve", { to: ["No approver has this email"] });
+    const allowed = mayReceiveDelegation(facts, user, toUser);
+    if (!allowed.ok) throw new AppError(allowed.code, allowed.message, { to: [allowed.field] });
 
     const [row] = await tx
       .insert(gateDelegations)

@@ -1,11 +1,11 @@
 import { and, asc, desc, eq, gt, inArray, ne, or, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { DbOrTx } from "@/db/client";
-import { gateDecisions, gateDelegations, gateStatuses, gates, instances, workflowDefinitions, type Gate, type GateDecision, type GateDelegation } from "@/db/schema";
-import type { SessionUser } from "@/lib/auth/permissions";
+import { gateDecisions, gateDelegations, gateStatuses, gates, instances, roles, users, workflowDefinitions, type Gate, type GateDecision, type GateDelegation } from "@/db/schema";
+import { can, type SessionUser } from "@/lib/auth/permissions";
 import { decodeCursor, encodeCursor, limitSchema } from "@/lib/cursor";
 import { parseInput } from "@/lib/validate";
-import { mayDecide, progressLabel } from "./rules";
+import { mayDecide, mayReceiveDelegation, progressLabel } from "./rules";
 
 export const listGatesQuery = z.object({
   status: z.preprocess((v) => (v === "" ? undefined : v), z.enum(gateStatuses).optional()),
@@ -95,6 +95,25 @@ export async function inboxCountFor(db: DbOrTx, user: SessionUser): Promise<numb
   return enriched.filter(decidableBy(user)).length;
 }
 export type InboxItem = Awaited<ReturnType<typeof inboxFor>>[number];
+
+export type DelegateOption = { email: string; name: string };
+
+/**
+ * Whom `user` may pass their turn to, for each of these gates (inbox items): the people
+ * mayReceiveDelegation accepts, the same rule delegateGate enforces, so the Delegate menu offers
+ * no one the use case would refuse. Returns gate id → options sorted by email; an empty list
+ * means the gate has no one to delegate to (every eligible person already holds a turn).
+ */
+export async function delegateCandidatesFor(db: DbOrTx, user: SessionUser, items: Decidable[]): Promise<Map<string, DelegateOption[]>> {
+  const decidingRoles = roles.filter((role) => can({ ...user, role }, "gates:decide"));
+  const people = items.length ? await db.select({ id: users.id, email: users.email, name: users.name, role: users.role, groups: users.groups }).from(users).where(inArray(users.role, decidingRoles)).orderBy(asc(users.email)) : [];
+  return new Map(
+    items.map((item) => {
+      const facts = { gate: item.gate, decisions: item.decisions, delegations: item.delegations, startedById: item.startedById };
+      return [item.gate.id, people.filter((p) => mayReceiveDelegation(facts, user, p).ok).map(({ email, name }) => ({ email, name }))];
+    }),
+  );
+}
 
 /** Recently settled gates, newest first, for the inbox's Decided view. */
 export function recentlyDecided(db: DbOrTx, limit = 50) {

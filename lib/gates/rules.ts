@@ -1,10 +1,10 @@
-import type { Gate, GateDecision, GateDelegation } from "@/db/schema";
+import type { Gate, GateDecision, GateDelegation, Role } from "@/db/schema";
 import { can, type SessionUser } from "@/lib/auth/permissions";
 
 export type GateFacts = {
   gate: Pick<Gate, "status" | "mode" | "required" | "approverRole" | "approvers" | "groups" | "roles" | "requestedById" | "escalatedAt" | "escalateTo">;
   decisions: Pick<GateDecision, "userId" | "userLabel" | "userRole" | "decision" | "createdAt">[];
-  delegations: Pick<GateDelegation, "fromUserId" | "toUserId" | "toLabel">[];
+  delegations: Pick<GateDelegation, "fromUserId" | "fromLabel" | "toUserId" | "toLabel">[];
   startedById: string | null;
 };
 
@@ -28,26 +28,81 @@ export function mayDecide(user: SessionUser, facts: GateFacts): Verdict {
   if (handedOff) return { ok: false, code: "forbidden", message: `You delegated your turn to ${handedOff.toLabel}` };
   const mine = decisions.find((d) => d.userId === user.id);
   if (mine) return { ok: false, code: "conflict", message: `You already ${mine.decision === "approve" ? "approved" : "rejected"} this gate at ${mine.createdAt.toISOString()}` };
-  if (delegations.some((d) => d.toUserId === user.id)) return { ok: true };
-  if (gate.escalatedAt && gate.escalateTo.some((e) => sameEmail(e, user.email))) return { ok: true };
+  const turn = turnOf(user, facts);
+  return turn.ok ? { ok: true } : turn;
+}
+
+type Turn = { ok: true; why: string } | { ok: false; code: "forbidden" | "conflict"; message: string };
+
+/** Why this user holds a turn on the gate of their own (the part of mayDecide after the refusals every gate shares). */
+function turnOf(user: DelegateCandidate, facts: GateFacts): Turn {
+  const { gate, decisions, delegations } = facts;
+  const received = delegations.find((d) => d.toUserId === user.id);
+  if (received) return { ok: true, why: `delegated by ${received.fromLabel}` };
+  if (gate.escalatedAt && gate.escalateTo.some((e) => sameEmail(e, user.email))) return { ok: true, why: "added when the gate escalated" };
   if (gate.approvers.length > 0 || gate.groups.length > 0) {
-    const named = gate.approvers.some((e) => sameEmail(e, user.email));
-    const member = gate.groups.some((g) => user.groups?.includes(g));
-    if (named || member) return { ok: true };
+    if (gate.approvers.some((e) => sameEmail(e, user.email))) return { ok: true, why: "a named approver" };
+    const group = gate.groups.find((g) => user.groups?.includes(g));
+    if (group) return { ok: true, why: `a member of ${group}` };
     const who = [...gate.approvers, ...gate.groups.map((g) => `members of ${g}`)].join(", ");
     return { ok: false, code: "forbidden", message: `Only these may decide this gate: ${who}` };
   }
+  const refused = roleRefusal(gate, user.role);
+  if (refused) return { ok: false, code: "forbidden", message: refused };
   if (gate.mode === "per_role") {
-    if (!gate.roles.includes(user.role)) return { ok: false, code: "forbidden", message: `This gate needs one approver from each of: ${gate.roles.join(", ")}` };
     const signed = decisions.find((d) => d.userRole === user.role && d.decision === "approve");
     if (signed) return { ok: false, code: "conflict", message: `The ${user.role} role has already signed this gate (${signed.userLabel})` };
-    return { ok: true };
+    return { ok: true, why: `any ${user.role} may sign for that role` };
   }
-  if (gate.approverRole && user.role !== gate.approverRole && user.role !== "admin") {
-    return { ok: false, code: "forbidden", message: `Only a${gate.approverRole === "admin" ? "n" : ""} ${gate.approverRole} may decide this gate` };
+  return { ok: true, why: gate.approverRole ? `any ${gate.approverRole} may decide it` : "any approver may decide it" };
+}
+
+/** What a gate asks of a decider's role, apart from any names or groups; null when the role will do. */
+function roleRefusal(gate: GateFacts["gate"], role: Role): string | null {
+  if (gate.mode === "per_role" && !gate.roles.includes(role)) return `This gate needs one approver from each of: ${gate.roles.join(", ")}`;
+  if (gate.approverRole && role !== gate.approverRole && role !== "admin") return `Only ${withArticle(gate.approverRole)} may decide this gate`;
+  return null;
+}
+
+/** Someone a turn might be passed to: a user row with the groups that gates check. */
+export type DelegateCandidate = Pick<SessionUser, "id" | "email" | "name" | "role" | "groups">;
+
+export type DelegationVerdict = { ok: true } | { ok: false; code: "invalid" | "conflict"; message: string; field: string };
+
+/**
+ * Whether `delegate` may take the turn `from` holds on this gate (the caller has already checked,
+ * with mayDecide, that `from` may decide it now). A delegate must be someone the gate's rule
+ * would accept apart from its named lists (an approver role; a member of the gate's groups if it
+ * has any; the gate's role if it names one), who is not `from`, did not start the instance or
+ * ask for the approval, has not decided or passed on their own turn, and holds no turn already:
+ * a turn passed to someone who has one is lost, and an all-of or N-of-M gate may never complete.
+ * Refusals: `invalid` (400) when the person does not fit the gate, `conflict` (409) when the
+ * gate's decisions and delegations so far rule them out; `message` says why, `field` is the
+ * short form for the delegate field of a form.
+ */
+export function mayReceiveDelegation(facts: GateFacts, from: Pick<SessionUser, "id">, delegate: DelegateCandidate): DelegationVerdict {
+  const { gate, decisions, delegations } = facts;
+  const who = delegate.email;
+  const refuse = (code: "invalid" | "conflict", message: string, field: string): DelegationVerdict => ({ ok: false, code, message, field });
+  if (delegate.id === from.id) return refuse("invalid", "Delegate to someone else", "That is you");
+  if (!can(delegate, "gates:decide")) return refuse("invalid", `${who} cannot decide approval gates: they are ${withArticle(delegate.role)}`, "Not an approver");
+  if (delegate.id === facts.startedById) return refuse("invalid", `${who} started this instance, so they may not approve it`, "They started this instance");
+  if (delegate.id === gate.requestedById) return refuse("invalid", `${who} asked for this approval, so they may not approve it`, "They asked for this approval");
+  const decided = decisions.find((d) => d.userId === delegate.id);
+  if (decided) return refuse("conflict", `${who} already ${decided.decision === "approve" ? "approved" : "rejected"} this gate at ${decided.createdAt.toISOString()}`, "Already decided");
+  const passedOn = delegations.find((d) => d.fromUserId === delegate.id);
+  if (passedOn) return refuse("conflict", `${who} passed their own turn on this gate to ${passedOn.toLabel}`, "Passed their own turn on");
+  if (gate.groups.length > 0 && !gate.groups.some((g) => delegate.groups?.includes(g))) {
+    return refuse("invalid", `Only members of ${gate.groups.join(", ")} may decide this gate; ${who} is not one`, "Not in the gate's group");
   }
+  const role = roleRefusal(gate, delegate.role);
+  if (role) return refuse("invalid", `${role}; ${who} is ${withArticle(delegate.role)}`, "Wrong role for this gate");
+  const turn = turnOf(delegate, facts);
+  if (turn.ok) return refuse("conflict", `${who} already holds a turn on this gate (${turn.why}); delegating to them would leave your turn unused`, "Already holds a turn");
   return { ok: true };
 }
+
+const withArticle = (role: Role) => `${/^[aeiou]/.test(role) ? "an" : "a"} ${role}`;
 
 /** Whether the approvals so far meet the gate's mode. */
 export function isSatisfied(gate: Pick<Gate, "mode" | "required" | "roles">, decisions: Pick<GateDecision, "userId" | "userRole" | "decision">[]): boolean {

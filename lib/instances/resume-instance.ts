@@ -12,14 +12,33 @@ import { reasonTags } from "./reason-tags";
 import { checkResumeCondition } from "./resume-conditions";
 
 /**
+ * What an automatic resume (the schedule) decided on, read before it took the instance lock:
+ * this pause, known by when it began (`pausedAt`, written once by the pause and never changed
+ * while it lasts; `version` is no use here, a gate approved during the pause bumps it), and
+ * its `resumeAt`, which had passed by the database clock.
+ */
+export type DecidedPause = { pausedAt: Date; resumeAt: Date };
+
+/** `decidedOn`: resume only if that pause is still in place and due; otherwise do nothing. */
+export type ResumeOptions = { decidedOn?: DecidedPause };
+
+/**
  * Resumes a paused instance in one transaction. The instance returns to what the pause
  * interrupted (running, or waiting at a gate); its context and finished steps are untouched,
  * so the engine continues exactly where it stopped.
+ * Errors (AppError): not_found for an unknown or malformed id; conflict for a stale
+ * `expectedVersion`, an instance that is not paused, or an unmet resume condition.
+ * With `options.decidedOn` (automatic actions), the pause it decided on is re-checked under the
+ * lock first: if another pause is in place, or its resume time moved, is gone or has not come,
+ * nothing is written and it returns null (a skipped automatic action, not an error).
  */
-export async function resumeInstance(db: Db, raw: ResumeInput | Untrusted, actor: Actor): Promise<Instance> {
+export function resumeInstance(db: Db, raw: ResumeInput | Untrusted, actor: Actor): Promise<Instance>;
+export function resumeInstance(db: Db, raw: ResumeInput | Untrusted, actor: Actor, options: ResumeOptions): Promise<Instance | null>;
+export async function resumeInstance(db: Db, raw: ResumeInput | Untrusted, actor: Actor, options: ResumeOptions = {}): Promise<Instance | null> {
   const input = parseInput(resumeInputSchema, raw);
   return db.transaction(async (tx) => {
     const current = await lockInstance(tx, input.instanceId, input.expectedVersion);
+    if (options.decidedOn && !(await stillDue(tx, current, options.decidedOn))) return null;
     const t = transition(current.status, "resume", { pausedFrom: current.pausedFromStatus });
     if (!t.ok) throw conflict(await alreadyResumedMessage(tx, current.id, current.status) ?? t.message);
 
@@ -71,6 +90,18 @@ export async function resumeInstance(db: Db, raw: ResumeInput | Untrusted, actor
     await notify(tx, channels.wake, current.id);
     return updated!;
   });
+}
+
+/**
+ * Under the instance lock: is the pause an automatic resume decided on still the one in place,
+ * with the same resume time, and has that time come? Compared on the database clock, the one
+ * the schedule's read used, so app and database clocks need not agree.
+ */
+async function stillDue(tx: Tx, current: Instance, decided: DecidedPause): Promise<boolean> {
+  if (current.status !== "paused" || !current.pausedAt || !current.resumeAt) return false;
+  if (current.pausedAt.getTime() !== decided.pausedAt.getTime() || current.resumeAt.getTime() !== decided.resumeAt.getTime()) return false;
+  const [row] = await tx.select({ due: sql<boolean>`${instances.resumeAt} <= now()` }).from(instances).where(eq(instances.id, current.id));
+  return row?.due === true;
 }
 
 /** When someone else resumed first, say who and when rather than only "not paused". */

@@ -91,4 +91,16 @@ describe("gates API", () => {
     for (const id of created) expect(seen).toContain(id);
     expect((await listRoute(apiRequest("/api/v1/gates?status=maybe", { token: people.auditor.token }), params({}))).status).toBe(400);
   });
+
+  it("delegate: 409 to someone who already holds a turn, 400 to someone outside the gate's group, each saying why", async () => {
+    const both = await createGatedInstance(t.db, { stage: "both", mode: "all", approvers: ["approver@api.test", "approver2@api.test"] });
+    const held = await post(delegateRoute, "delegate", both.gate.id, { to: "approver2@api.test", reason: "away" }, people.approver.token);
+    expect(held.status).toBe(409);
+    expect(await errorOf(held)).toMatchObject({ code: "conflict", message: expect.stringContaining("approver2@api.test already holds a turn on this gate"), fields: { to: ["Already holds a turn"] } });
+    const member = await createUser(t.db, "approver", { email: "rm@api.test", groups: ["release-managers"] });
+    const grouped = await createGatedInstance(t.db, { stage: "release", groups: ["release-managers"] });
+    const outside = await post(delegateRoute, "delegate", grouped.gate.id, { to: "approver2@api.test", reason: "away" }, await createApiToken(t.db, member.id, "test"));
+    expect(outside.status).toBe(400);
+    expect(await errorOf(outside)).toMatchObject({ code: "invalid", message: "Only members of release-managers may decide this gate; approver2@api.test is not one" });
+  });
 });

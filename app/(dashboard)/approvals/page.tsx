@@ -1,13 +1,11 @@
-import { inArray } from "drizzle-orm";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { AutoRefresh } from "@/components/auto-refresh";
 import { cn } from "@/components/ui/cn";
 import { getDb } from "@/db/client";
-import { users } from "@/db/schema";
 import { requirePage } from "@/lib/auth/current-user";
 import { can } from "@/lib/auth/permissions";
-import { inboxFor, recentlyDecided } from "@/lib/gates/queries";
+import { delegateCandidatesFor, inboxFor, recentlyDecided } from "@/lib/gates/queries";
 import { GateCard } from "./gate-card";
 
 export const metadata: Metadata = { title: "Approvals" };
@@ -17,8 +15,8 @@ export default async function ApprovalsPage({ searchParams }: { searchParams: Pr
   const decider = can(user, "gates:decide");
   const view = (await searchParams).view === "decided" || !decider ? "decided" : "pending";
   const db = getDb();
-  const approvers = decider ? await db.select({ id: users.id, email: users.email, name: users.name }).from(users).where(inArray(users.role, ["approver", "admin"])) : [];
   const items = view === "pending" ? await inboxFor(db, user) : await recentlyDecided(db);
+  const delegates = view === "pending" ? await delegateCandidatesFor(db, user, items) : undefined;
 
   return (
     <div className="space-y-4">
@@ -44,7 +42,7 @@ export default async function ApprovalsPage({ searchParams }: { searchParams: Pr
             <GateCard
               key={item.gate.id}
               item={item}
-              delegates={view === "pending" ? approvers.filter((a) => a.id !== user.id && a.id !== item.startedById).map(({ email, name }) => ({ email, name })) : undefined}
+              delegates={delegates && (delegates.get(item.gate.id) ?? [])}
             />
           ))}
         </div>
