@@ -7,7 +7,7 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Tx } from "@/db/client";
-import { gateDecisions, gates, history, instances, stepRuns } from "@/db/schema";
+import { gateDecisions, gates, history, instances, stepRuns, type HistoryAction } from "@/db/schema";
 import { approveGate } from "@/lib/gates/decide-gate";
 import { sweepGates } from "@/lib/gates/sweep-gates";
 import { pauseInstance } from "@/lib/instances/pause-instance";
@@ -31,7 +31,7 @@ const instanceRow = async (id: string) => (await t.db.select().from(instances).w
 const gateRow = async (id: string) => (await t.db.select().from(gates).where(eq(gates.id, id)))[0]!;
 const runOf = async (instanceId: string, stepKey: string) =>
   (await t.db.select().from(stepRuns).where(and(eq(stepRuns.instanceId, instanceId), eq(stepRuns.stepKey, stepKey))).orderBy(asc(stepRuns.createdAt)));
-const historyRow = async (instanceId: string, action: string) =>
+const historyRow = async (instanceId: string, action: HistoryAction) =>
   (await t.db.select().from(history).where(and(eq(history.instanceId, instanceId), eq(history.action, action))));
 /** Pretend the pause began `ms` ago (the same trick as deadlines.test.ts): a long hold without waiting for one. */
 const pausedAgo = (id: string, ms: number) => t.db.execute(sql`update instances set paused_at = paused_at - ${ms}::int * interval '1 millisecond' where id = ${id}`);
