@@ -135,6 +135,16 @@ describe("gate clocks stop while the instance is fully paused", () => {
     expect((await instanceRow(instance.id)).status).toBe("paused");
   });
 
+  it("the escalation sweep re-checks under the lock: an instance that finished draining meanwhile is not escalated", async () => {
+    const { instance, gate } = await createGatedInstance(t.db, { stage: "escalation drain", approvers: ["carol@test.dev"], escalateAfterMs: HOUR, escalateTo: ["bob@test.dev"] });
+    const [run] = await t.db.insert(stepRuns).values({ instanceId: instance.id, stepKey: "a", status: "running", startedAt: new Date(), workerId: "test", leaseExpiresAt: later(new Date(), HOUR) }).returning();
+    await pause(instance.id);
+    await whileSweepWaits(instance.id, () => sweepGates(t.db, later(gate.escalateAt!, 1000)), async (tx) => {
+      await tx.update(stepRuns).set({ status: "completed", finishedAt: sql`clock_timestamp()`, leaseExpiresAt: null }).where(eq(stepRuns.id, run!.id));
+    });
+    expect((await gateRow(gate.id)).escalatedAt).toBeNull();
+  });
+
   it("the escalation sweep re-checks the escalation time under the lock", async () => {
     const { instance, gate } = await createGatedInstance(t.db, { stage: "escalation recheck", approvers: ["carol@test.dev"], escalateAfterMs: HOUR, escalateTo: ["bob@test.dev"] });
     await whileSweepWaits(instance.id, () => sweepGates(t.db, later(gate.escalateAt!, 1000)), async (tx) => {
