@@ -1,8 +1,9 @@
-import { and, eq, isNull, lte } from "drizzle-orm";
+import { and, eq, isNull, lte, not } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { gates } from "@/db/schema";
+import { gates, instances } from "@/db/schema";
 import { enqueueApprovalEvent } from "@/lib/events";
 import { appendHistory } from "@/lib/history";
+import { clocksStopped, readClocks } from "@/lib/instances/clocks";
 import { log } from "@/lib/log";
 import { lockGate } from "./lock-gate";
 import { continueAfterGate, failAtGate } from "./outcome";
@@ -11,16 +12,25 @@ const CLOCK = { id: null, label: "system:clock" };
 
 /**
  * Expires gates past their deadline (failing the instance, or continuing when the gate says so)
- * and escalates gates past their escalation time. The worker calls it on every tick; each gate
- * is handled in its own transaction and rechecked under its lock, so several workers may sweep.
+ * and escalates gates past their escalation time. A gate of a fully paused instance does neither:
+ * its clocks are stopped and move on resume (see clocks.ts); one of a draining instance does.
+ * The worker calls it on every tick; each gate is handled in its own transaction and rechecked
+ * under the instance and gate locks (its state, its time, the instance's clocks), so several
+ * workers may sweep.
  */
 export async function sweepGates(db: Db, now = new Date()): Promise<{ expired: number; escalated: number }> {
-  const due = await db.select({ id: gates.id }).from(gates).where(and(eq(gates.status, "pending"), lte(gates.expiresAt, now))).limit(100);
+  const due = await db
+    .select({ id: gates.id })
+    .from(gates)
+    .innerJoin(instances, eq(instances.id, gates.instanceId))
+    .where(and(eq(gates.status, "pending"), lte(gates.expiresAt, now), not(clocksStopped)))
+    .limit(100);
   let expired = 0;
   for (const { id } of due) {
     const done = await db.transaction(async (tx) => {
       const { instance, gate } = await lockGate(tx, id);
       if (gate.status !== "pending" || !gate.expiresAt || gate.expiresAt > now) return false;
+      if ((await readClocks(tx, instance.id)).stopped) return false;
       const [updated] = await tx.update(gates).set({ status: "expired", decidedAt: now }).where(eq(gates.id, id)).returning();
       const move =
         gate.onExpiry === "continue"
@@ -45,13 +55,16 @@ export async function sweepGates(db: Db, now = new Date()): Promise<{ expired: n
   const toEscalate = await db
     .select({ id: gates.id })
     .from(gates)
-    .where(and(eq(gates.status, "pending"), lte(gates.escalateAt, now), isNull(gates.escalatedAt)))
+    .innerJoin(instances, eq(instances.id, gates.instanceId))
+    .where(and(eq(gates.status, "pending"), lte(gates.escalateAt, now), isNull(gates.escalatedAt), not(clocksStopped)))
     .limit(100);
   let escalated = 0;
   for (const { id } of toEscalate) {
     const done = await db.transaction(async (tx) => {
       const { instance, gate } = await lockGate(tx, id);
-      if (gate.status !== "pending" || gate.escalatedAt) return false;
+      // The escalation time too: a resume may have moved it on since the read above.
+      if (gate.status !== "pending" || gate.escalatedAt || !gate.escalateAt || gate.escalateAt > now) return false;
+      if ((await readClocks(tx, instance.id)).stopped) return false;
       const [updated] = await tx.update(gates).set({ escalatedAt: now }).where(eq(gates.id, id)).returning();
       await appendHistory(tx, {
         instanceId: instance.id,

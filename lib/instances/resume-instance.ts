@@ -7,6 +7,7 @@ import { appendHistory } from "@/lib/history";
 import { transition } from "@/lib/state-machine";
 import { parseInput, type Untrusted } from "@/lib/validate";
 import { resumeInputSchema, type ResumeInput } from "./inputs";
+import { moveClocksOnResume } from "./clocks";
 import { lockInstance } from "./lock";
 import { reasonTags } from "./reason-tags";
 import { checkResumeCondition } from "./resume-conditions";
@@ -25,7 +26,8 @@ export type ResumeOptions = { decidedOn?: DecidedPause };
 /**
  * Resumes a paused instance in one transaction. The instance returns to what the pause
  * interrupted (running, or waiting at a gate); its context and finished steps are untouched,
- * so the engine continues exactly where it stopped.
+ * so the engine continues exactly where it stopped. Its clocks (deadline, gate expiry and
+ * escalation, retry backoff) move on by the time they were stopped (see clocks.ts).
  * Errors (AppError): not_found for an unknown or malformed id; conflict for a stale
  * `expectedVersion`, an instance that is not paused, or an unmet resume condition.
  * With `options.decidedOn` (automatic actions), the pause it decided on is re-checked under the
@@ -47,6 +49,8 @@ export async function resumeInstance(db: Db, raw: ResumeInput | Untrusted, actor
       if (!check.ok) throw conflict(`Resume condition not met: ${check.message}`);
     }
 
+    const now = new Date();
+    const clocks = await moveClocksOnResume(tx, current, now);
     const [updated] = await tx
       .update(instances)
       .set({
@@ -61,10 +65,9 @@ export async function resumeInstance(db: Db, raw: ResumeInput | Untrusted, actor
         pauseMode: null,
         pauseKind: null,
         resumeAt: null,
-        // Time spent paused does not count against the instance's deadline.
-        dueAt: current.dueAt && current.pausedAt ? new Date(current.dueAt.getTime() + (Date.now() - current.pausedAt.getTime())) : current.dueAt,
+        dueAt: clocks.dueAt,
         version: sql`${instances.version} + 1`,
-        updatedAt: new Date(),
+        updatedAt: now,
       })
       .where(eq(instances.id, current.id))
       .returning();
@@ -81,7 +84,11 @@ export async function resumeInstance(db: Db, raw: ResumeInput | Untrusted, actor
         pausedAt: current.pausedAt?.toISOString() ?? null,
         pausedBy: current.pausedByLabel,
         pauseReason: current.pauseReason,
-        pausedForMs: current.pausedAt ? Date.now() - current.pausedAt.getTime() : null,
+        // Wall time since the pause was asked for (drain included): what the audit insights sum.
+        pausedForMs: current.pausedAt ? now.getTime() - current.pausedAt.getTime() : null,
+        // What the clocks were moved by: the fully paused time only.
+        clockStoppedAt: clocks.stoppedAt?.toISOString() ?? null,
+        clocksMovedByMs: clocks.movedMs,
         forced: input.force,
         ...reasonTags(input),
       },

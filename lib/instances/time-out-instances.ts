@@ -1,24 +1,28 @@
-import { and, eq, inArray, lte, sql } from "drizzle-orm";
+import { and, eq, inArray, lte, not, or, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { instances, stepRuns } from "@/db/schema";
 import { withdrawGates } from "@/lib/gates/outcome";
 import { appendHistory } from "@/lib/history";
 import { channels, enqueueEvent, notify } from "@/lib/events";
 import { transition } from "@/lib/state-machine";
+import { clocksStopped, readClocks } from "./clocks";
 import { lockInstance } from "./lock";
 
 const CLOCK = { id: null, label: "system:clock" };
 
 /**
  * Instances past their deadline time out: running steps are told to stop, queued ones dropped,
- * pending gates withdrawn. A paused instance is left alone: its deadline moves on resume. Each
- * instance is its own transaction under the instance lock, rechecked there, so workers may race.
+ * pending gates withdrawn. A fully paused instance is left alone (its clocks are stopped and its
+ * deadline moves on resume); one still draining is not paused yet and times out like a running one
+ * (see clocks.ts). Each instance is its own transaction under the instance lock, rechecked there
+ * (deadline and clocks), so workers may race.
  */
 export async function timeOutDueInstances(db: Db, now = new Date(), limit = 20): Promise<number> {
   const due = await db
     .select({ id: instances.id })
     .from(instances)
-    .where(and(inArray(instances.status, ["running", "waiting"]), lte(instances.dueAt, now)))
+    // Two arms so the first can use instances_due_idx (running, waiting); draining instances are few.
+    .where(and(lte(instances.dueAt, now), or(inArray(instances.status, ["running", "waiting"]), and(eq(instances.status, "paused"), not(clocksStopped)))))
     .limit(limit);
   let timedOut = 0;
   for (const { id } of due) {
@@ -26,7 +30,7 @@ export async function timeOutDueInstances(db: Db, now = new Date(), limit = 20):
       const current = await lockInstance(tx, id);
       if (!current.dueAt || current.dueAt > now) return false;
       const t = transition(current.status, "time_out");
-      if (!t.ok || current.status === "paused") return false;
+      if (!t.ok || (await readClocks(tx, id)).stopped) return false;
       const runs = await tx
         .update(stepRuns)
         .set({ status: "cancelled", finishedAt: now, leaseExpiresAt: null, error: "The instance timed out" })
