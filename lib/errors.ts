@@ -1,11 +1,13 @@
-export type ErrorCode = "invalid" | "unauthenticated" | "forbidden" | "not_found" | "conflict";
+export type ErrorCode = "invalid" | "unauthenticated" | "forbidden" | "cross_origin" | "not_found" | "conflict" | "unsupported_media_type";
 
 const httpStatus: Record<ErrorCode, number> = {
   invalid: 400,
   unauthenticated: 401,
   forbidden: 403,
+  cross_origin: 403,
   not_found: 404,
   conflict: 409,
+  unsupported_media_type: 415,
 };
 
 /** An error whose message is safe to show a user; anything else is an internal failure. */

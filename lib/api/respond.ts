@@ -3,6 +3,7 @@ import { authorize, type Permission, type SessionUser } from "@/lib/auth/permiss
 import { userForRequest } from "@/lib/auth/sessions";
 import { AppError, invalid } from "@/lib/errors";
 import { log } from "@/lib/log";
+import { checkCookieWrite } from "./cookie-writes";
 
 type Handler<P> = (ctx: { request: Request; params: P; user: SessionUser }) => Promise<Response>;
 
@@ -25,11 +26,7 @@ export function apiRoute<P = Record<string, never>>(permission: Permission, hand
   async function handle(request: Request, context: { params: Promise<P> }): Promise<Response> {
     try {
       const user = authorize(await userForRequest(getDb(), request), permission);
-      // A cookie rides along on cross-site form posts; a JSON content type cannot be sent by a
-      // plain form, so requiring it closes that door for cookie-authenticated writes.
-      if (request.method !== "GET" && !request.headers.get("authorization") && !request.headers.get("content-type")?.includes("application/json")) {
-        throw new AppError("invalid", "Send the body as application/json");
-      }
+      checkCookieWrite(request);
       return await handler({ request, params: await context.params, user });
     } catch (error) {
       return errorResponse(error, request);

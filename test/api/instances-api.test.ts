@@ -188,7 +188,60 @@ describe("cross-site writes", () => {
       headers: { cookie: `${SESSION_COOKIE}=${session.token}`, "content-type": "text/plain" },
       body: JSON.stringify({ reason: "csrf" }),
     });
-    expect((await pauseRoute(request, params({ id: inst.id }))).status).toBe(400);
+    expect((await pauseRoute(request, params({ id: inst.id }))).status).toBe(415);
     expect(await historyCount(inst.id)).toBe(1);
+  });
+
+  /** A cookie-authenticated pause as a browser would send it, with the given headers on top. */
+  async function cookiePause(headers: Record<string, string>) {
+    const email = `csrf-${Math.random().toString(36).slice(2)}@test.dev`;
+    await createUser(t.db, "operator", { email, passwordHash: await hashPassword("correct horse") });
+    const session = await signIn(t.db, email, "correct horse");
+    const inst = await createInstance(t.db);
+    const request = new Request(`http://flowgate.test/api/v1/instances/${inst.id}/pause`, {
+      method: "POST",
+      headers: { cookie: `${SESSION_COOKIE}=${session.token}`, "content-type": "application/json", ...headers },
+      body: JSON.stringify({ reason: "csrf" }),
+    });
+    const response = await pauseRoute(request, params({ id: inst.id }));
+    return { response, written: (await historyCount(inst.id)) - 1 };
+  }
+
+  it("refuses a media type that only mentions JSON (a no-cors fetch's text/plain; x=application/json)", async () => {
+    const { response, written } = await cookiePause({ "content-type": "text/plain; x=application/json" });
+    expect(response.status).toBe(415);
+    expect(await response.json()).toMatchObject({ error: { code: "unsupported_media_type" } });
+    expect(written).toBe(0);
+  });
+
+  it("refuses a write from another origin, even a same-site one (another port of the same host)", async () => {
+    const { response, written } = await cookiePause({ origin: "http://flowgate.test:8080" });
+    expect(response.status).toBe(403);
+    expect(await response.json()).toMatchObject({ error: { code: "cross_origin" } });
+    expect(written).toBe(0);
+  });
+
+  it("refuses a write the browser marks as same-site or cross-site", async () => {
+    for (const site of ["same-site", "cross-site"]) {
+      const { response, written } = await cookiePause({ "sec-fetch-site": site });
+      expect(response.status).toBe(403);
+      expect(written).toBe(0);
+    }
+  });
+
+  it("accepts the app's own pages: same origin, exact JSON with a charset", async () => {
+    const { response, written } = await cookiePause({ origin: "http://flowgate.test", "sec-fetch-site": "same-origin", "content-type": "Application/JSON; charset=utf-8" });
+    expect(response.status).toBe(200);
+    expect(written).toBe(1);
+  });
+
+  it("does not apply the cookie rules to a bearer token (no browser sends one by itself)", async () => {
+    const inst = await createInstance(t.db);
+    const request = new Request(`http://flowgate.test/api/v1/instances/${inst.id}/pause`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${tokens.operator}`, "content-type": "application/json", origin: "https://ci.example.com" },
+      body: JSON.stringify({ reason: "from CI" }),
+    });
+    expect((await pauseRoute(request, params({ id: inst.id }))).status).toBe(200);
   });
 });
