@@ -4,8 +4,7 @@ import { instances, stepRuns, type Actor, type Instance, type InstanceStatus, ty
 import { requestGate } from "@/lib/gates/request-gate";
 import { channels, enqueueEvent, notify } from "@/lib/events";
 import { appendHistory } from "@/lib/history";
-import { applyPause } from "@/lib/instances/pause-instance";
-import { REASON_MAX } from "@/lib/instances/limits";
+import { applyEnginePause } from "@/lib/instances/pause-instance";
 import { transition } from "@/lib/state-machine";
 import { anyUuid } from "./sql-arrays";
 import { changesStatus, isNoop, planAdvance, type Plan } from "./plan";
@@ -80,14 +79,16 @@ export async function applyPlan(tx: Tx, current: Instance, specs: StepSpec[], pl
     }
   } else {
     if (plan.gates.length) instance = await reachGates(tx, instance, specs, plan.gates);
-    if (plan.checkpoint && instance.status === "running") {
+    // Both are honoured whatever the status is by now (a gate above may have made it wait, an
+    // operator may hold it paused): applyEnginePause is the one rule. The checkpoint goes first,
+    // so that when a step asks too, the pause ends up naming the step and its reason.
+    if (plan.checkpoint) {
       const spec = specs.find((s) => s.key === plan.checkpoint);
       const reason = `Review point before step "${spec?.name ?? plan.checkpoint}": check the work so far, then resume`;
-      instance = await applyPause(tx, instance, { reason: reason.slice(0, REASON_MAX), mode: "graceful" }, engineActor, "checkpoint");
+      instance = await applyEnginePause(tx, instance, { kind: "checkpoint", reason, actor: engineActor, stepKey: plan.checkpoint });
     }
-    if (plan.pause && instance.status === "running") {
-      const reason = plan.pause.reason.trim().slice(0, REASON_MAX) || `Paused by step ${plan.pause.stepKey}`;
-      instance = await applyPause(tx, instance, { reason, mode: "graceful" }, { id: null, label: `step:${plan.pause.stepKey}` }, "programmatic");
+    if (plan.pause) {
+      instance = await applyEnginePause(tx, instance, { kind: "programmatic", reason: plan.pause.reason, actor: { id: null, label: `step:${plan.pause.stepKey}` }, stepKey: plan.pause.stepKey });
     }
   }
 

@@ -1,4 +1,5 @@
 import type { Instance, StepRun, StepSpec } from "@/db/schema";
+import { isTerminal } from "@/lib/state-machine";
 
 /** What a worker reports when a step's `run` settles (interruptions are never reported: the command that interrupted the run already recorded it). */
 export type StepOutcome =
@@ -32,9 +33,9 @@ export type Plan = {
   currentSteps: string[];
   /** Gated steps reached now: the instance waits for their approval. */
   gates: string[];
-  /** A `pauseBefore` step queued now: the instance pauses before it (a checkpoint). */
+  /** A `pauseBefore` step queued now: the instance pauses before it (a checkpoint), whatever its status. */
   checkpoint: string | null;
-  /** A step asked to pause its workflow. */
+  /** A step asked to pause its workflow; carried whatever the instance's status (applyEnginePause decides what it does). */
   pause: { reason: string; stepKey: string } | null;
   complete: boolean;
   fail: { stepKey: string; error: string } | null;
@@ -91,6 +92,9 @@ export function planAdvance(instance: Pick<Instance, "status" | "currentSteps">,
   // A gated step the instance already waits at: requested earlier, never run yet.
   const atGate = new Set(instance.currentSteps.filter((k) => specOf.get(k)?.gate && !hasRuns.has(k)));
   const running = instance.status === "running";
+  // Outcomes of an ended instance are discarded before planning (its runs were cancelled); should
+  // one get here, it reaches no checkpoint and carries no pause request.
+  const ended = isTerminal(instance.status);
   for (const spec of specs) {
     if (completed.has(spec.key) || live.has(spec.key) || atGate.has(spec.key)) continue;
     if (!spec.dependsOn.every((d) => completed.has(d))) continue;
@@ -101,8 +105,9 @@ export function planAdvance(instance: Pick<Instance, "status" | "currentSteps">,
       continue;
     }
     if (spec.pauseBefore && !hasRuns.has(spec.key)) {
-      // Likewise the checkpoint: it must stop a running instance, so it is reached only by one.
-      if (!running) continue;
+      // Unlike a gate, a checkpoint is reached whatever the status, like a step's pause request:
+      // a waiting instance pauses from there, a paused one records it (see applyEnginePause).
+      if (ended) continue;
       plan.checkpoint ??= spec.key;
     }
     plan.newRuns.push({ stepKey: spec.key, attempt: 1, availableAt: null });
@@ -110,7 +115,10 @@ export function planAdvance(instance: Pick<Instance, "status" | "currentSteps">,
 
   const queued = new Set(plan.newRuns.map((r) => r.stepKey));
   plan.complete = running && specs.every((s) => completed.has(s.key));
-  if (plan.complete || !running) plan.pause = null;
+  // A step's pause request is carried whatever the status (DESIGN invariant 11); the writer
+  // decides what it means for a running, waiting or paused instance. Only completion (nothing
+  // left to hold) and an ended instance drop it.
+  if (plan.complete || ended) plan.pause = null;
   plan.currentSteps = specs
     .filter((s) => !completed.has(s.key) && (live.has(s.key) || queued.has(s.key) || atGate.has(s.key) || plan.gates.includes(s.key)))
     .map((s) => s.key);

@@ -56,6 +56,9 @@ const toInstance = rowMapper(instances);
 
 /**
  * Gates, checkpoints, programmatic pauses and failures stop claims: they need the row FOR UPDATE.
+ * planAdvance carries a step's pause request and reaches checkpoints whatever the status (running,
+ * waiting, paused), so they always come this way, to applyPlan and applyEnginePause: the batch
+ * statement writes no status change but completion and so can never drop one.
  * A retry also goes this way: its new run may only be inserted after the failed one left the
  * live-run unique index, and the batch statement writes both at once.
  */

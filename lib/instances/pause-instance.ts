@@ -4,9 +4,10 @@ import { instances, stepRuns, type Actor, type Instance, type PauseKind, type Pa
 import { conflict } from "@/lib/errors";
 import { channels, enqueueEvent, notify } from "@/lib/events";
 import { appendHistory } from "@/lib/history";
-import { transition } from "@/lib/state-machine";
+import { can, transition } from "@/lib/state-machine";
 import { parseInput, type Untrusted } from "@/lib/validate";
 import { pauseInputSchema, type PauseInput } from "./inputs";
+import { REASON_MAX } from "./limits";
 import { lockInstance } from "./lock";
 import { reasonTags } from "./reason-tags";
 
@@ -92,6 +93,81 @@ export async function applyPause(
   await enqueueEvent(tx, "workflow.instance.paused", updated!);
   // Always tell the workers: an immediate pause must abort in-flight steps, and any pause may
   // leave the instance fully paused already, which is when its onPause hook is due.
+  await notify(tx, channels.control, current.id);
+  return updated!;
+}
+
+/**
+ * A pause the engine asks for on the instance's own behalf: a step that called
+ * `ctx.pauseWorkflow(reason)` (kind `programmatic`, actor `step:<key>`) or a `pauseBefore`
+ * checkpoint reached (kind `checkpoint`, actor `engine`). `stepKey` is the step that asked, or
+ * the checkpointed step. `reason` is trimmed and cut to REASON_MAX characters here.
+ */
+export type EnginePauseRequest = { kind: Extract<PauseKind, "programmatic" | "checkpoint">; reason: string; actor: Actor; stepKey: string };
+
+/**
+ * Honours an engine pause request whatever the instance's status when the step's result is
+ * recorded (DESIGN invariant 11: a request is never dropped). The caller holds the instance row
+ * `FOR UPDATE` and records the step's result in the same transaction, so the history row and the
+ * `workflow.instance.paused` event commit with it or not at all. Returns the row as it now is.
+ * - running, waiting: paused (graceful) like any pause; a waiting instance keeps `pausedFromStatus`
+ *   `waiting`, so an approval given meanwhile takes effect only on resume.
+ * - paused (an operator's graceful pause still draining, or fully paused): the request gets its
+ *   own `paused` history row, paused → paused, saying who held the instance; the pause now names
+ *   the request (label, reason, kind; pausedById null, category and ticket cleared since they
+ *   described the reason replaced) so whoever resumes next sees why. `pausedAt`, `pausedFromStatus`
+ *   and `pauseMode` stay: the clocks are moved back from when the instance really stopped, and
+ *   resume still returns to what the first pause interrupted. `resumeAt` is cleared: a step that
+ *   asked to stop is not lifted by a schedule, only by someone resuming. The version bumps.
+ * - ended (completed, failed, cancelled, timed out while the step ran): nothing. The command that
+ *   ended it cancelled the step's run, so the settle discards the step's result (and this request
+ *   with it) before this is reached; should an ended row get here anyway there is nothing left
+ *   to hold, and the end's own history row already says why it stopped.
+ * Throws only what the database throws.
+ */
+export async function applyEnginePause(tx: Tx, current: Instance, request: EnginePauseRequest): Promise<Instance> {
+  const reason = request.reason.trim().slice(0, REASON_MAX) || `Paused by step ${request.stepKey}`;
+  if (can(current.status, "pause")) return applyPause(tx, current, { reason, mode: "graceful" }, request.actor, request.kind);
+  // The state machine refuses a pause only to a paused instance and to an ended one.
+  if (current.status !== "paused") return current;
+
+  const heldBy = {
+    label: current.pausedByLabel,
+    kind: current.pauseKind,
+    reason: current.pauseReason,
+    since: current.pausedAt?.toISOString() ?? null,
+    mode: current.pauseMode,
+    resumeAt: current.resumeAt?.toISOString() ?? null,
+    category: current.pauseCategory,
+    ticketUrl: current.pauseTicketUrl,
+  };
+  const [updated] = await tx
+    .update(instances)
+    .set({
+      pausedById: request.actor.id,
+      pausedByLabel: request.actor.label,
+      pauseReason: reason,
+      pauseKind: request.kind,
+      pauseCategory: null,
+      pauseTicketUrl: null,
+      resumeAt: null,
+      version: sql`${instances.version} + 1`,
+      updatedAt: new Date(),
+    })
+    .where(eq(instances.id, current.id))
+    .returning();
+  await appendHistory(tx, {
+    instanceId: current.id,
+    workflowKey: current.workflowKey,
+    action: "paused",
+    actor: request.actor,
+    reason,
+    fromStatus: "paused",
+    toStatus: "paused",
+    details: { mode: "graceful", kind: request.kind, step: request.stepKey, requestedWhilePaused: true, heldBy, interrupted: [] },
+  });
+  await enqueueEvent(tx, "workflow.instance.paused", updated!);
+  // As in applyPause: the instance may be fully paused now, which is when its onPause hook is due.
   await notify(tx, channels.control, current.id);
   return updated!;
 }

@@ -29,6 +29,23 @@ async function hold(ms: number, ctx: { signal: AbortSignal; instanceId: string; 
   }
 }
 
+/** The observation a test writes (step "-") to let `step` of an instance finish: see awaitRelease. */
+export const releaseMark = (step: string) => `release:${step}`;
+
+/**
+ * Records that the step started, then waits until the test releases it (a `-` / releaseMark
+ * observation), honouring the step's signal. The test thus orders the step's end after its own
+ * actions (a pause, a gate reached) by conditions, not by how long the step sleeps.
+ */
+async function awaitRelease(ctx: { signal: AbortSignal; instanceId: string; stepKey: string }): Promise<void> {
+  await observe(ctx.instanceId, ctx.stepKey, "started");
+  for (;;) {
+    const [released] = await observer!`select 1 from test_observations where instance_id = ${ctx.instanceId} and step = '-' and what = ${releaseMark(ctx.stepKey)} limit 1`;
+    if (released) return;
+    await hold(25, ctx);
+  }
+}
+
 /** Set by a test in its own process: resumeInstance runs the condition where it is called. */
 export const conditions = { allow: true, message: "the maintenance window is still open" };
 
@@ -156,4 +173,40 @@ export const validated = defineWorkflow({
   steps: { only: { run: (ctx) => { ctx.updateContext({ service: ctx.input.service, replicas: ctx.input.replicas }); } } },
 });
 
-export const catalog: RegisteredWorkflow[] = [chain, fanout, programmatic, checkpoint, gated, guarded, hooked, flaky, slow, validated];
+/** Issue 9 §2: a step that finds replication lagging stops its own workflow before `load`. */
+export const stepPause = defineWorkflow({
+  key: "t-step-pause",
+  version: 1,
+  name: "Step pauses its workflow",
+  steps: {
+    check: { run: async (ctx) => { await awaitRelease(ctx); ctx.updateContext({ lagSeconds: 45 }); ctx.pauseWorkflow("Replication lag 45s"); } },
+    load: { dependsOn: ["check"], run: async (ctx) => { await observe(ctx.instanceId, "load", "started"); ctx.updateContext({ loaded: true }); } },
+  },
+});
+
+/** A step `z` that asks to pause in a branch beside the gated step `y`, after the instance reached y's gate. */
+export const stepPauseBesideGate = defineWorkflow({
+  key: "t-step-pause-gate",
+  version: 1,
+  name: "Step pause beside a gate",
+  steps: {
+    x: { run: (ctx) => { ctx.updateContext({ x: true }); } },
+    y: { dependsOn: ["x"], gate: { stage: "release approval", approvals: 1, approverRole: "approver" }, run: async (ctx) => { await observe(ctx.instanceId, "y", "started"); } },
+    z: { run: async (ctx) => { await awaitRelease(ctx); ctx.pauseWorkflow("Replica behind; hold the release"); } },
+    after: { dependsOn: ["z"], run: async (ctx) => { await observe(ctx.instanceId, "after", "started"); } },
+  },
+});
+
+/** One step's completion reaches a gate (`y`) and a checkpoint (`c`) at once. */
+export const checkpointBesideGate = defineWorkflow({
+  key: "t-checkpoint-gate",
+  version: 1,
+  name: "Checkpoint beside a gate",
+  steps: {
+    x: { run: (ctx) => { ctx.updateContext({ x: true }); } },
+    y: { dependsOn: ["x"], gate: { stage: "release approval", approvals: 1, approverRole: "approver" }, run: async (ctx) => { await observe(ctx.instanceId, "y", "started"); } },
+    c: { dependsOn: ["x"], pauseBefore: true, run: async (ctx) => { await observe(ctx.instanceId, "c", "started"); } },
+  },
+});
+
+export const catalog: RegisteredWorkflow[] = [chain, fanout, programmatic, checkpoint, gated, guarded, hooked, flaky, slow, validated, stepPause, stepPauseBesideGate, checkpointBesideGate];

@@ -88,6 +88,21 @@ describe("planAdvance", () => {
     expect(planAdvance(running, cp, [run("gen", "completed"), run("apply", "pending")], []).checkpoint).toBeNull();
   });
 
+  it("carries a step's pause request and reaches a checkpoint whatever the status, except on an ended instance", () => {
+    const cp: StepSpec[] = [{ key: "gen", name: "Gen", dependsOn: [] }, { key: "apply", name: "Apply", dependsOn: ["gen"], pauseBefore: true }];
+    for (const status of ["paused", "waiting"] as const) {
+      const gen = run("gen", "running");
+      const plan = planAdvance({ status, currentSteps: ["gen"] }, cp, [gen], [done(gen, {}, "Replication lag 45s")]);
+      expect(plan).toMatchObject({ checkpoint: "apply", newRuns: [{ stepKey: "apply" }], pause: { reason: "Replication lag 45s", stepKey: "gen" }, complete: false });
+      expect(changesStatus(plan)).toBe(true);
+    }
+    const gen = run("gen", "running");
+    expect(planAdvance({ status: "cancelled", currentSteps: [] }, cp, [gen], [done(gen, {}, "too late")])).toMatchObject({ checkpoint: null, pause: null });
+    // The last step asking to pause: the instance completes, there is nothing left to hold.
+    const last = run("apply", "running");
+    expect(planAdvance(running, cp, [run("gen", "completed"), last], [done(last, {}, "done anyway")])).toMatchObject({ complete: true, pause: null });
+  });
+
   it("counts the runs still in flight, for the drain", () => {
     const [e, a, b] = [run("extract", "completed"), run("a", "running"), run("b", "running")];
     expect(planAdvance({ status: "paused", currentSteps: ["a", "b"] }, specs, [e, a, b], [done(a)]).runningLeft).toBe(1);
