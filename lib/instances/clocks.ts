@@ -1,4 +1,4 @@
-import { and, eq, gt, sql, type SQL } from "drizzle-orm";
+import { and, eq, gt, sql, type AnyColumn, type SQL } from "drizzle-orm";
 import type { Tx } from "@/db/client";
 import { gates, instances, stepRuns, type Instance } from "@/db/schema";
 
@@ -15,8 +15,8 @@ import { gates, instances, stepRuns, type Instance } from "@/db/schema";
  * Derived from step_runs, never stored: no claim can start a run of a paused instance, so nothing
  * after the drain can change the answer, and the engine's hot settle path writes nothing for it.
  *
- * On resume, every clock that had not fired when they stopped moves on by now − stoppedAt; one
- * that had already fired (it was due while the instance still ran or drained) is left due.
+ * On resume, every clock that had not fired when they stopped moves on by now − stoppedAt (one
+ * set during the stop, by now − when it was set); one that had already fired (it was due while the instance still ran or drained) is left due.
  *
  * Not clocks of the instance, and never moved: `resumeAt` (a wall-clock time someone chose),
  * leases (a worker's liveness), `hookLeaseExpiresAt`, and a step's own `timeoutMs` (measured by
@@ -82,20 +82,23 @@ export async function moveClocksOnResume(tx: Tx, instance: Pick<Instance, "id" |
   const movedMs = stoppedAt ? Math.max(0, now.getTime() - stoppedAt.getTime()) : 0;
   if (!stoppedAt || movedMs === 0) return { stoppedAt, movedMs, dueAt: instance.dueAt };
 
-  const by = sql`${movedMs}::double precision * interval '1 millisecond'`;
   const since = sql`${stoppedAt.toISOString()}::timestamptz`;
+  const at = sql`${now.toISOString()}::timestamptz`;
+  // A clock set while the instance was stopped (a gate requested, a run queued by an approval
+  // during the hold) has been stopped only since it was set, so it moves by now − max(stop, set).
+  const stoppedSince = (setAt: SQL | AnyColumn) => sql`greatest(interval '0', ${at} - greatest(${since}, ${setAt}))`;
   await tx
     .update(gates)
     .set({
-      expiresAt: sql`case when ${gates.expiresAt} > ${since} then ${gates.expiresAt} + ${by} else ${gates.expiresAt} end`,
+      expiresAt: sql`case when ${gates.expiresAt} > ${since} then ${gates.expiresAt} + ${stoppedSince(gates.requestedAt)} else ${gates.expiresAt} end`,
       // An escalation that already happened stays where it happened.
-      escalateAt: sql`case when ${gates.escalatedAt} is null and ${gates.escalateAt} > ${since} then ${gates.escalateAt} + ${by} else ${gates.escalateAt} end`,
+      escalateAt: sql`case when ${gates.escalatedAt} is null and ${gates.escalateAt} > ${since} then ${gates.escalateAt} + ${stoppedSince(gates.requestedAt)} else ${gates.escalateAt} end`,
     })
     .where(and(eq(gates.instanceId, instance.id), eq(gates.status, "pending")));
   // Only retries still in their backoff; a run already due stays due (and keeps its place in the queue).
   await tx
     .update(stepRuns)
-    .set({ availableAt: sql`${stepRuns.availableAt} + ${by}` })
+    .set({ availableAt: sql`${stepRuns.availableAt} + ${stoppedSince(stepRuns.createdAt)}` })
     .where(and(eq(stepRuns.instanceId, instance.id), eq(stepRuns.status, "pending"), gt(stepRuns.availableAt, stoppedAt)));
   const dueAt = instance.dueAt && instance.dueAt > stoppedAt ? new Date(instance.dueAt.getTime() + movedMs) : instance.dueAt;
   return { stoppedAt, movedMs, dueAt };

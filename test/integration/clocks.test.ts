@@ -33,8 +33,18 @@ const runOf = async (instanceId: string, stepKey: string) =>
   (await t.db.select().from(stepRuns).where(and(eq(stepRuns.instanceId, instanceId), eq(stepRuns.stepKey, stepKey))).orderBy(asc(stepRuns.createdAt)));
 const historyRow = async (instanceId: string, action: HistoryAction) =>
   (await t.db.select().from(history).where(and(eq(history.instanceId, instanceId), eq(history.action, action))));
-/** Pretend the pause began `ms` ago (the same trick as deadlines.test.ts): a long hold without waiting for one. */
-const pausedAgo = (id: string, ms: number) => t.db.execute(sql`update instances set paused_at = paused_at - ${ms}::int * interval '1 millisecond' where id = ${id}`);
+/**
+ * Pretend the pause began `ms` ago (the same trick as deadlines.test.ts): a long hold without
+ * waiting for one. What happened before the pause (its gates requested, its runs queued) moves
+ * back with it, or they would look set during the hold, and such clocks move less on resume.
+ */
+const pausedAgo = (id: string, ms: number) =>
+  t.db.transaction(async (tx) => {
+    const by = sql`${ms}::int * interval '1 millisecond'`;
+    await tx.execute(sql`update gates set requested_at = requested_at - ${by} where instance_id = ${id}`);
+    await tx.execute(sql`update step_runs set created_at = created_at - ${by} where instance_id = ${id}`);
+    await tx.execute(sql`update instances set paused_at = paused_at - ${by} where id = ${id}`);
+  });
 const pause = (instanceId: string, mode: "graceful" | "immediate" = "graceful") => pauseInstance(t.db, { instanceId, reason: "change freeze", mode }, operator);
 const resume = (instanceId: string) => resumeInstance(t.db, { instanceId, reason: "freeze over" }, operator);
 /** What resume recorded about the clocks it moved. */
