@@ -43,13 +43,12 @@ async function decide(db: Db, gateId: string, decision: "approve" | "reject", co
     let updated = gate;
     let move: { from: Instance["status"]; to: Instance["status"] } | null = null;
     if (settled) {
+      // Decided before the instance moves, so that a failing instance's ending withdraws only its other gates.
       [updated] = (await tx.update(gates).set({ status: settled, decidedAt: new Date() }).where(eq(gates.id, gateId)).returning()) as [Gate];
-      move =
-        settled === "approved"
-          ? await continueAfterGate(tx, instance, updated)
-          : await failAtGate(tx, instance, updated, `Gate "${gate.stage}" rejected by ${user.email}: ${comment}`);
+      if (settled === "approved") move = await continueAfterGate(tx, instance, updated);
     }
 
+    // The decision first; a rejection's `failed` row (endInstance's, like every ending's) follows it.
     await appendHistory(tx, {
       instanceId: instance.id,
       workflowKey: instance.workflowKey,
@@ -61,6 +60,7 @@ async function decide(db: Db, gateId: string, decision: "approve" | "reject", co
       // How long the gate held the instance, for the timeline and the wait-time charts.
       details: { gateId, stage: gate.stage, progress, settled, ...(settled ? { waitedMs: Date.now() - gate.requestedAt.getTime() } : {}), ...tags },
     });
+    if (settled === "rejected") await failAtGate(tx, instance, updated, `Gate "${gate.stage}" rejected by ${user.email}: ${comment}`, actorOf(user));
     await enqueueApprovalEvent(tx, "workflow.approval.decided", instance.id, { gate: updated, decision: row });
     return { gate: updated, outcome: settled ?? "recorded", progress };
   });
