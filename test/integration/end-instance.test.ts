@@ -4,6 +4,8 @@
  * Driven in-process (runs started and settled by hand, commands called directly) so each
  * ending is reached from exactly the state the case names; no worker process runs here.
  */
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
 import { and, asc, eq, getTableColumns, inArray, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { events, gates, history, instances, stepRuns, type Instance, type InstanceStatus, type StepSpec } from "@/db/schema";
@@ -16,6 +18,7 @@ import { approveGate, rejectGate } from "@/lib/gates/decide-gate";
 import { requestGate } from "@/lib/gates/request-gate";
 import { sweepGates } from "@/lib/gates/sweep-gates";
 import { cancelInstance } from "@/lib/instances/cancel-instance";
+import { endedColumns } from "@/lib/instances/end-instance";
 import { pauseInstance } from "@/lib/instances/pause-instance";
 import { startInstance } from "@/lib/instances/start-instance";
 import { timeOutDueInstances } from "@/lib/instances/time-out-instances";
@@ -295,4 +298,18 @@ it("approving a withdrawn gate writes nothing", async () => {
   expect(await refusal(approveGate(t.db, { gateId: one.id }, approver))).toMatchObject({ code: "conflict", message: expect.stringMatching(/withdrawn/) });
   expect(await runsOf(instance.id)).toEqual(runs);
   expect((await t.db.select().from(gates).where(inArray(gates.id, [one.id])))[0]!.status).toBe("withdrawn");
+});
+
+it("the migration clears the hold an instance kept when it ended before endInstance, as endInstance would", async () => {
+  const folder = path.resolve(import.meta.dirname, "../../db/migrations");
+  const file = readdirSync(folder).find((f) => f.endsWith("_ended_instances_hold_cleared.sql"))!;
+  const stale = await createInstance(t.db, { status: "failed" });
+  const live = await createInstance(t.db, { status: "paused" });
+  const hold = { pausedAt: new Date(), pausedById: operatorUser.id, pausedByLabel: operator.label, pauseReason: "freeze", pauseCategory: "maintenance" as const, pauseTicketUrl: "https://tracker.example.com/OPS-3", pauseMode: "graceful" as const, pauseKind: "scheduled" as const, pausedFromStatus: "running" as const, resumeAt: inAnHour(), hookWorkerId: "w", hookLeaseExpiresAt: inAnHour() };
+  await t.db.update(instances).set(hold).where(inArray(instances.id, [stale.id, live.id]));
+  await t.db.execute(sql.raw(readFileSync(path.join(folder, file), "utf8")));
+  const cleared = Object.entries(endedColumns("failed", new Date(), null)).filter(([, v]) => v === null).map(([k]) => k);
+  const after = (await instanceRow(stale.id)) as Record<string, unknown>;
+  for (const column of cleared.filter((c) => c !== "error")) expect(after[column], column).toBeNull();
+  expect(await instanceRow(live.id)).toMatchObject({ status: "paused", pausedByLabel: operator.label, pauseReason: "freeze" });
 });
