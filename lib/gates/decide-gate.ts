@@ -2,12 +2,13 @@ import { eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { gateDecisions, gates, type Gate } from "@/db/schema";
 import { actorOf, type SessionUser } from "@/lib/auth/permissions";
-import { AppError } from "@/lib/errors";
+import { AppError, conflict } from "@/lib/errors";
 import { enqueueApprovalEvent } from "@/lib/events";
 import { appendHistory } from "@/lib/history";
 import { parseInput, type Untrusted } from "@/lib/validate";
 import { approveInputSchema, rejectInputSchema, type ApproveInput, type RejectInput } from "./inputs";
 import { reasonTags } from "@/lib/instances/reason-tags";
+import { isTerminal } from "@/lib/state-machine";
 import { lockGate } from "./lock-gate";
 import { continueAfterGate, failAtGate } from "./outcome";
 import { isSatisfied, mayDecide, progressLabel } from "./rules";
@@ -32,6 +33,8 @@ export async function rejectGate(db: Db, raw: RejectInput | Untrusted, user: Ses
 async function decide(db: Db, gateId: string, decision: "approve" | "reject", comment: string | null, user: SessionUser, tags: ReturnType<typeof reasonTags>): Promise<DecisionResult> {
   return db.transaction(async (tx) => {
     const { instance, gate, decisions, delegations } = await lockGate(tx, gateId);
+    // endInstance withdraws an ending instance's gates; one left pending by an ending before it did is not signable either.
+    if (isTerminal(instance.status) && gate.status === "pending") throw conflict(`This gate's instance has ended (${instance.status.replace("_", " ")}); it can no longer be decided`);
     const verdict = mayDecide(user, { gate, decisions, delegations, startedById: instance.startedById });
     if (!verdict.ok) throw new AppError(verdict.code, verdict.message);
 

@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { and, asc, eq, getTableColumns, inArray, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { events, gates, history, instances, stepRuns, type Instance, type InstanceStatus, type StepSpec } from "@/db/schema";
+import { events, gateDecisions, gates, history, instances, stepRuns, type Instance, type InstanceStatus, type StepSpec } from "@/db/schema";
 import { applyPlan, runsOf as lockedRunsOf } from "@/engine/advance";
 import { Definitions } from "@/engine/definitions";
 import { planAdvance, type StepOutcome } from "@/engine/plan";
@@ -312,4 +312,21 @@ it("the migration clears the hold an instance kept when it ended before endInsta
   const after = (await instanceRow(stale.id)) as Record<string, unknown>;
   for (const column of cleared.filter((c) => c !== "error")) expect(after[column], column).toBeNull();
   expect(await instanceRow(live.id)).toMatchObject({ status: "paused", pausedByLabel: operator.label, pauseReason: "freeze" });
+});
+
+it("a gate an instance left pending when it ended before endInstance cannot be signed, and the sweep withdraws it once due", async () => {
+  const { instance, one, two } = await waitingAtTwoGates({ expiresAfterMs: 60_000, approvals: 2 });
+  // As the old failure path left it: the instance failed, its gates still pending.
+  await t.db.update(instances).set({ status: "failed", finishedAt: new Date() }).where(eq(instances.id, instance.id));
+  const runs = await runsOf(instance.id);
+  for (const gate of [one, two]) {
+    expect(await refusal(approveGate(t.db, { gateId: gate.id }, approver))).toMatchObject({ code: "conflict", message: expect.stringContaining("has ended (failed)") });
+  }
+  expect(await runsOf(instance.id)).toEqual(runs);
+  expect(await t.db.select().from(gateDecisions).where(inArray(gateDecisions.gateId, [one.id, two.id]))).toEqual([]);
+
+  await sweepGates(t.db, new Date(Date.now() + 120_000));
+  expect((await gatesOf(instance.id)).map((g) => g.status).sort()).toEqual(["withdrawn", "withdrawn"]);
+  expect((await historyOf(instance.id)).filter((h) => h.action === "gate_withdrawn")).toHaveLength(2);
+  expect((await historyOf(instance.id)).filter((h) => h.action === "gate_expired" || h.action === "failed")).toEqual([]);
 });
