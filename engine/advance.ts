@@ -1,9 +1,10 @@
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { asc, eq, sql } from "drizzle-orm";
 import type { Db, Tx } from "@/db/client";
-import { instances, stepRuns, type Actor, type Instance, type InstanceStatus, type StepSpec } from "@/db/schema";
+import { instances, stepRuns, type Actor, type Instance, type StepSpec } from "@/db/schema";
 import { requestGate } from "@/lib/gates/request-gate";
 import { channels, enqueueEvent, notify } from "@/lib/events";
 import { appendHistory } from "@/lib/history";
+import { endInstance } from "@/lib/instances/end-instance";
 import { applyEnginePause } from "@/lib/instances/pause-instance";
 import { transition } from "@/lib/state-machine";
 import { anyUuid } from "./sql-arrays";
@@ -35,7 +36,6 @@ async function insertRuns(tx: Tx, runs: { instanceId: string; stepKey: string; a
  */
 export async function applyPlan(tx: Tx, current: Instance, specs: StepSpec[], plan: Plan, lock: LockMode): Promise<Applied> {
   if (lock === "shared" && changesStatus(plan)) throw new Error("a status change needs the instance row FOR UPDATE");
-  const now = new Date();
   if (plan.finished.length) {
     // One statement for all finished runs of the instance.
     await tx.execute(sql`
@@ -66,17 +66,8 @@ export async function applyPlan(tx: Tx, current: Instance, specs: StepSpec[], pl
   if (plan.fail) {
     instance = await failInstance(tx, instance, plan.fail.error, { step: plan.fail.stepKey });
   } else if (plan.complete) {
-    const t = transition(instance.status, "complete");
-    if (t.ok) {
-      const [row] = await tx
-        .update(instances)
-        .set({ status: t.to, currentSteps: [], finishedAt: now, version: sql`${instances.version} + 1`, updatedAt: now })
-        .where(eq(instances.id, instance.id))
-        .returning();
-      instance = row!;
-      await appendHistory(tx, { instanceId: instance.id, workflowKey: instance.workflowKey, action: "completed", actor: engineActor, fromStatus: t.from, toStatus: t.to });
-      await enqueueEvent(tx, "workflow.instance.completed", instance);
-    }
+    const ended = await endInstance(tx, instance, { command: "complete", actor: engineActor });
+    if (ended.ok) instance = ended.instance;
   } else {
     if (plan.gates.length) instance = await reachGates(tx, instance, specs, plan.gates);
     // Both are honoured whatever the status is by now (a gate above may have made it wait, an
@@ -121,35 +112,12 @@ async function reachGates(tx: Tx, instance: Instance, specs: StepSpec[], stepKey
 }
 
 /**
- * Ends the instance as failed, the one way every failure does: live runs cancelled (running ones
- * told to stop), the row, the event. Null if the state machine refuses. The caller writes the
- * history row: failInstance as the engine, a gate decision as the decision that failed it.
+ * Ends the instance as failed by the engine (a step out of retries, a poison step), through
+ * endInstance like every ending. Returns the row unchanged if the state machine refuses.
  */
-export async function endAsFailed(tx: Tx, instance: Instance, error: string, runError = "Cancelled: the instance failed"): Promise<{ from: InstanceStatus; to: InstanceStatus; row: Instance } | null> {
-  const t = transition(instance.status, "fail");
-  if (!t.ok) return null;
-  const now = new Date();
-  const cancelled = await tx
-    .update(stepRuns)
-    .set({ status: "cancelled", finishedAt: now, leaseExpiresAt: null, error: runError })
-    .where(and(eq(stepRuns.instanceId, instance.id), inArray(stepRuns.status, ["pending", "running"])))
-    .returning({ status: stepRuns.status });
-  const [row] = await tx
-    .update(instances)
-    .set({ status: t.to, error: error.slice(0, 2000), currentSteps: [], finishedAt: now, resumeAt: null, version: sql`${instances.version} + 1`, updatedAt: now })
-    .where(eq(instances.id, instance.id))
-    .returning();
-  await enqueueEvent(tx, "workflow.instance.failed", row!);
-  if (cancelled.length) await notify(tx, channels.control, instance.id);
-  return { from: t.from, to: t.to, row: row! };
-}
-
-/** Ends the instance as failed, with the engine's history row. */
 export async function failInstance(tx: Tx, instance: Instance, error: string, details: Record<string, unknown> = {}): Promise<Instance> {
-  const ended = await endAsFailed(tx, instance, error);
-  if (!ended) return instance;
-  await appendHistory(tx, { instanceId: instance.id, workflowKey: instance.workflowKey, action: "failed", actor: engineActor, reason: error.slice(0, 2000), fromStatus: ended.from, toStatus: ended.to, details });
-  return ended.row;
+  const ended = await endInstance(tx, instance, { command: "fail", actor: engineActor, reason: error, details, runError: "Cancelled: the instance failed" });
+  return ended.ok ? ended.instance : instance;
 }
 
 /**

@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { instances, type Instance, type StepRun, type StepSpec } from "@/db/schema";
 import { channels, type EventType } from "@/lib/events";
+import { endedColumns } from "@/lib/instances/end-instance";
 import { transition } from "@/lib/state-machine";
 import { applyPlan, engineActor, runsOf } from "./advance";
 import type { ClaimedRun } from "./claim";
@@ -291,8 +292,8 @@ function batchWrite(c: Sql | ReservedSql, batch: Planned[], options: SettleOptio
   const rows = batch.map(({ instance, plan }) => {
     const t = plan.complete ? transition(instance.status, "complete") : null;
     if (t?.ok) {
-      // The row as the UPDATE below leaves it: the event's payload, like enqueueEvent's.
-      done.push({ ...instance, status: t.to, context: { ...instance.context, ...plan.contextPatch }, currentSteps: [], finishedAt: now, version: instance.version + 1, updatedAt: now });
+      // The row as the UPDATE below leaves it: the event's payload, like endInstance's.
+      done.push({ ...instance, context: { ...instance.context, ...plan.contextPatch }, ...endedColumns(t.to, now, null), version: instance.version + 1 });
     }
     return [instance.id, plan.contextPatch, plan.currentSteps, t?.ok === true] as const;
   });
@@ -347,13 +348,31 @@ function batchWrite(c: Sql | ReservedSql, batch: Planned[], options: SettleOptio
       -- Step progress bumps neither version (no operator command conflicts with it) nor updated_at
       -- (the instance list's keyset order would reshuffle under the reader at every step, and an
       -- unindexed-only change lets Postgres update the row in place, HOT); completion bumps both.
+      -- A completion writes what every ending writes (endedColumns in lib/instances/end-instance.ts;
+      -- test/integration/end-instance.test.ts compares the two column by column). The rest of
+      -- endInstance has nothing to do here: a plan completes only when every step has a completed
+      -- run, so no run of the instance is live and no gate pending (a gated step runs only once
+      -- its gate is decided).
       update instances i set
         context = case when v.patch = '{}'::jsonb then i.context else i.context || v.patch end,
         current_steps = array(select jsonb_array_elements_text(v.current)),
         status = case when v.complete then 'completed'::instance_status else i.status end,
         finished_at = case when v.complete then v.now else i.finished_at end,
         version = i.version + case when v.complete then 1 else 0 end,
-        updated_at = case when v.complete then v.now else i.updated_at end
+        updated_at = case when v.complete then v.now else i.updated_at end,
+        error = case when v.complete then null else i.error end,
+        resume_at = case when v.complete then null else i.resume_at end,
+        paused_at = case when v.complete then null else i.paused_at end,
+        paused_by_id = case when v.complete then null else i.paused_by_id end,
+        paused_by_label = case when v.complete then null else i.paused_by_label end,
+        pause_reason = case when v.complete then null else i.pause_reason end,
+        pause_category = case when v.complete then null else i.pause_category end,
+        pause_ticket_url = case when v.complete then null else i.pause_ticket_url end,
+        pause_mode = case when v.complete then null else i.pause_mode end,
+        pause_kind = case when v.complete then null else i.pause_kind end,
+        paused_from_status = case when v.complete then null else i.paused_from_status end,
+        hook_lease_expires_at = case when v.complete then null else i.hook_lease_expires_at end,
+        hook_worker_id = case when v.complete then null else i.hook_worker_id end
       from v where i.id = v.id and i.id = any(array(select id from v)) and (select ok from ok)
       returning i.id, i.xmin::text as row_version
     ),

@@ -8,9 +8,14 @@ export type Command = "start" | "pause" | "resume" | "wait" | "continue" | "comp
 
 export const terminalStatuses: readonly InstanceStatus[] = ["completed", "failed", "cancelled", "timed_out"];
 
+/** The commands that end an instance; each lands in a terminal status (see endInstance). */
+export type EndCommand = "complete" | "fail" | "cancel" | "time_out";
+
 const table: Record<Command, Partial<Record<InstanceStatus, InstanceStatus>>> = {
+  // An instance is stored `pending` and started in the same transaction (startInstance).
   start: { pending: "running" },
-  pause: { pending: "paused", running: "paused", waiting: "paused" },
+  // Not from `pending`: nothing has run yet, and a resume would have nowhere to return to.
+  pause: { running: "paused", waiting: "paused" },
   // The target of resume depends on what the pause interrupted; see resumeTarget.
   resume: { paused: "running" },
   wait: { running: "waiting" },
@@ -23,6 +28,10 @@ const table: Record<Command, Partial<Record<InstanceStatus, InstanceStatus>>> = 
 
 export type Transition = { ok: true; from: InstanceStatus; to: InstanceStatus } | { ok: false; from: InstanceStatus; message: string };
 
+/**
+ * Whether `command` may move an instance out of `from`, and to what; a refusal carries a message
+ * for a person. `pausedFrom` (the instance's pausedFromStatus) is needed only by `resume`.
+ */
 export function transition(
   from: InstanceStatus,
   command: Command,
@@ -36,9 +45,27 @@ export function transition(
 
 /** A paused instance that was waiting at a gate goes back to waiting; anything else runs. */
 export function resumeTarget(pausedFrom: InstanceStatus | null | undefined): InstanceStatus {
-  return pausedFrom === "waiting" || pausedFrom === "pending" ? pausedFrom : "running";
+  return pausedFrom === "waiting" ? pausedFrom : "running";
 }
 
+/** Where passGate leaves an instance: the status to store, and the pausedFromStatus to store (null unless paused). */
+export type GatePass = { ok: true; from: InstanceStatus; to: InstanceStatus; pausedFrom: InstanceStatus | null } | { ok: false; from: InstanceStatus; message: string };
+
+/**
+ * What a gate letting the instance through does to it (an approval, or an expiry that continues).
+ * A waiting instance runs again (`continue`). A paused one stays paused, and the `continue` applies
+ * to what the pause interrupted instead: `pausedFrom` is where resume will now return to. A running
+ * one (another gate let it through already) stays running. An ended one is refused: its gates were
+ * withdrawn when it ended, so nothing may be queued in it.
+ */
+export function passGate(from: InstanceStatus, pausedFrom: InstanceStatus | null | undefined): GatePass {
+  if (from === "paused") return { ok: true, from, to: from, pausedFrom: pausedFrom ? (table.continue[pausedFrom] ?? pausedFrom) : null };
+  if (from === "running") return { ok: true, from, to: from, pausedFrom: null };
+  const t = transition(from, "continue");
+  return t.ok ? { ...t, pausedFrom: null } : t;
+}
+
+/** Whether `command` is legal from `from` (the UI hides controls that are not). */
 export function can(from: InstanceStatus, command: Command): boolean {
   return table[command][from] !== undefined;
 }

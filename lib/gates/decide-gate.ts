@@ -2,12 +2,13 @@ import { eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { gateDecisions, gates, type Gate } from "@/db/schema";
 import { actorOf, type SessionUser } from "@/lib/auth/permissions";
-import { AppError } from "@/lib/errors";
+import { AppError, conflict } from "@/lib/errors";
 import { enqueueApprovalEvent } from "@/lib/events";
 import { appendHistory } from "@/lib/history";
 import { parseInput, type Untrusted } from "@/lib/validate";
 import { approveInputSchema, rejectInputSchema, type ApproveInput, type RejectInput } from "./inputs";
 import { reasonTags } from "@/lib/instances/reason-tags";
+import { isTerminal } from "@/lib/state-machine";
 import { lockGate } from "./lock-gate";
 import { continueAfterGate, failAtGate } from "./outcome";
 import { isSatisfied, mayDecide, progressLabel } from "./rules";
@@ -32,6 +33,8 @@ export async function rejectGate(db: Db, raw: RejectInput | Untrusted, user: Ses
 async function decide(db: Db, gateId: string, decision: "approve" | "reject", comment: string | null, user: SessionUser, tags: ReturnType<typeof reasonTags>): Promise<DecisionResult> {
   return db.transaction(async (tx) => {
     const { instance, gate, decisions, delegations } = await lockGate(tx, gateId);
+    // endInstance withdraws an ending instance's gates; one left pending by an ending before it did is not signable either.
+    if (isTerminal(instance.status) && gate.status === "pending") throw conflict(`This gate's instance has ended (${instance.status.replace("_", " ")}); it can no longer be decided`);
     const verdict = mayDecide(user, { gate, decisions, delegations, startedById: instance.startedById });
     if (!verdict.ok) throw new AppError(verdict.code, verdict.message);
 
@@ -43,13 +46,12 @@ async function decide(db: Db, gateId: string, decision: "approve" | "reject", co
     let updated = gate;
     let move: { from: Instance["status"]; to: Instance["status"] } | null = null;
     if (settled) {
+      // Decided before the instance moves, so that a failing instance's ending withdraws only its other gates.
       [updated] = (await tx.update(gates).set({ status: settled, decidedAt: new Date() }).where(eq(gates.id, gateId)).returning()) as [Gate];
-      move =
-        settled === "approved"
-          ? await continueAfterGate(tx, instance, updated)
-          : await failAtGate(tx, instance, updated, `Gate "${gate.stage}" rejected by ${user.email}: ${comment}`);
+      if (settled === "approved") move = await continueAfterGate(tx, instance, updated);
     }
 
+    // The decision first; a rejection's `failed` row (endInstance's, like every ending's) follows it.
     await appendHistory(tx, {
       instanceId: instance.id,
       workflowKey: instance.workflowKey,
@@ -61,6 +63,7 @@ async function decide(db: Db, gateId: string, decision: "approve" | "reject", co
       // How long the gate held the instance, for the timeline and the wait-time charts.
       details: { gateId, stage: gate.stage, progress, settled, ...(settled ? { waitedMs: Date.now() - gate.requestedAt.getTime() } : {}), ...tags },
     });
+    if (settled === "rejected") await failAtGate(tx, instance, updated, `Gate "${gate.stage}" rejected by ${user.email}: ${comment}`, actorOf(user));
     await enqueueApprovalEvent(tx, "workflow.approval.decided", instance.id, { gate: updated, decision: row });
     return { gate: updated, outcome: settled ?? "recorded", progress };
   });

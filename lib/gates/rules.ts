@@ -122,7 +122,7 @@ export function decidedMessage(status: Gate["status"], decisions: GateFacts["dec
     case "expired":
       return "This gate expired before it was decided";
     case "withdrawn":
-      return "This gate was withdrawn: the instance was cancelled";
+      return "This gate was withdrawn: its instance has ended";
     default:
       return "This gate is still pending";
   }

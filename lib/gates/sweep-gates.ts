@@ -5,8 +5,10 @@ import { enqueueApprovalEvent } from "@/lib/events";
 import { appendHistory } from "@/lib/history";
 import { clocksStopped, readClocks } from "@/lib/instances/clocks";
 import { log } from "@/lib/log";
+import { isTerminal } from "@/lib/state-machine";
 import { lockGate } from "./lock-gate";
 import { continueAfterGate, failAtGate } from "./outcome";
+import { withdrawGates } from "./withdraw-gates";
 
 const CLOCK = { id: null, label: "system:clock" };
 
@@ -30,12 +32,14 @@ export async function sweepGates(db: Db, now = new Date()): Promise<{ expired: n
     const done = await db.transaction(async (tx) => {
       const { instance, gate } = await lockGate(tx, id);
       if (gate.status !== "pending" || !gate.expiresAt || gate.expiresAt > now) return false;
+      // A gate left pending by an instance that ended before endInstance withdrew gates: withdraw it now.
+      if (isTerminal(instance.status)) {
+        await withdrawGates(tx, instance, CLOCK, now);
+        return false;
+      }
       if ((await readClocks(tx, instance.id)).stopped) return false;
       const [updated] = await tx.update(gates).set({ status: "expired", decidedAt: now }).where(eq(gates.id, id)).returning();
-      const move =
-        gate.onExpiry === "continue"
-          ? await continueAfterGate(tx, instance, updated!)
-          : await failAtGate(tx, instance, updated!, `Gate "${gate.stage}" expired without a decision`);
+      const move = gate.onExpiry === "continue" ? await continueAfterGate(tx, instance, updated!) : { from: instance.status, to: instance.status };
       await appendHistory(tx, {
         instanceId: instance.id,
         workflowKey: instance.workflowKey,
@@ -46,6 +50,8 @@ export async function sweepGates(db: Db, now = new Date()): Promise<{ expired: n
         toStatus: move.to,
         details: { gateId: id, stage: gate.stage, onExpiry: gate.onExpiry },
       });
+      // The expiry first; a failing instance's `failed` row (endInstance's, like every ending's) follows it.
+      if (gate.onExpiry !== "continue") await failAtGate(tx, instance, updated!, `Gate "${gate.stage}" expired without a decision`, CLOCK, now);
       await enqueueApprovalEvent(tx, "workflow.approval.expired", instance.id, { gate: updated });
       return true;
     });

@@ -17,9 +17,9 @@ export type StartOptions = { catalog?: RegisteredWorkflow[] };
 /**
  * Starts an instance of the newest registered version of a workflow this deployment has code
  * for, with input checked against the workflow's own zod schema; refused (409) while the workflow
- * is held (lib/workflows/holds.ts). One transaction: the instance
- * (running), its root steps queued (or gated, or checkpointed), history `started`, the event,
- * and a NOTIFY that wakes a worker to claim the first step.
+ * is held (lib/workflows/holds.ts). One transaction: the instance (stored pending, then
+ * started: running), its root steps queued (or gated, or checkpointed), history `started`, the
+ * event, and a NOTIFY that wakes a worker to claim the first step.
  */
 export async function startInstance(db: Db, raw: StartInput | Untrusted, actor: Actor, options: StartOptions = {}): Promise<Instance> {
   const request = parseInput(startInputSchema, raw);
@@ -47,25 +47,27 @@ export async function startInstance(db: Db, raw: StartInput | Untrusted, actor: 
     throw invalid("The input must be a JSON object", { input: ["The input must be a JSON object"] });
   }
 
-  const t = transition("pending", "start");
-  if (!t.ok) throw new Error(t.message);
   return db.transaction(async (tx) => {
     await refuseIfHeld(tx, definition.key, definition.id);
+    // Stored as `pending` (the column's default), then started: the state machine decides from
+    // the status the row really has, and the table's `pending` is a status that is stored.
     const [created] = await tx
       .insert(instances)
       .values({
         definitionId: definition.id,
         workflowKey: definition.key,
-        status: t.to,
         input: value as Record<string, unknown>,
         startedById: actor.id,
         startedByLabel: actor.label,
         dueAt: workflow.timeoutMs ? new Date(Date.now() + workflow.timeoutMs) : null,
       })
       .returning();
+    const t = transition(created!.status, "start");
+    if (!t.ok) throw new Error(t.message);
+    const [running] = await tx.update(instances).set({ status: t.to }).where(eq(instances.id, created!.id)).returning();
     await appendHistory(tx, {
-      instanceId: created!.id,
-      workflowKey: created!.workflowKey,
+      instanceId: running!.id,
+      workflowKey: running!.workflowKey,
       action: "started",
       actor,
       fromStatus: t.from,
@@ -74,7 +76,7 @@ export async function startInstance(db: Db, raw: StartInput | Untrusted, actor: 
     });
     // Nobody else can see the new row before commit, so this transaction holds it as exclusively
     // as FOR UPDATE would: a root gate or checkpoint may change its status right away.
-    const instance = await scheduleRoots(tx, created!, definition.steps);
+    const instance = await scheduleRoots(tx, running!, definition.steps);
     await enqueueEvent(tx, "workflow.instance.started", instance);
     await notify(tx, channels.wake, instance.id);
     return instance;

@@ -1,60 +1,47 @@
-import { and, eq, inArray, lte, not, or, sql } from "drizzle-orm";
+import { and, eq, inArray, lte, not, or, type SQL } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { instances, stepRuns } from "@/db/schema";
-import { withdrawGates } from "@/lib/gates/outcome";
-import { appendHistory } from "@/lib/history";
-import { channels, enqueueEvent, notify } from "@/lib/events";
-import { transition } from "@/lib/state-machine";
-import { clocksStopped, readClocks } from "./clocks";
+import { instances, type Actor } from "@/db/schema";
+import { clocksStopped } from "./clocks";
+import { endInstance } from "./end-instance";
 import { lockInstance } from "./lock";
 
-const CLOCK = { id: null, label: "system:clock" };
+const CLOCK: Actor = { id: null, label: "system:clock" };
 
 /**
- * Instances past their deadline time out: running steps are told to stop, queued ones dropped,
- * pending gates withdrawn. A fully paused instance is left alone (its clocks are stopped and its
- * deadline moves on resume); one still draining is not paused yet and times out like a running one
- * (see clocks.ts). Each instance is its own transaction under the instance lock, rechecked there
- * (deadline and clocks), so workers may race.
+ * Which instances are due to time out at `now`: the one rule, used both to select them and to
+ * re-check each under its lock. A fully paused instance is not due (its clocks are stopped and its
+ * deadline moves on resume); one still draining is not paused yet and times out like a running
+ * one (see clocks.ts). Two arms, so the first can use instances_due_idx; draining instances are few.
+ */
+const dueForTimeOut = (now: Date): SQL =>
+  and(lte(instances.dueAt, now), or(inArray(instances.status, ["running", "waiting"]), and(eq(instances.status, "paused"), not(clocksStopped))))!;
+
+/**
+ * Instances past their deadline time out through endInstance: running steps told to stop, queued
+ * ones dropped, pending gates withdrawn, any hold cleared, history and event. Each instance is its
+ * own transaction; under its lock it is time-out only if it is still due (the same rule that
+ * selected it) and the state machine allows it, so several workers may race.
+ *
+ * @returns how many instances timed out.
  */
 export async function timeOutDueInstances(db: Db, now = new Date(), limit = 20): Promise<number> {
-  const due = await db
-    .select({ id: instances.id })
-    .from(instances)
-    // Two arms so the first can use instances_due_idx (running, waiting); draining instances are few.
-    .where(and(lte(instances.dueAt, now), or(inArray(instances.status, ["running", "waiting"]), and(eq(instances.status, "paused"), not(clocksStopped)))))
-    .limit(limit);
+  const due = await db.select({ id: instances.id }).from(instances).where(dueForTimeOut(now)).limit(limit);
   let timedOut = 0;
   for (const { id } of due) {
     const done = await db.transaction(async (tx) => {
       const current = await lockInstance(tx, id);
-      if (!current.dueAt || current.dueAt > now) return false;
-      const t = transition(current.status, "time_out");
-      if (!t.ok || (await readClocks(tx, id)).stopped) return false;
-      const runs = await tx
-        .update(stepRuns)
-        .set({ status: "cancelled", finishedAt: now, leaseExpiresAt: null, error: "The instance timed out" })
-        .where(and(eq(stepRuns.instanceId, id), inArray(stepRuns.status, ["pending", "running"])))
-        .returning({ stepKey: stepRuns.stepKey });
-      const withdrawn = await withdrawGates(tx, current, CLOCK);
-      const [updated] = await tx
-        .update(instances)
-        .set({ status: t.to, finishedAt: now, currentSteps: [], error: `Timed out: not finished by ${current.dueAt.toISOString()}`, version: sql`${instances.version} + 1`, updatedAt: now })
-        .where(eq(instances.id, id))
-        .returning();
-      await appendHistory(tx, {
-        instanceId: id,
-        workflowKey: current.workflowKey,
-        action: "timed_out",
+      const [still] = await tx.select({ id: instances.id }).from(instances).where(and(eq(instances.id, id), dueForTimeOut(now)));
+      if (!still || !current.dueAt) return false;
+      const deadline = current.dueAt.toISOString();
+      const ended = await endInstance(tx, current, {
+        command: "time_out",
         actor: CLOCK,
-        reason: `Not finished by its deadline, ${current.dueAt.toISOString()}`,
-        fromStatus: t.from,
-        toStatus: t.to,
-        details: { cancelledSteps: runs.map((r) => r.stepKey), withdrawnGates: withdrawn },
+        reason: `Not finished by its deadline, ${deadline}`,
+        error: `Timed out: not finished by ${deadline}`,
+        runError: "The instance timed out",
+        now,
       });
-      await enqueueEvent(tx, "workflow.instance.timed_out", updated!);
-      await notify(tx, channels.control, id);
-      return true;
+      return ended.ok;
     });
     if (done) timedOut++;
   }

@@ -4,7 +4,7 @@ import { events, gates, history, instances, stepRuns } from "@/db/schema";
 import { AppError } from "@/lib/errors";
 import { approveGate, rejectGate } from "@/lib/gates/decide-gate";
 import { delegateGate } from "@/lib/gates/delegate-gate";
-import { withdrawGates } from "@/lib/gates/outcome";
+import { withdrawGates } from "@/lib/gates/withdraw-gates";
 import { inboxCountFor, inboxFor } from "@/lib/gates/queries";
 import { sweepGates } from "@/lib/gates/sweep-gates";
 import { pauseInstance } from "@/lib/instances/pause-instance";

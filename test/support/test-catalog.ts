@@ -209,4 +209,30 @@ export const checkpointBesideGate = defineWorkflow({
   },
 });
 
-export const catalog: RegisteredWorkflow[] = [chain, fanout, programmatic, checkpoint, gated, guarded, hooked, flaky, slow, validated, stepPause, stepPauseBesideGate, checkpointBesideGate];
+
+/** Polls the test database until the instance has a pending gate (or the signal fires). */
+async function untilGatePending(instanceId: string, signal: AbortSignal): Promise<void> {
+  observer ??= postgres(process.env.DATABASE_URL!, { max: 2, onnotice: () => {} });
+  for (;;) {
+    const rows = await observer`select 1 from gates where instance_id = ${instanceId} and status = 'pending'`;
+    if (rows.length) return;
+    await sleep(20, signal);
+  }
+}
+
+/**
+ * A branch that fails beside a pending gate: `quick` reaches the gate before `release`, while
+ * `boom`, running in parallel, waits until that gate is pending and then fails for good.
+ */
+export const branchBesideGate = defineWorkflow({
+  key: "t-branch-gate",
+  version: 1,
+  name: "Branch beside a gate",
+  steps: {
+    quick: { run: (ctx) => { ctx.updateContext({ quick: true }); } },
+    release: { dependsOn: ["quick"], gate: { stage: "release approval", approverRole: "approver" }, run: (ctx) => { ctx.updateContext({ released: true }); } },
+    boom: { run: async (ctx) => { await untilGatePending(ctx.instanceId, ctx.signal); throw new Error("disk full"); } },
+  },
+});
+
+export const catalog: RegisteredWorkflow[] = [chain, fanout, programmatic, checkpoint, gated, guarded, hooked, flaky, slow, validated, stepPause, stepPauseBesideGate, checkpointBesideGate, branchBesideGate];
