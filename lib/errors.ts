@@ -1,4 +1,4 @@
-export type ErrorCode = "invalid" | "unauthenticated" | "forbidden" | "not_found" | "conflict";
+export type ErrorCode = "invalid" | "unauthenticated" | "forbidden" | "not_found" | "conflict" | "too_large";
 
 const httpStatus: Record<ErrorCode, number> = {
   invalid: 400,
@@ -6,6 +6,7 @@ const httpStatus: Record<ErrorCode, number> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  too_large: 413,
 };
 
 /** An error whose message is safe to show a user; anything else is an internal failure. */
@@ -28,4 +29,5 @@ export const invalid = (message: string, fields?: Record<string, string[]>) => n
 export const notFound = (what: string) => new AppError("not_found", `${what} not found`);
 export const conflict = (message: string) => new AppError("conflict", message);
 export const forbidden = (message = "Your role does not allow this") => new AppError("forbidden", message);
+export const tooLarge = (message: string) => new AppError("too_large", message);
 export const unauthenticated = () => new AppError("unauthenticated", "Sign in first");

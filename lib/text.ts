@@ -51,6 +51,19 @@ export function textProblem(value: string, label: string, multiline = false): st
   return undefined;
 }
 
+/**
+ * What a form shows while someone types, by the same rules as the server: `length` in code
+ * points of the normalised value, `blank` (nothing visible), `tooLong`, and `invalid` (the
+ * submit button stays disabled) when blank but required, or too long.
+ */
+export function textFieldStatus(value: string, options: { max: number; required: boolean }): { length: number; tooLong: boolean; blank: boolean; invalid: boolean } {
+  const normalised = normaliseText(value);
+  const blank = isBlank(normalised);
+  const length = blank ? 0 : codePointLength(normalised);
+  const tooLong = length > options.max;
+  return { length, tooLong, blank, invalid: tooLong || (options.required && blank) };
+}
+
 export type TextOptions = {
   /** Names the field in messages ("Reason contains a control character…"). */
   label: string;

@@ -3,23 +3,24 @@ import { z } from "zod";
 import type { DbOrTx } from "@/db/client";
 import { history, historyActions, reasonCategories } from "@/db/schema";
 import { decodeCursor, encodeCursor, limitSchema } from "@/lib/cursor";
+import { isoDate, optionalText } from "@/lib/text";
 
 const blankToUndefined = (v: unknown) => (v === "" ? undefined : v);
-const optionalText = z.preprocess(blankToUndefined, z.string().trim().max(200).optional());
-const optionalDate = z.preprocess(blankToUndefined, z.coerce.date({ error: "Not a date" }).optional());
-// A bare day as the upper bound means "through the end of that day" (UTC), as a person reads it.
-const endOfDay = (v: unknown) => (typeof v === "string" && /^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T23:59:59.999Z` : v);
+// Filters go through the same text and date rules as commands (lib/text.ts): a NUL or an
+// unpaired surrogate would make PostgreSQL fail the query, and a year outside 1970–9999 is no filter anyone means.
+const filterText = (label: string) => optionalText({ label, max: 200 });
 
 export const historyQuery = z.object({
   // Any UUID Postgres accepts, not only RFC 4122 variants: ids may come from other systems.
   instanceId: z.preprocess(blankToUndefined, z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "Not an instance id").optional()),
-  actor: optionalText,
+  actor: filterText("Actor"),
   action: z.preprocess(blankToUndefined, z.enum(historyActions).optional()),
-  workflow: optionalText,
-  q: optionalText,
+  workflow: filterText("Workflow"),
+  q: filterText("Search text"),
   category: z.preprocess(blankToUndefined, z.enum(reasonCategories).optional()),
-  from: optionalDate,
-  to: z.preprocess(endOfDay, optionalDate),
+  from: isoDate({ label: "From date" }),
+  // A bare day as the upper bound means "through the end of that day" (UTC), as a person reads it.
+  to: isoDate({ label: "To date", endOfDay: true }),
   cursor: z.string().max(200).optional(),
   limit: limitSchema,
 });
