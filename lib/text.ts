@@ -154,22 +154,24 @@ export function parseIsoDate(value: string, endOfDay = false): Date | undefined 
 }
 
 /**
- * A date field given as an ISO 8601 string (see parseIsoDate), between DATE_MIN and DATE_MAX.
- * Empty input reads as absent. Output: a Date, or undefined.
+ * A date field: an ISO 8601 string (see parseIsoDate), between DATE_MIN and DATE_MAX. Empty
+ * input reads as absent. A Date object (only code can pass one; JSON and forms cannot) is
+ * held to the same range. Output: a Date, or undefined.
  */
 export function isoDate(options: { label: string; endOfDay?: boolean }) {
   const { label, endOfDay = false } = options;
+  const name = label.toLowerCase();
   return z
-    .string({ error: `Give the ${label.toLowerCase()} as an ISO 8601 date, like 2027-01-31 or 2027-01-31T09:00Z` })
+    .union([z.string(), z.date()], { error: `Give the ${name} as an ISO 8601 date, like 2027-01-31 or 2027-01-31T09:00Z` })
     .transform((raw, ctx): Date | undefined => {
-      if (raw.trim() === "") return undefined;
-      const date = parseIsoDate(raw, endOfDay);
+      if (typeof raw === "string" && raw.trim() === "") return undefined;
+      const date = typeof raw === "string" ? parseIsoDate(raw, endOfDay) : Number.isNaN(raw.getTime()) ? undefined : raw;
       if (!date) {
-        ctx.addIssue({ code: "custom", message: `Give the ${label.toLowerCase()} as a real ISO 8601 date, like 2027-01-31 or 2027-01-31T09:00Z` });
+        ctx.addIssue({ code: "custom", message: `Give the ${name} as a real ISO 8601 date, like 2027-01-31 or 2027-01-31T09:00Z` });
         return z.NEVER;
       }
       if (date < DATE_MIN || date > DATE_MAX) {
-        ctx.addIssue({ code: "custom", message: `The ${label.toLowerCase()} must be between 1970 and 9999` });
+        ctx.addIssue({ code: "custom", message: `The ${name} must be between 1970 and 9999` });
         return z.NEVER;
       }
       return date;
