@@ -3,7 +3,9 @@ import { z } from "zod";
 import type { DbOrTx } from "@/db/client";
 import { history, historyActions, reasonCategories } from "@/db/schema";
 import { decodeCursor, encodeCursor, limitSchema } from "@/lib/cursor";
+import { AppError } from "@/lib/errors";
 import { isoDate, optionalText } from "@/lib/text";
+import { fieldErrors } from "@/lib/validate";
 
 const blankToUndefined = (v: unknown) => (v === "" ? undefined : v);
 // Filters go through the same text and date rules as commands (lib/text.ts): a NUL or an
@@ -76,6 +78,22 @@ export async function listHistory(db: DbOrTx, filter: HistoryFilter) {
   const items = rows.slice(0, filter.limit);
   const last = items.at(-1);
   return { items, nextCursor: rows.length > filter.limit && last ? encodeCursor([last.createdAt.toISOString(), last.id]) : null };
+}
+
+/**
+ * For the /history page: parses raw query parameters with the API's schema and lists the page,
+ * never throwing on bad input (a malformed filter or cursor is an error keyed by its field, shown
+ * beside the form, and no rows). Database failures still throw.
+ */
+export async function listHistoryForPage(db: DbOrTx, raw: Record<string, string | undefined>): Promise<{ page: Awaited<ReturnType<typeof listHistory>> | null; errors: Record<string, string[]> }> {
+  const parsed = historyQuery.safeParse(raw);
+  if (!parsed.success) return { page: null, errors: fieldErrors(parsed.error) };
+  try {
+    return { page: await listHistory(db, parsed.data), errors: {} };
+  } catch (error) {
+    if (error instanceof AppError) return { page: null, errors: error.fields ?? { _: [error.message] } };
+    throw error;
+  }
 }
 
 export async function countHistory(db: DbOrTx, filter: HistoryFilter): Promise<number> {

@@ -223,3 +223,15 @@ describe("blank and length", () => {
     expect(textFieldStatus("é".normalize("NFD").repeat(500), { max: 500, required: true })).toMatchObject({ length: 500, tooLong: false });
   });
 });
+
+describe("the /history page's loader", () => {
+  it("answers a malformed cursor, a NUL filter or an out-of-range date with field errors and no rows, not an error page", async () => {
+    const { listHistoryForPage } = await import("@/lib/audit/queries");
+    for (const [raw, field] of [[{ cursor: "garbage" }, "cursor"], [{ actor: "a\u0000" }, "actor"], [{ from: "-010000-01-01" }, "from"]] as const) {
+      const result = await listHistoryForPage(t.db, raw);
+      expect(result.page).toBeNull();
+      expect(Object.keys(result.errors)).toContain(field);
+    }
+    expect((await listHistoryForPage(t.db, { limit: "5" })).page?.items.length).toBeGreaterThan(0);
+  });
+});
