@@ -189,6 +189,16 @@ describe("oversized and deeply nested bodies", () => {
     expect(await historyOf(inst.id)).toHaveLength(1);
   });
 
+  it("a 50 MB body gets 413 whether or not it declares its length, and a declared length over the limit is refused unread", async () => {
+    const inst = await createInstance(t.db);
+    const big = JSON.stringify({ reason: "big", padding: "a".repeat(50 * 1024 * 1024) });
+    const path = `/api/v1/instances/${inst.id}/pause`;
+    expect((await post(routes.pause, path, { id: inst.id }, undefined, big)).status).toBe(413);
+    const declared = new Request(`http://flowgate.test${path}`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${admin.token}`, "content-length": String(50 * 1024 * 1024) }, body: '{"reason":"small"}' });
+    expect((await routes.pause(declared, params({ id: inst.id }) as { params: Promise<never> })).status).toBe(413);
+    expect(await historyOf(inst.id)).toHaveLength(1);
+  });
+
   it("a deeply nested array inside the limit gets 400, not parsed into the command", async () => {
     const inst = await createInstance(t.db);
     const depth = 20_000;
