@@ -4,6 +4,7 @@ import { useActionState, useEffect, useState, type ReactNode } from "react";
 import { toast } from "sonner";
 import { idle, type ActionState } from "@/lib/action-state";
 import { REASON_MAX } from "@/lib/instances/limits";
+import { textFieldStatus } from "@/lib/text";
 import { Button, type ButtonProps } from "./ui/button";
 import { Dialog } from "./ui/dialog";
 import { Field, Textarea } from "./ui/field";
@@ -50,10 +51,10 @@ export function ReasonDialog({ title, description, triggerLabel, triggerVariant 
     }
   }, [state]);
 
-  const length = reason.trim().length;
-  const tooLong = length > maxLength;
-  const clientInvalid = (reasonRequired && length === 0) || tooLong;
-  const clientErrors = tooLong ? [`Keep the ${fieldName} to ${maxLength} characters`] : touched && reasonRequired && length === 0 ? [requiredMessage] : undefined;
+  // The server's own rule (lib/text.ts): code points after normalising, and "blank" includes
+  // zero-width characters, so the form never refuses what the API accepts, nor the reverse.
+  const { length, tooLong, blank, invalid: clientInvalid } = textFieldStatus(reason, { max: maxLength, required: reasonRequired });
+  const clientErrors = tooLong ? [`Keep the ${fieldName} to ${maxLength} characters`] : touched && reasonRequired && blank ? [requiredMessage] : undefined;
   const serverFieldErrors = state.status === "error" ? state.fields?.[fieldName] : undefined;
   const errors = clientErrors ?? serverFieldErrors;
   // Errors not about the main field (a conflict, a refusal, another field) are shown above the buttons.

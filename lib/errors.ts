@@ -1,4 +1,4 @@
-export type ErrorCode = "invalid" | "unauthenticated" | "forbidden" | "cross_origin" | "not_found" | "conflict" | "unsupported_media_type";
+export type ErrorCode = "invalid" | "unauthenticated" | "forbidden" | "cross_origin" | "not_found" | "conflict" | "too_large" | "unsupported_media_type";
 
 const httpStatus: Record<ErrorCode, number> = {
   invalid: 400,
@@ -7,6 +7,7 @@ const httpStatus: Record<ErrorCode, number> = {
   cross_origin: 403,
   not_found: 404,
   conflict: 409,
+  too_large: 413,
   unsupported_media_type: 415,
 };
 
@@ -30,4 +31,5 @@ export const invalid = (message: string, fields?: Record<string, string[]>) => n
 export const notFound = (what: string) => new AppError("not_found", `${what} not found`);
 export const conflict = (message: string) => new AppError("conflict", message);
 export const forbidden = (message = "Your role does not allow this") => new AppError("forbidden", message);
+export const tooLarge = (message: string) => new AppError("too_large", message);
 export const unauthenticated = () => new AppError("unauthenticated", "Sign in first");

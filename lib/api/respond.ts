@@ -1,7 +1,7 @@
 import { getDb } from "@/db/client";
 import { authorize, type Permission, type SessionUser } from "@/lib/auth/permissions";
 import { userForRequest } from "@/lib/auth/sessions";
-import { AppError, invalid } from "@/lib/errors";
+import { AppError, invalid, tooLarge } from "@/lib/errors";
 import { log } from "@/lib/log";
 import { checkCookieWrite } from "./cookie-writes";
 
@@ -42,10 +42,21 @@ export function errorResponse(error: unknown, request: Request): Response {
   return Response.json({ error: { code: "internal", message: "Something went wrong on our side; it has been logged" } }, { status: 500 });
 }
 
-/** The JSON body, or a 400 when it is not JSON at all. */
+/** Largest command body accepted, in bytes of UTF-8: a bulk pause of 500 ids is about 20 KB. */
+export const BODY_MAX_BYTES = 64 * 1024;
+/** Deepest nesting of arrays and objects accepted in a body; no command needs more than a few levels. */
+export const BODY_MAX_DEPTH = 32;
+
+/**
+ * The JSON body as an object ({} when empty). Errors: 413 (`too_large`) when the body is over
+ * BODY_MAX_BYTES, decided from Content-Length when sent and otherwise while reading, so an
+ * oversized body is never buffered whole nor parsed; 400 (`invalid`) when it is not UTF-8 JSON,
+ * not an object, or nests deeper than BODY_MAX_DEPTH.
+ */
 export async function jsonBody(request: Request): Promise<Record<string, unknown>> {
-  const text = await request.text();
+  const text = await readLimited(request, BODY_MAX_BYTES);
   if (!text.trim()) return {};
+  if (nestingDepth(text) > BODY_MAX_DEPTH) throw invalid(`The request body nests deeper than ${BODY_MAX_DEPTH} levels`);
   try {
     const body: unknown = JSON.parse(text);
     if (body && typeof body === "object" && !Array.isArray(body)) return body as Record<string, unknown>;
@@ -55,6 +66,59 @@ export async function jsonBody(request: Request): Promise<Record<string, unknown
   throw invalid("The request body must be a JSON object");
 }
 
+async function readLimited(request: Request, maxBytes: number): Promise<string> {
+  const tooBig = () => tooLarge(`The request body is over ${maxBytes / 1024} KB`);
+  const declared = Number(request.headers.get("content-length"));
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooBig();
+  if (!request.body) return "";
+  // Content-Length may be absent (chunked) or wrong: count what actually arrives and stop early.
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw tooBig();
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw invalid("The request body must be UTF-8 JSON");
+  }
+}
+
+/** Deepest [ / { nesting in JSON text, skipping strings; one pass, no recursion, so it is safe on hostile input. */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) deepest = Math.max(deepest, ++depth);
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return deepest;
+}
+
+/**
+ * Query parameters as a plain object (the last value wins when one repeats); the use case's
+ * zod schema checks them.
+ */
 export function searchParams(request: Request): Record<string, string> {
   return Object.fromEntries(new URL(request.url).searchParams);
 }

@@ -3,23 +3,26 @@ import { z } from "zod";
 import type { DbOrTx } from "@/db/client";
 import { history, historyActions, reasonCategories } from "@/db/schema";
 import { decodeCursor, encodeCursor, limitSchema } from "@/lib/cursor";
+import { AppError } from "@/lib/errors";
+import { isoDate, optionalText } from "@/lib/text";
+import { fieldErrors } from "@/lib/validate";
 
 const blankToUndefined = (v: unknown) => (v === "" ? undefined : v);
-const optionalText = z.preprocess(blankToUndefined, z.string().trim().max(200).optional());
-const optionalDate = z.preprocess(blankToUndefined, z.coerce.date({ error: "Not a date" }).optional());
-// A bare day as the upper bound means "through the end of that day" (UTC), as a person reads it.
-const endOfDay = (v: unknown) => (typeof v === "string" && /^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T23:59:59.999Z` : v);
+// Filters go through the same text and date rules as commands (lib/text.ts): a NUL or an
+// unpaired surrogate would make PostgreSQL fail the query, and a year outside 1970–9999 is no filter anyone means.
+const filterText = (label: string) => optionalText({ label, max: 200 });
 
 export const historyQuery = z.object({
   // Any UUID Postgres accepts, not only RFC 4122 variants: ids may come from other systems.
   instanceId: z.preprocess(blankToUndefined, z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "Not an instance id").optional()),
-  actor: optionalText,
+  actor: filterText("Actor"),
   action: z.preprocess(blankToUndefined, z.enum(historyActions).optional()),
-  workflow: optionalText,
-  q: optionalText,
+  workflow: filterText("Workflow"),
+  q: filterText("Search text"),
   category: z.preprocess(blankToUndefined, z.enum(reasonCategories).optional()),
-  from: optionalDate,
-  to: z.preprocess(endOfDay, optionalDate),
+  from: isoDate({ label: "From date" }),
+  // A bare day as the upper bound means "through the end of that day" (UTC), as a person reads it.
+  to: isoDate({ label: "To date", endOfDay: true }),
   cursor: z.string().max(200).optional(),
   limit: limitSchema,
 });
@@ -75,6 +78,22 @@ export async function listHistory(db: DbOrTx, filter: HistoryFilter) {
   const items = rows.slice(0, filter.limit);
   const last = items.at(-1);
   return { items, nextCursor: rows.length > filter.limit && last ? encodeCursor([last.createdAt.toISOString(), last.id]) : null };
+}
+
+/**
+ * For the /history page: parses raw query parameters with the API's schema and lists the page,
+ * never throwing on bad input (a malformed filter or cursor is an error keyed by its field, shown
+ * beside the form, and no rows). Database failures still throw.
+ */
+export async function listHistoryForPage(db: DbOrTx, raw: Record<string, string | undefined>): Promise<{ page: Awaited<ReturnType<typeof listHistory>> | null; errors: Record<string, string[]> }> {
+  const parsed = historyQuery.safeParse(raw);
+  if (!parsed.success) return { page: null, errors: fieldErrors(parsed.error) };
+  try {
+    return { page: await listHistory(db, parsed.data), errors: {} };
+  } catch (error) {
+    if (error instanceof AppError) return { page: null, errors: error.fields ?? { _: [error.message] } };
+    throw error;
+  }
 }
 
 export async function countHistory(db: DbOrTx, filter: HistoryFilter): Promise<number> {

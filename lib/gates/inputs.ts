@@ -1,28 +1,29 @@
 import { z } from "zod";
 
-import { categorySchema, ticketUrlSchema } from "@/lib/instances/inputs";
+import { categorySchema, requiredReason, ticketUrlSchema } from "@/lib/instances/inputs";
+import { optionalText, requiredText } from "@/lib/text";
 import { COMMENT_MAX } from "./limits";
 
 export { COMMENT_MAX };
 
-const comment = z.string().trim().max(COMMENT_MAX, `Keep the comment to ${COMMENT_MAX} characters`);
+const comment = { label: "Comment", max: COMMENT_MAX, multiline: true } as const;
 
 export const approveInputSchema = z.object({
   gateId: z.string().max(100),
-  comment: comment.transform((c) => c || undefined).optional(),
+  comment: optionalText(comment),
 });
 
 export const rejectInputSchema = z.object({
   gateId: z.string().max(100),
-  comment: comment.min(1, "Say why you reject: the requester needs to know"),
+  comment: requiredText({ ...comment, required: "Say why you reject: the requester needs to know" }),
   category: categorySchema,
   ticketUrl: ticketUrlSchema,
 });
 
 export const delegateInputSchema = z.object({
   gateId: z.string().max(100),
-  to: z.string().trim().email("Name the approver by email").max(200),
-  reason: z.string().trim().min(1, "Say why you delegate").max(500, "Keep the reason to 500 characters"),
+  to: requiredText({ label: "Delegate", max: 200, required: "Name the approver by email" }).pipe(z.string().email("Name the approver by email")),
+  reason: requiredReason("Say why you delegate"),
 });
 
 export type ApproveInput = z.input<typeof approveInputSchema>;

@@ -3,7 +3,7 @@ import type { Db } from "@/db/client";
 import type { Actor } from "@/db/schema";
 import { AppError } from "@/lib/errors";
 import { parseInput, type Untrusted } from "@/lib/validate";
-import { categorySchema, REASON_MAX, ticketUrlSchema } from "./inputs";
+import { categorySchema, optionalReason, requiredReason, ticketUrlSchema } from "./inputs";
 import { pauseInstance } from "./pause-instance";
 import { resumeInstance } from "./resume-instance";
 
@@ -12,16 +12,15 @@ import { BULK_MAX, BULK_RESUME_RATE } from "./bulk-limits";
 export { BULK_MAX, BULK_RESUME_RATE };
 
 const ids = z.array(z.string().max(100)).min(1, "Select at least one instance").max(BULK_MAX, `Select at most ${BULK_MAX} instances`);
-const reason = z.string().trim().max(REASON_MAX, `Keep the reason to ${REASON_MAX} characters`);
 
 export const bulkPauseSchema = z.object({
   instanceIds: ids,
-  reason: reason.min(1, "Say why you are pausing"),
+  reason: requiredReason("Say why you are pausing"),
   mode: z.enum(["graceful", "immediate"]).default("graceful"),
   category: categorySchema,
   ticketUrl: ticketUrlSchema,
 });
-export const bulkResumeSchema = z.object({ instanceIds: ids, reason: reason.optional(), category: categorySchema, ticketUrl: ticketUrlSchema });
+export const bulkResumeSchema = z.object({ instanceIds: ids, reason: optionalReason, category: categorySchema, ticketUrl: ticketUrlSchema });
 
 export type BulkResult = { instanceId: string; ok: true } | { instanceId: string; ok: false; code: string; message: string };
 export type BulkSummary = { succeeded: number; failed: number; results: BulkResult[] };

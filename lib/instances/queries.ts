@@ -5,6 +5,7 @@ import { history, instanceStatuses, instances, stepRuns, workflowDefinitions } f
 import { decodeCursor, encodeCursor, limitSchema } from "@/lib/cursor";
 import { notFound } from "@/lib/errors";
 import { gatesForInstance } from "@/lib/gates/queries";
+import { optionalText } from "@/lib/text";
 import { parseInput } from "@/lib/validate";
 import { isUuid } from "./lock";
 
@@ -12,8 +13,8 @@ import { isUuid } from "./lock";
 
 export const listInstancesQuery = z.object({
   status: z.enum([...instanceStatuses, "all"]).default("all"),
-  workflow: z.string().trim().max(100).optional().transform((v) => v || undefined),
-  q: z.string().trim().max(100).optional().transform((v) => v || undefined),
+  workflow: optionalText({ label: "Workflow", max: 100 }),
+  q: optionalText({ label: "Search text", max: 100 }),
   cursor: z.string().max(500).optional(),
   limit: limitSchema,
 });

@@ -1,5 +1,6 @@
 import { asc, count, eq } from "drizzle-orm";
 import { z } from "zod";
+import { requiredText } from "@/lib/text";
 import type { Db } from "@/db/client";
 import { apiTokens, roles, sessions, users, type Role } from "@/db/schema";
 import { hashPassword } from "@/lib/auth/password";
@@ -11,8 +12,8 @@ import { parseInput, type Untrusted } from "@/lib/validate";
 import { recordAccessChange } from "./access-log";
 
 export const newUserSchema = z.object({
-  email: z.string().trim().toLowerCase().email("Enter a valid email address").max(200),
-  name: z.string().trim().min(1, "Enter a name").max(100),
+  email: requiredText({ label: "Email", max: 200, required: "Enter a valid email address" }).pipe(z.string().toLowerCase().email("Enter a valid email address")),
+  name: requiredText({ label: "Name", max: 100, required: "Enter a name" }),
   role: z.enum(roles, { error: `Choose one of: ${roles.join(", ")}` }),
   password: z.string().min(12, "Use at least 12 characters").max(200),
 });
@@ -58,7 +59,7 @@ export async function changeRole(db: Db, raw: Untrusted, by: SessionUser) {
 
 /** A bearer token for the API, returned once; only its hash is kept. */
 export async function issueToken(db: Db, raw: Untrusted, by: SessionUser) {
-  const input = parseInput(z.object({ userId: z.string(), name: z.string().trim().min(1, "Name the token").max(100) }), raw);
+  const input = parseInput(z.object({ userId: z.string(), name: requiredText({ label: "Token name", max: 100, required: "Name the token" }) }), raw);
   if (!isUuid(input.userId)) throw notFound("User");
   return db.transaction(async (tx) => {
     const [user] = await tx.select({ id: users.id, email: users.email }).from(users).where(eq(users.id, input.userId));

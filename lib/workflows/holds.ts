@@ -4,13 +4,13 @@ import type { Db, DbOrTx, Tx } from "@/db/client";
 import { workflowDefinitions, workflowHoldLog, workflowHolds, type Actor, type WorkflowHold } from "@/db/schema";
 import { conflict, notFound } from "@/lib/errors";
 import { enqueueWorkflowEvent } from "@/lib/events";
-import { REASON_MAX } from "@/lib/instances/limits";
+import { optionalReason, requiredReason } from "@/lib/instances/inputs";
+import { requiredText } from "@/lib/text";
 import { parseInput, type Untrusted } from "@/lib/validate";
 
-const workflowKey = z.string().trim().min(1, "Name the workflow").max(200);
-const reason = z.string().trim().max(REASON_MAX, `Keep the reason to ${REASON_MAX} characters`);
-export const holdInputSchema = z.object({ workflow: workflowKey, reason: reason.min(1, "Say why you are pausing the workflow") });
-export const releaseInputSchema = z.object({ workflow: workflowKey, reason: reason.transform((r) => r || undefined).optional() });
+const workflowKey = requiredText({ label: "Workflow", max: 200, required: "Name the workflow" });
+export const holdInputSchema = z.object({ workflow: workflowKey, reason: requiredReason("Say why you are pausing the workflow") });
+export const releaseInputSchema = z.object({ workflow: workflowKey, reason: optionalReason });
 
 /**
  * Locks every registered version of a workflow FOR UPDATE. A start takes its version FOR SHARE
