@@ -1,7 +1,11 @@
 import type { Sql } from "../prepared";
 import { uuidList } from "../sql-arrays";
 
-/** Extends the leases of the runs this worker still owns; returns the ids it still owns. */
+/**
+ * Extends by `leaseMs` (milliseconds from now) the leases of those of `runIds` that are still
+ * `running` under `workerId`, in one prepared statement; returns the ids it extended. A run
+ * missing from the result is no longer this worker's (interrupted, cancelled or taken over).
+ */
 export async function heartbeat(sql: Sql, workerId: string, runIds: string[], leaseMs: number): Promise<Set<string>> {
   if (!runIds.length) return new Set();
   const rows = await sql<{ id: string }[]>`
