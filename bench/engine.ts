@@ -26,7 +26,7 @@ import { migrateDatabase } from "@/db/migrate";
 import { instances, stepRuns, type Actor } from "@/db/schema";
 import { Definitions } from "@/engine/definitions";
 import { registerDefinitions } from "@/engine/registry";
-import { engineConnection } from "@/engine/raw";
+import { engineConnection } from "@/engine/prepared";
 import { defineWorkflow, type RegisteredWorkflow } from "@/engine/sdk";
 import { Worker } from "@/engine/worker";
 import { pauseInstance } from "@/lib/instances/pause-instance";

@@ -56,6 +56,16 @@ export type StepRunStatus = (typeof stepRunStatuses)[number];
 export const stepRunStatus = pgEnum("step_run_status", stepRunStatuses);
 
 /**
+ * Why the engine ended a run that did not end by its own result (null otherwise: completed or
+ * failed by the step, or ended by a command). `lease_expired`: its worker stopped heartbeating
+ * (died or stalled), counted towards a poison step; `worker_shutdown`: handed back by a worker
+ * shutting down, not counted. A column, not the error text: a step's own error may say anything.
+ */
+export const stepRunEndReasons = ["lease_expired", "worker_shutdown"] as const;
+export type StepRunEndReason = (typeof stepRunEndReasons)[number];
+export const stepRunEndReason = pgEnum("step_run_end_reason", stepRunEndReasons);
+
+/**
  * What a workflow's onPause/onResume hooks have done to the resources an instance holds.
  * `held`: steps may run. `releasing`: a worker runs onPause (under a hook lease). `released`:
  * onPause ran; the instance must not run a step until onResume has. `reacquiring`: onResume is
@@ -332,6 +342,7 @@ export const stepRuns = pgTable(
     finishedAt: timestamp({ withTimezone: true }),
     output: jsonb(),
     error: text(),
+    endReason: stepRunEndReason(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

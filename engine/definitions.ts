@@ -1,4 +1,4 @@
-import { eq, inArray } from "drizzle-orm";
+import { inArray } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { workflowDefinitions, type StepSpec } from "@/db/schema";
 import type { RegisteredWorkflow } from "./sdk";
@@ -35,13 +35,6 @@ export class Definitions {
   /** A definition already loaded (every claimable one is: the claim filters on `ids()`). */
   known(id: string): KnownDefinition | undefined {
     return this.byId.get(id);
-  }
-
-  async get(db: DbOrTx, id: string): Promise<KnownDefinition | undefined> {
-    const cached = this.byId.get(id);
-    if (cached) return cached;
-    const [row] = await db.select().from(workflowDefinitions).where(eq(workflowDefinitions.id, id));
-    return row ? this.remember(row) : undefined;
   }
 
   private remember(row: { id: string; key: string; version: number; steps: StepSpec[] }): KnownDefinition | undefined {

@@ -1,4 +1,4 @@
-import { eq, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { Logger } from "pino";
 import type { Db } from "@/db/client";
 import { instances, type Instance } from "@/db/schema";
@@ -6,41 +6,24 @@ import { channels, notify } from "@/lib/events";
 import { appendHistory } from "@/lib/history";
 import { engineActor } from "./advance";
 import type { RegisteredWorkflow } from "./sdk";
+import { anyUuid } from "./sql-arrays";
+import { takeHookLeases } from "./sql/take-hook-leases";
 
 export type HookName = "onPause" | "onResume";
 export type HookJob = { instance: Instance; hook: HookName };
 
 /**
- * Takes instances whose lifecycle hook is due, under a hook lease so that exactly one worker runs
- * it and a crashed worker's hook is retried once the lease expires (hooks run at least once):
- * - onPause: the instance is paused and fully drained (no running step run), resources held;
- * - onResume: it is running or waiting again after onPause released its resources.
- * Only workflows that declare hooks are considered; the others never leave `held`.
+ * Takes instances whose lifecycle hook is due (see takeHookLeases for when), under a hook lease
+ * so that exactly one worker runs it and a crashed worker's hook is retried once the lease
+ * expires (hooks run at least once). Only workflows that declare hooks are considered; the others
+ * never leave `held`. `leaseMs` in milliseconds; at most `limit` jobs.
  */
 export async function takeHookJobs(db: Db, options: { workerId: string; workflowKeys: string[]; leaseMs: number; limit: number }): Promise<HookJob[]> {
   if (!options.workflowKeys.length) return [];
-  const rows = await db.execute<{ id: string; resources: string }>(sql`
-    update instances i
-    set resources = (case when i.resources in ('held', 'releasing') then 'releasing' else 'reacquiring' end)::resource_state,
-        hook_lease_expires_at = now() + ${options.leaseMs} * interval '1 millisecond',
-        hook_worker_id = ${options.workerId}
-    where i.id in (
-      select c.id from instances c
-      where c.workflow_key = any(${`{${options.workflowKeys.map((k) => `"${k.replace(/["\\]/g, "")}"`).join(",")}}`}::text[])
-        and c.status in ('running', 'waiting', 'paused')
-        and (
-          (c.status = 'paused' and c.resources = 'held'
-            and not exists (select 1 from step_runs s where s.instance_id = c.id and s.status = 'running'))
-          or (c.status in ('running', 'waiting') and c.resources = 'released')
-          or (c.resources in ('releasing', 'reacquiring') and (c.hook_lease_expires_at is null or c.hook_lease_expires_at < now()))
-        )
-      limit ${options.limit}
-      for no key update skip locked
-    )
-    returning i.id, i.resources`);
+  const rows = await takeHookLeases(db, options);
   if (!rows.length) return [];
   const ids = rows.map((r) => r.id);
-  const full = await db.select().from(instances).where(sql`${instances.id} = any(${`{${ids.join(",")}}`}::uuid[])`);
+  const full = await db.select().from(instances).where(anyUuid(instances.id, ids));
   return full.map((instance) => ({ instance, hook: instance.resources === "releasing" ? "onPause" : "onResume" }));
 }
 

@@ -8,11 +8,7 @@ export async function loadCatalog(modulePath: string | undefined): Promise<Regis
   if (!modulePath) return (await import("./catalog")).catalog;
   const mod = (await import(pathToFileURL(path.resolve(modulePath)).href)) as { catalog?: RegisteredWorkflow[] };
   if (!Array.isArray(mod.catalog)) throw new Error(`${modulePath} does not export a \`catalog\` array`);
-  registerCatalogConditions(mod.catalog);
+  registerResumeConditions(mod.catalog);
   return mod.catalog;
 }
 
-/** Makes each workflow's resume condition known to resumeInstance in this process. */
-export function registerCatalogConditions(catalog: RegisteredWorkflow[]): void {
-  registerResumeConditions(catalog);
-}

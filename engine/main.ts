@@ -8,7 +8,7 @@ import { workerConfig } from "./config";
 import { Definitions } from "./definitions";
 import { startDemoDriver } from "./demo-driver";
 import { loadCatalog } from "./load-catalog";
-import { engineConnection } from "./raw";
+import { engineConnection } from "./prepared";
 import { registerDefinitions } from "./registry";
 import { Worker } from "./worker";
 

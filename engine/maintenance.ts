@@ -1,4 +1,4 @@
-import { and, eq, lt, sql } from "drizzle-orm";
+import { and, count, desc, eq, lt, sql } from "drizzle-orm";
 import type { Db, Tx } from "@/db/client";
 import { instances, stepRuns, type Actor, type Instance } from "@/db/schema";
 import { AppError } from "@/lib/errors";
@@ -6,20 +6,23 @@ import { channels, notify } from "@/lib/events";
 import { isTerminal } from "@/lib/state-machine";
 import { resumeInstance } from "@/lib/instances/resume-instance";
 import { failInstance } from "./advance";
+import { anyText, anyUuid } from "./sql-arrays";
 
 export const scheduleActor: Actor = { id: null, label: "system:schedule" };
 
-/**
- * Runs whose lease expired belong to a worker that died (or stalled past its lease). Each is
- * ended as `interrupted` and a fresh run of the same attempt queued: a lost worker is not the
- * step's failure and spends no retry. The instance lock (NO KEY UPDATE, as for a completion)
- * keeps this from racing a pause's drain count or a completion of the same instance.
- * A step that has lost its worker MAX_LEASE_LOSSES times is taken to be what kills it (a poison
- * step): instead of running it again, the instance fails, under FOR UPDATE since that stops claims.
- * Returns the instances that became fully paused by it.
- */
+/** How many times a step may lose its worker (lease expired) before it is taken to be what kills it. */
 export const MAX_LEASE_LOSSES = 3;
 
+/**
+ * Runs whose lease expired belong to a worker that died (or stalled past its lease). Each is
+ * ended as `interrupted` (end reason `lease_expired`) and a fresh run of the same attempt queued:
+ * a lost worker is not the step's failure and spends no retry. The instance lock (FOR UPDATE)
+ * keeps this from racing a pause's drain count or a completion of the same instance.
+ * A step that has lost its worker MAX_LEASE_LOSSES times is taken to be what kills it (a poison
+ * step): instead of running it again, the instance fails, which is why the lock is FOR UPDATE
+ * (a status change stops claims).
+ * Returns how many runs it reclaimed and the instances that became fully paused by it.
+ */
 export async function reclaimExpiredLeases(db: Db, limit = 50): Promise<{ reclaimed: number; drained: string[] }> {
   const candidates = await db
     .selectDistinct({ instanceId: stepRuns.instanceId })
@@ -41,6 +44,7 @@ export async function reclaimExpiredLeases(db: Db, limit = 50): Promise<{ reclai
           finishedAt: new Date(),
           leaseExpiresAt: null,
           error: sql`'Lease expired: worker ' || coalesce(${stepRuns.workerId}, '?') || ' stopped heartbeating'`,
+          endReason: "lease_expired",
         })
         .where(and(eq(stepRuns.instanceId, instanceId), eq(stepRuns.status, "running"), lt(stepRuns.leaseExpiresAt, sql`now()`)))
         .returning({ stepKey: stepRuns.stepKey, attempt: stepRuns.attempt });
@@ -52,7 +56,7 @@ export async function reclaimExpiredLeases(db: Db, limit = 50): Promise<{ reclai
         return;
       }
       if (!terminal) await tx.insert(stepRuns).values(rows.map((r) => ({ instanceId, stepKey: r.stepKey, attempt: r.attempt })));
-      const [left] = await tx.execute<{ n: number }>(sql`select count(*)::int as n from step_runs where instance_id = ${instanceId} and status = 'running'`);
+      const [left] = await tx.select({ n: count() }).from(stepRuns).where(and(eq(stepRuns.instanceId, instanceId), eq(stepRuns.status, "running")));
       if (instance.status === "paused" && left?.n === 0) drained.push(instanceId);
       // A worker that only stalled learns it lost the run and aborts it; idle workers claim the rerun.
       await notify(tx, channels.control, instanceId);
@@ -100,13 +104,14 @@ export async function releaseRuns(db: Db, workerId: string, runs: { id: string; 
   for (const instanceId of [...new Set(runs.map((r) => r.instanceId))].sort()) {
     const ids = runs.filter((r) => r.instanceId === instanceId).map((r) => r.id);
     await db.transaction(async (tx) => {
-      // FOR UPDATE, not NO KEY UPDATE: a poison step fails the instance, which must stop claims.
+      // The same lock as the reclaim. Nothing here changes the status, so NO KEY UPDATE would do,
+      // but this runs once per shutdown and serialising with claims costs nothing then.
       const [instance] = await tx.select().from(instances).where(eq(instances.id, instanceId)).for("update");
       if (!instance) return;
       const rows = await tx
         .update(stepRuns)
-        .set({ status: "interrupted", finishedAt: new Date(), leaseExpiresAt: null, error: `Released by worker ${workerId} shutting down` })
-        .where(and(sql`${stepRuns.id} = any(${`{${ids.join(",")}}`}::uuid[])`, eq(stepRuns.workerId, workerId), eq(stepRuns.status, "running")))
+        .set({ status: "interrupted", finishedAt: new Date(), leaseExpiresAt: null, error: `Released by worker ${workerId} shutting down`, endReason: "worker_shutdown" })
+        .where(and(anyUuid(stepRuns.id, ids), eq(stepRuns.workerId, workerId), eq(stepRuns.status, "running")))
         .returning({ stepKey: stepRuns.stepKey, attempt: stepRuns.attempt });
       if (!rows.length) return;
       released += rows.length;
@@ -118,13 +123,20 @@ export async function releaseRuns(db: Db, workerId: string, runs: { id: string; 
   return released;
 }
 
+/**
+ * The step among `stepKeys` that has lost its worker most often (runs ended with end reason
+ * `lease_expired`, counting the ones just reclaimed), if that is MAX_LEASE_LOSSES times or more.
+ */
 async function poisonStep(tx: Tx, instanceId: string, stepKeys: string[]): Promise<{ stepKey: string; losses: number } | undefined> {
-  const counts = await tx.execute<{ step_key: string; losses: number }>(sql`
-    select step_key, count(*)::int as losses from step_runs
-    where instance_id = ${instanceId} and step_key = any(${`{${stepKeys.join(",")}}`}::text[]) and error like 'Lease expired:%'
-    group by step_key`);
-  const worst = [...counts].sort((a, b) => b.losses - a.losses)[0];
-  return worst && worst.losses >= MAX_LEASE_LOSSES ? { stepKey: worst.step_key, losses: worst.losses } : undefined;
+  const losses = count();
+  const [worst] = await tx
+    .select({ stepKey: stepRuns.stepKey, losses })
+    .from(stepRuns)
+    .where(and(eq(stepRuns.instanceId, instanceId), anyText(stepRuns.stepKey, stepKeys), eq(stepRuns.endReason, "lease_expired")))
+    .groupBy(stepRuns.stepKey)
+    .orderBy(desc(losses))
+    .limit(1);
+  return worst && worst.losses >= MAX_LEASE_LOSSES ? worst : undefined;
 }
 
 async function failForPoison(tx: Tx, instance: Instance, poison: { stepKey: string; losses: number }): Promise<void> {

@@ -66,6 +66,17 @@ export type RegisteredWorkflow = Omit<Workflow<unknown>, "input"> & {
   inputJsonSchema: Record<string, unknown> | null;
 };
 
+/**
+ * What a step key may be: a letter, then up to 62 letters, digits, `-` or `_`. Keys appear in
+ * history actors (`step:<key>`), URLs, logs and SQL arrays; nothing in them needs quoting anywhere.
+ */
+export const STEP_KEY_PATTERN = /^[a-z][a-z0-9_-]{0,62}$/i;
+
+/**
+ * Checks a workflow's shape and erases its input type for the catalog.
+ * Throws an Error naming the workflow when a step key does not match STEP_KEY_PATTERN, a step
+ * depends on an unknown step, or the steps form a cycle.
+ */
 export function defineWorkflow<Input = Record<string, never>>(workflow: {
   key: string;
   version: number;
@@ -79,6 +90,11 @@ export function defineWorkflow<Input = Record<string, never>>(workflow: {
   timeoutMs?: number;
 }): RegisteredWorkflow {
   const keys = Object.keys(workflow.steps);
+  for (const key of keys) {
+    if (!STEP_KEY_PATTERN.test(key)) {
+      throw new Error(`${workflow.key}: step key ${JSON.stringify(key)} is not allowed: use a letter, then up to 62 letters, digits, "-" or "_" (${STEP_KEY_PATTERN})`);
+    }
+  }
   for (const [key, step] of Object.entries(workflow.steps)) {
     for (const dep of step.dependsOn ?? []) {
       if (!keys.includes(dep)) throw new Error(`${workflow.key}: step "${key}" depends on unknown step "${dep}"`);

@@ -20,6 +20,9 @@ export type ApprovalEventType =
   | "workflow.approval.expired"
   | "workflow.approval.withdrawn";
 
+/** The version every outbox event is written with (the contract's v1.0.0); one place for the engine's batch statement and the helpers below. */
+export const EVENT_VERSION = "1.0.0";
+
 /** Channels the engine listens on; notifications are delivered only if the transaction commits. */
 export const channels = {
   /** A step became runnable or an instance was resumed: workers should claim. */
@@ -32,19 +35,19 @@ export const channels = {
 
 /** Writes the event into the outbox inside the caller's transaction; the payload is the instance. */
 export async function enqueueEvent(tx: Tx, type: EventType, instance: Instance): Promise<void> {
-  await tx.insert(events).values({ type, version: "1.0.0", instanceId: instance.id, payload: instance });
+  await tx.insert(events).values({ type, version: EVENT_VERSION, instanceId: instance.id, payload: instance });
 }
 
 export type WorkflowEventType = "workflow.paused" | "workflow.resumed";
 
 /** Workflow-level events carry the workflow key, who acted and why; they belong to no instance. */
 export async function enqueueWorkflowEvent(tx: Tx, type: WorkflowEventType, payload: { workflowKey: string; reason: string | null; actor: { id: string | null; label: string } }): Promise<void> {
-  await tx.insert(events).values({ type, version: "1.0.0", instanceId: null, payload });
+  await tx.insert(events).values({ type, version: EVENT_VERSION, instanceId: null, payload });
 }
 
 /** Approval events carry the gate, and the decision or delegation when there is one. */
 export async function enqueueApprovalEvent(tx: Tx, type: ApprovalEventType, instanceId: string, payload: Record<string, unknown>): Promise<void> {
-  await tx.insert(events).values({ type, version: "1.0.0", instanceId, payload });
+  await tx.insert(events).values({ type, version: EVENT_VERSION, instanceId, payload });
 }
 
 export async function notify(tx: Tx, channel: (typeof channels)[keyof typeof channels], payload: string): Promise<void> {

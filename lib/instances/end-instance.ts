@@ -6,8 +6,8 @@ import { withdrawGates } from "@/lib/gates/withdraw-gates";
 import { appendHistory } from "@/lib/history";
 import { transition, type EndCommand } from "@/lib/state-machine";
 
-/** What each ending writes: its history action and its outbox event. */
-const endings: Record<EndCommand, { action: HistoryAction; event: EventType }> = {
+/** What each ending writes: its history action and its outbox event (engine/settle.ts's batch completions too). */
+export const endings: Record<EndCommand, { action: HistoryAction; event: EventType }> = {
   complete: { action: "completed", event: "workflow.instance.completed" },
   fail: { action: "failed", event: "workflow.instance.failed" },
   cancel: { action: "cancelled", event: "workflow.instance.cancelled" },

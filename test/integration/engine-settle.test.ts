@@ -5,7 +5,7 @@
 import { and, asc, eq } from "drizzle-orm";
 import { expect, it } from "vitest";
 import { instances, stepRuns, type Instance } from "@/db/schema";
-import { claimRuns } from "@/engine/claim";
+import { claimRuns } from "@/engine/sql/claim-runs";
 import { Definitions } from "@/engine/definitions";
 import type { StepOutcome } from "@/engine/plan";
 import { settleOutcomes, type KnownStates } from "@/engine/settle";

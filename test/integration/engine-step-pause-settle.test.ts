@@ -6,7 +6,7 @@
 import { and, asc, eq } from "drizzle-orm";
 import { expect, it } from "vitest";
 import { gates, history, instances, stepRuns, type Instance } from "@/db/schema";
-import { claimRuns, type ClaimedRun } from "@/engine/claim";
+import { claimRuns, type ClaimedRun } from "@/engine/sql/claim-runs";
 import { Definitions } from "@/engine/definitions";
 import type { StepOutcome } from "@/engine/plan";
 import { settleOutcomes, type KnownStates } from "@/engine/settle";

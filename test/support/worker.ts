@@ -4,7 +4,7 @@ import { sql } from "drizzle-orm";
 import { afterAll } from "vitest";
 import type { Db } from "@/db/client";
 import { registerDefinitions } from "@/engine/registry";
-import { registerCatalogConditions } from "@/engine/load-catalog";
+import { registerResumeConditions } from "@/lib/instances/resume-conditions";
 import { catalog, OBSERVATIONS_DDL } from "./test-catalog";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -31,7 +31,7 @@ afterAll(async () => {
 export async function prepareEngineDatabase(db: Db): Promise<void> {
   await registerDefinitions(db, catalog);
   await db.execute(sql.raw(OBSERVATIONS_DDL));
-  registerCatalogConditions(catalog);
+  registerResumeConditions(catalog);
 }
 
 let counter = 0;

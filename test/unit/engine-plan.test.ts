@@ -24,6 +24,7 @@ const run = (stepKey: string, status: StepRun["status"], attempt = 1): StepRun =
   finishedAt: null,
   output: null,
   error: null,
+  endReason: null,
   createdAt: new Date(n),
 });
 const done = (r: StepRun, patch: Record<string, unknown> = {}, pauseReason: string | null = null): StepOutcome => ({

@@ -8,16 +8,11 @@ import type postgres from "postgres";
  * then sent as a short Bind/Execute. Measured on the no-op chain benchmark, that was most of the
  * worker's bytes on the wire and much of the database's CPU per step (see BENCHMARKS.md).
  *
- * Everything else (commands, pages, the rare engine paths) stays on drizzle.
+ * Everything else (commands, pages, the rare engine paths) stays on drizzle; engine/README.md
+ * ("SQL in the engine") has the rule. The prepared statements themselves live in engine/sql/.
  */
 export type Sql = postgres.Sql<{}>;
 export type ReservedSql = postgres.ReservedSql<{}>;
-
-/** A uuid[] literal for `= any($1::uuid[])`: one parameter, so the statement text never depends on how many ids there are. */
-export function uuidList(ids: readonly string[]): string {
-  for (const id of ids) if (!/^[0-9a-f-]{36}$/i.test(id)) throw new Error(`not a uuid: ${id}`);
-  return `{${ids.join(",")}}`;
-}
 
 type Results<Q extends readonly PromiseLike<unknown>[]> = { -readonly [K in keyof Q]: Awaited<Q[K]> };
 

@@ -1,5 +1,7 @@
-import { uuidList, type Sql } from "./raw";
+import type { Sql } from "../prepared";
+import { uuidList } from "../sql-arrays";
 
+/** A step run this worker now holds under a lease, with what its step needs to run. */
 export type ClaimedRun = {
   id: string;
   instanceId: string;
@@ -32,7 +34,7 @@ export type ClaimedRun = {
  */
 export async function claimRuns(sql: Sql, options: { workerId: string; limit: number; leaseMs: number; definitionIds: string[] }): Promise<ClaimedRun[]> {
   if (options.limit <= 0 || !options.definitionIds.length) return [];
-  // Plain postgres.js (see engine/raw.ts): a prepared statement, bound and executed in one message.
+  // Prepared (see engine/prepared.ts): bound and executed in one message.
   const rows = await sql<{
     id: string;
     instance_id: string;
@@ -79,21 +81,4 @@ export async function claimRuns(sql: Sql, options: { workerId: string; limit: nu
     context: r.context,
     startedAt: new Date(r.started_at),
   }));
-}
-
-/** Extends the leases of the runs this worker still owns; returns the ids it still owns. */
-export async function heartbeat(sql: Sql, workerId: string, runIds: string[], leaseMs: number): Promise<Set<string>> {
-  if (!runIds.length) return new Set();
-  const rows = await sql<{ id: string }[]>`
-    update step_runs set heartbeat_at = now(), lease_expires_at = now() + ${leaseMs}::int * interval '1 millisecond'
-    where id = any(${uuidList(runIds)}::uuid[]) and worker_id = ${workerId} and status = 'running'
-    returning id`;
-  return new Set(rows.map((r) => r.id));
-}
-
-/** Adds to a timed-out run's error how long the step ran on after its timeout, ignoring its signal. */
-export async function noteRanOn(sql: Sql, workerId: string, runId: string, ranOnMs: number): Promise<void> {
-  await sql`
-    update step_runs set error = error || ${` (the step ignored its abort signal and ran on for ${ranOnMs} ms; its result was discarded)`}::text
-    where id = ${runId} and worker_id = ${workerId} and status = 'failed'`;
 }

@@ -2,7 +2,7 @@ import { eq, sql } from "drizzle-orm";
 import { expect, it } from "vitest";
 import { instances, stepRuns } from "@/db/schema";
 import { pauseInstance } from "@/lib/instances/pause-instance";
-import { pipelinedTransaction } from "@/engine/raw";
+import { pipelinedTransaction } from "@/engine/prepared";
 import { rowMapper } from "@/engine/rows";
 import { freshDatabase } from "../support/db";
 import { createInstance } from "../support/factories";
