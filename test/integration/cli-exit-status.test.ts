@@ -70,6 +70,8 @@ describe("exit status on the embedded cluster", () => {
     const intact = await run("scripts/audit-verify.ts");
     expect(intact.out).toContain("chain verified");
     expect(intact.code).toBe(0);
+    // The embedded default signs its checkpoints with a key outside the database, under the data dir.
+    expect(intact.out).toContain(`signed checkpoint appended to ${path.join(dataRoot, "audit", "flowgate.checkpoints.jsonl")}`);
 
     await withCluster(async (url) => {
       const { sql } = createDb(url, { max: 1 });
@@ -78,6 +80,7 @@ describe("exit status on the embedded cluster", () => {
     });
     const broken = await run("scripts/audit-verify.ts");
     expect(broken.out).toContain("CHAIN BROKEN");
+    expect(broken.out).toMatch(new RegExp(`history row ${historyId}: its content does not match its hash`));
     expect(broken.code).toBe(1);
   });
 
