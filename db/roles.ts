@@ -44,12 +44,13 @@ async function appendOnlyTables(sql: postgres.Sql): Promise<string[]> {
  * Makes the role in `appUrl` the app's least-privileged role, as the owner connected by `sql`
  * (run after every migration, so new tables are covered): creates it with the URL's password if
  * missing (needs CREATEROLE or a superuser owner; otherwise create it yourself, see the README),
- * refuses a role that is a superuser or may bypass row security, and grants: USAGE on schema
+ * refuses a role that is a superuser, may bypass row security, or is a member of the owner or of
+ * the server file/program roles, and grants: USAGE on schema
  * public; SELECT, INSERT, UPDATE, DELETE on every table and USAGE, SELECT on every sequence, now
  * and for tables the owner creates later; then takes UPDATE and DELETE back on the append-only
  * tables. Never TRUNCATE, REFERENCES or TRIGGER. Does nothing when `appUrl`'s user is the owner
  * itself (one URL for everything: the old single-role set-up, which the README warns against).
- * Throws on an odd role name or a role with superuser powers.
+ * Throws on an odd role name or a role with any of those powers.
  */
 export async function ensureAppRole(sql: postgres.Sql, appUrl: string): Promise<{ role: string; applied: boolean }> {
   const url = new URL(appUrl);
@@ -58,7 +59,14 @@ export async function ensureAppRole(sql: postgres.Sql, appUrl: string): Promise<
   if (!role || role === owner) return { role: owner, applied: false };
   if (!identifier.test(role)) throw new Error(`Refusing odd app role name ${role}`);
 
-  const [existing] = await sql<{ rolsuper: boolean; rolbypassrls: boolean }[]>`select rolsuper, rolbypassrls from pg_roles where rolname = ${role}`;
+  const [existing] = await sql<{ rolsuper: boolean; rolbypassrls: boolean; powers: string[] }[]>`
+    select rolsuper, rolbypassrls,
+      -- Roles whose membership would hand back what the grants take away: the owner's own (its
+      -- tables, so DISABLE TRIGGER), and the server file and program roles (they reach the files
+      -- outside the database: the signed checkpoints).
+      array(select p from unnest(array[${owner}::text, 'pg_write_server_files', 'pg_read_server_files', 'pg_execute_server_program']) p
+            where pg_has_role(r.oid, p, 'MEMBER')) as powers
+    from pg_roles r where rolname = ${role}`;
   if (!existing) {
     // CREATE ROLE takes no bind parameters; the password is quoted by the server's own quote_literal.
     const [{ literal }] = (await sql`select quote_literal(${decodeURIComponent(url.password)}) as literal`) as unknown as [{ literal: string }];
@@ -66,8 +74,9 @@ export async function ensureAppRole(sql: postgres.Sql, appUrl: string): Promise<
       // Two processes migrating at once (test files, several dashboards) may race to create it.
       if ((error as { code?: string }).code !== "42710") throw error;
     });
-  } else if (existing.rolsuper || existing.rolbypassrls) {
-    throw new Error(`The app role ${role} is a superuser or bypasses row security; give the app a plain role (see README, "Database roles")`);
+  } else if (existing.rolsuper || existing.rolbypassrls || existing.powers.length > 0) {
+    const why = existing.rolsuper ? "is a superuser" : existing.rolbypassrls ? "bypasses row security" : `is a member of ${existing.powers.join(", ")}`;
+    throw new Error(`The app role ${role} ${why}; give the app a plain role (see README, "Database roles and signed checkpoints")`);
   }
 
   const tables = await appendOnlyTables(sql);

@@ -10,6 +10,7 @@ import path from "node:path";
 import { and, eq } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
 import { createDb } from "@/db/client";
+import { ensureAppRole } from "@/db/roles";
 import { history, instances, type HistoryRow } from "@/db/schema";
 import { verifyAndCheckpoint, verifyChains, type ChainReport } from "@/lib/audit/verify-chain";
 import type { SealConfig } from "@/lib/audit/seal";
@@ -173,6 +174,15 @@ describe("the app role", () => {
     await expect(app.sql.unsafe(`delete from ${table}`)).rejects.toThrow(`permission denied for table ${table}`);
     await expect(app.sql.unsafe(`truncate ${table}`)).rejects.toThrow(`permission denied for table ${table}`);
     await expect(app.sql.unsafe(`select count(*) from ${table}`)).resolves.toHaveLength(1);
+  });
+
+  it("is refused by migrations when it has powers that would undo the grants", async () => {
+    const as = (role: string) => privileges.ownerUrl.replace(/\/\/[^@]*@/, `//${role}:not-used-${role}@`);
+    await privileges.sql.unsafe(`create role tamper_super login superuser; create role tamper_member login; grant flowgate to tamper_member;
+      create role tamper_files login; grant pg_write_server_files to tamper_files`);
+    await expect(ensureAppRole(privileges.sql, as("tamper_super"))).rejects.toThrow("The app role tamper_super is a superuser");
+    await expect(ensureAppRole(privileges.sql, as("tamper_member"))).rejects.toThrow("The app role tamper_member is a member of flowgate");
+    await expect(ensureAppRole(privileges.sql, as("tamper_files"))).rejects.toThrow("The app role tamper_files is a member of pg_write_server_files");
   });
 
   it("cannot switch the append-only triggers off", async () => {
