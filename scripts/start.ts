@@ -29,6 +29,7 @@ async function main() {
   const demo = !process.env.DATABASE_URL || process.env.FLOWGATE_DEMO === "1";
   await migrateDatabase(ownerUrl, { appUrl: url });
   say("migrations applied");
+  if (ownerUrl === url) say("warning: the dashboard and worker connect as the tables' owner; set DATABASE_OWNER_URL and give DATABASE_URL a least-privileged role (README: Database roles)");
   const { sql, db } = createDb(ownerUrl, { max: 2 });
   await seedDatabase(db, { demo, onProgress: (m) => say(`seed: ${m}`) });
   // Seal the history chains at every start, so the history page can say how far they are proven.
