@@ -14,11 +14,12 @@ import { ensureAppRole } from "@/db/roles";
 import { history, instances, type HistoryRow } from "@/db/schema";
 import { verifyAndCheckpoint, verifyChains, type ChainReport } from "@/lib/audit/verify-chain";
 import type { SealConfig } from "@/lib/audit/seal";
-import { historyHash } from "@/lib/history";
+import { appendHistory, historyHash } from "@/lib/history";
 import { pauseInstance } from "@/lib/instances/pause-instance";
 import { resumeInstance } from "@/lib/instances/resume-instance";
 import { freshDatabase, type TestDatabase } from "../support/db";
 import { createInstance } from "../support/factories";
+import { waitFor } from "../support/worker";
 
 const someone = { id: null, label: "ops@test.dev" };
 const sealDir = await mkdtemp(path.join(os.tmpdir(), "flowgate-seal-"));
@@ -31,6 +32,7 @@ const attack2 = await freshDatabase();
 const attack3 = await freshDatabase();
 const attack4 = await freshDatabase();
 const privileges = await freshDatabase();
+const horizon = await freshDatabase();
 
 /** An instance that was paused, resumed and paused again: four history rows. */
 async function instanceWithHistory(t: TestDatabase) {
@@ -150,6 +152,38 @@ describe("attacks by the database superuser, each reported by the verifier", () 
     await writeFile(sealed.sealedTo!, text.replace(/"rows":\d+/, '"rows":999'));
     const after = await verifyChains(privileges.sql, { seal });
     expect(problems(after)).toContainEqual({ instanceId: null, problem: expect.stringMatching(/line 1 has a wrong signature/) });
+  });
+});
+
+describe("a checkpoint taken while history is being written", () => {
+  it("seals only settled rows: it waits for a transaction still holding an older id, so that row cannot contradict it later", async () => {
+    const t = horizon;
+    const slow = await createInstance(t.db);
+    const fast = await createInstance(t.db);
+    const step = (instance: typeof slow) => ({ instanceId: instance.id, workflowKey: instance.workflowKey, action: "step_started" as const, actor: someone, details: { stepKey: "a" } });
+    let release = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let written = () => {};
+    const slowWritten = new Promise<void>((resolve) => (written = resolve));
+    const slowTx = t.db.transaction(async (tx) => {
+      await appendHistory(tx, step(slow));
+      written();
+      await released;
+    });
+    await slowWritten;
+    // A later row, committed first: its id is higher than the open transaction's.
+    await t.db.transaction((tx) => appendHistory(tx, step(fast)));
+
+    const checkpoint = verifyAndCheckpoint(t.sql, { seal });
+    await waitFor("the checkpoint to wait for the open transaction", async () =>
+      (await t.sql`select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query ilike 'lock table history%'`).length > 0);
+    release();
+    await slowTx;
+    const report = await checkpoint;
+    expect(report.ok).toBe(true);
+    const [slowRow] = await t.sql<{ id: string }[]>`select id from history where instance_id = ${slow.id} and action = 'step_started'`;
+    expect(report.throughId).toBeGreaterThanOrEqual(Number(slowRow!.id));
+    expect((await verifyChains(t.sql, { seal })).breaks).toEqual([]);
   });
 });
 
