@@ -1,6 +1,6 @@
 /**
  * Database chores: `migrate`, `seed`, `reset` (drop everything, migrate, seed) and
- * `create-user <email> <role> <password>`. Uses DATABASE_URL, or the embedded cluster.
+ * `create-user <email> <role> <password>`. Uses DATABASE_OWNER_URL (else DATABASE_URL), or the embedded cluster.
  */
 import { sql } from "drizzle-orm";
 import { hashPassword } from "@/lib/auth/password";
@@ -12,13 +12,14 @@ import { seedDatabase } from "./seed";
 
 async function main() {
   const [command, ...args] = process.argv.slice(2);
-  const { url, embedded } = await resolveDatabase();
+  // Chores run as the tables' owner; migrate also (re)grants the app role its least privileges.
+  const { url: appUrl, ownerUrl: url, embedded } = await resolveDatabase();
   const demo = !process.env.DATABASE_URL || process.env.FLOWGATE_DEMO === "1";
   const { sql: client, db } = createDb(url, { max: 2 });
   try {
     switch (command) {
       case "migrate":
-        await migrateDatabase(url);
+        await migrateDatabase(url, { appUrl });
         console.log("migrations applied");
         break;
       case "seed":
@@ -28,7 +29,7 @@ async function main() {
         await db.execute(sql`drop schema if exists public cascade`);
         await db.execute(sql`drop schema if exists drizzle cascade`);
         await db.execute(sql`create schema public`);
-        await migrateDatabase(url);
+        await migrateDatabase(url, { appUrl });
         await seedDatabase(db, { demo, onProgress: (m) => console.log(`seed: ${m}`) });
         console.log("database reset");
         break;

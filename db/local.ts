@@ -1,18 +1,28 @@
 import path from "node:path";
 import { ensureDatabase } from "./database";
 import { startEmbeddedPostgres, type EmbeddedCluster } from "./embedded";
+import { appRoleUrl } from "./roles";
 
 /** Where `npm start` keeps its database; FLOWGATE_DATA_DIR moves it (tests start a second copy elsewhere). */
 export const LOCAL_DATA_DIR = path.resolve(process.env.FLOWGATE_DATA_DIR ?? path.join(process.cwd(), ".data"), "pg");
 export const LOCAL_PG_PORT = Number(process.env.FLOWGATE_PG_PORT ?? 54329);
 
-export type ResolvedDatabase = { url: string; embedded: EmbeddedCluster | null };
+/**
+ * `url`: what the dashboard and worker connect with (the least-privileged app role).
+ * `ownerUrl`: what migrations, the seed, database chores and audit:verify use (the tables' owner).
+ */
+export type ResolvedDatabase = { url: string; ownerUrl: string; embedded: EmbeddedCluster | null };
 
-/** DATABASE_URL when set; otherwise the embedded cluster under .data/, booted and holding a `flowgate` database. */
+/**
+ * DATABASE_URL (the app role) and DATABASE_OWNER_URL (the owner; defaults to DATABASE_URL, the
+ * old single-role set-up) when set; otherwise the embedded cluster under .data/, booted and
+ * holding a `flowgate` database, whose superuser is the owner and `flowgate_app` the app role.
+ */
 export async function resolveDatabase(onLog?: (message: string) => void): Promise<ResolvedDatabase> {
   const configured = process.env.DATABASE_URL;
-  if (configured) return { url: configured, embedded: null };
+  if (configured) return { url: configured, ownerUrl: process.env.DATABASE_OWNER_URL || configured, embedded: null };
   const embedded = await startEmbeddedPostgres({ dir: LOCAL_DATA_DIR, port: LOCAL_PG_PORT, onLog });
   await ensureDatabase(embedded.url(), "flowgate");
-  return { url: embedded.url("flowgate"), embedded };
+  const ownerUrl = embedded.url("flowgate");
+  return { url: appRoleUrl(ownerUrl), ownerUrl, embedded };
 }

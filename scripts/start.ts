@@ -8,6 +8,7 @@ import { createDb } from "@/db/client";
 import { LOCAL_DATA_DIR, resolveDatabase } from "@/db/local";
 import { migrateDatabase } from "@/db/migrate";
 import { DEMO_PASSWORD, demoUsers, seedDatabase } from "@/db/seed";
+import { sealConfigFromEnv } from "@/lib/audit/seal";
 import { verifyAndCheckpoint } from "@/lib/audit/verify-chain";
 
 const dev = process.argv.includes("--dev");
@@ -23,14 +24,16 @@ function runNode(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
 
 async function main() {
   say(process.env.DATABASE_URL ? "using DATABASE_URL" : `starting embedded PostgreSQL under ${LOCAL_DATA_DIR}`);
-  const { url, embedded } = await resolveDatabase();
+  // `url` is the least-privileged app role the dashboard and worker get; `ownerUrl` migrates, seeds and seals.
+  const { url, ownerUrl, embedded } = await resolveDatabase();
   const demo = !process.env.DATABASE_URL || process.env.FLOWGATE_DEMO === "1";
-  await migrateDatabase(url);
+  await migrateDatabase(ownerUrl, { appUrl: url });
   say("migrations applied");
-  const { sql, db } = createDb(url, { max: 2 });
+  if (ownerUrl === url) say("warning: the dashboard and worker connect as the tables' owner; set DATABASE_OWNER_URL and give DATABASE_URL a least-privileged role (README: Database roles)");
+  const { sql, db } = createDb(ownerUrl, { max: 2 });
   await seedDatabase(db, { demo, onProgress: (m) => say(`seed: ${m}`) });
   // Seal the history chains at every start, so the history page can say how far they are proven.
-  const report = await verifyAndCheckpoint(sql);
+  const report = await verifyAndCheckpoint(sql, { seal: await sealConfigFromEnv({ embedded: embedded !== null }) });
   say(report.ok ? `history chain verified: ${report.rows} rows in ${report.chains} chains` : `HISTORY CHAIN BROKEN at row ${report.broken?.historyId}: ${report.broken?.problem}`);
   await sql.end();
 

@@ -12,6 +12,7 @@ import { createDb } from "@/db/client";
 import { ensureDatabase } from "@/db/database";
 import { startEmbeddedPostgres } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
+import { appRoleUrl } from "@/db/roles";
 import { seedDatabase } from "@/db/seed";
 import { freePort } from "@/test/support/free-port";
 import { STATE_FILE } from "./state";
@@ -21,9 +22,11 @@ async function main() {
   const dir = await mkdtemp(path.join(os.tmpdir(), "flowgate-e2e-pg-"));
   const cluster = await startEmbeddedPostgres({ dir: path.join(dir, "data"), port: await freePort(), persistent: false });
   await ensureDatabase(cluster.url(), "flowgate_e2e");
-  const url = cluster.url("flowgate_e2e");
-  await migrateDatabase(url);
-  const { sql, db } = createDb(url, { max: 2 });
+  const ownerUrl = cluster.url("flowgate_e2e");
+  // The dashboard and worker connect as the least-privileged app role, as under `npm start`.
+  const url = appRoleUrl(ownerUrl);
+  await migrateDatabase(ownerUrl, { appUrl: url });
+  const { sql, db } = createDb(ownerUrl, { max: 2 });
   await seedDatabase(db, { demo: true });
   await sql.end();
   await mkdir(path.dirname(STATE_FILE), { recursive: true });

@@ -13,6 +13,7 @@ import { createDb } from "@/db/client";
 import { ensureDatabase } from "@/db/database";
 import { startEmbeddedPostgres } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
+import { appRoleUrl } from "@/db/roles";
 import { history } from "@/db/schema";
 import { pauseInstance } from "@/lib/instances/pause-instance";
 import { createInstance } from "../support/factories";
@@ -70,6 +71,8 @@ describe("exit status on the embedded cluster", () => {
     const intact = await run("scripts/audit-verify.ts");
     expect(intact.out).toContain("chain verified");
     expect(intact.code).toBe(0);
+    // The embedded default signs its checkpoints with a key outside the database, under the data dir.
+    expect(intact.out).toContain(`signed checkpoint appended to ${path.join(dataRoot, "audit", "flowgate.checkpoints.jsonl")}`);
 
     await withCluster(async (url) => {
       const { sql } = createDb(url, { max: 1 });
@@ -78,7 +81,24 @@ describe("exit status on the embedded cluster", () => {
     });
     const broken = await run("scripts/audit-verify.ts");
     expect(broken.out).toContain("CHAIN BROKEN");
+    expect(broken.out).toMatch(new RegExp(`history row ${historyId}: its content does not match its hash`));
     expect(broken.code).toBe(1);
+  });
+
+  it("db:migrate on the embedded default sets up the least-privileged role npm start hands the dashboard and worker", async () => {
+    const migrated = await run("db/cli.ts", ["migrate"]);
+    expect(migrated.code).toBe(0);
+    await withCluster(async (url) => {
+      const app = createDb(appRoleUrl(url), { max: 1 });
+      try {
+        const [me] = await app.sql`select current_user as name, rolsuper from pg_roles where rolname = current_user`;
+        expect(me).toMatchObject({ name: "flowgate_app", rolsuper: false });
+        await expect(app.sql`select count(*) from history`).resolves.toHaveLength(1);
+        await expect(app.sql`delete from history`).rejects.toThrow("permission denied for table history");
+      } finally {
+        await app.sql.end();
+      }
+    });
   });
 
   it("a database chore that fails exits 1", async () => {

@@ -3,7 +3,12 @@ import { afterAll, inject } from "vitest";
 import { createDb, type Db } from "@/db/client";
 import { dropDatabase, ensureDatabase } from "@/db/database";
 
-export type TestDatabase = { db: Db; url: string; name: string; sql: ReturnType<typeof createDb>["sql"] };
+/**
+ * `db`/`sql`/`ownerUrl`: the cluster's superuser, which owns the tables (set-up, and attacks on
+ * the history). `url`: the same database as the least-privileged app role, what the dashboard
+ * and worker connect with: spawned workers use it.
+ */
+export type TestDatabase = { db: Db; url: string; ownerUrl: string; name: string; sql: ReturnType<typeof createDb>["sql"] };
 
 /**
  * A new database cloned from the migrated template, dropped after the file's tests.
@@ -13,11 +18,12 @@ export async function freshDatabase(): Promise<TestDatabase> {
   const adminUrl = inject("pgAdminUrl");
   const name = `t_${randomBytes(6).toString("hex")}`;
   await ensureDatabase(adminUrl, name, "flowgate_template");
-  const url = adminUrl.replace(/\/[^/]*$/, `/${name}`);
-  const { db, sql } = createDb(url, { max: 20 });
+  const ownerUrl = adminUrl.replace(/\/[^/]*$/, `/${name}`);
+  const url = inject("pgAppUrl").replace(/\/[^/]*$/, `/${name}`);
+  const { db, sql } = createDb(ownerUrl, { max: 20 });
   afterAll(async () => {
     await sql.end({ timeout: 5 });
     await dropDatabase(adminUrl, name);
   });
-  return { db, url, name, sql };
+  return { db, url, ownerUrl, name, sql };
 }
