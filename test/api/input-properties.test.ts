@@ -103,7 +103,8 @@ async function answered(name: string, response: Response): Promise<unknown> {
     if (response.status === 400 && !/body|cursor/i.test(error!.message)) expect(Object.keys(error!.fields ?? {}).length, raw).toBeGreaterThan(0);
     return undefined;
   }
-  return response.headers.get("content-type")?.includes("json") ? JSON.parse(raw) : raw;
+  // Exactly JSON: an NDJSON export (application/x-ndjson) is many documents, kept as text.
+  return response.headers.get("content-type")?.startsWith("application/json") ? JSON.parse(raw) : raw;
 }
 
 const send = (route: Route, path: string, p: Record<string, string>, raw: string) =>
