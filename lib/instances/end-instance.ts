@@ -14,6 +14,23 @@ export const endings: Record<EndCommand, { action: HistoryAction; event: EventTy
   time_out: { action: "timed_out", event: "workflow.instance.timed_out" },
 };
 
+/**
+ * The pause fields of an instance no one holds: written by a resume and by every ending, so a
+ * "Paused by" or a scheduled resume never outlives the hold it belonged to.
+ */
+export const noHold = {
+  pausedFromStatus: null,
+  pausedAt: null,
+  pausedById: null,
+  pausedByLabel: null,
+  pauseReason: null,
+  pauseCategory: null,
+  pauseTicketUrl: null,
+  pauseMode: null,
+  pauseKind: null,
+  resumeAt: null,
+} as const satisfies Partial<typeof instances.$inferInsert>;
+
 /** Longest error or reason an ending stores (a step's error can be long). */
 const TEXT_MAX = 2000;
 
@@ -33,16 +50,7 @@ export function endedColumns(to: InstanceStatus, now: Date, error: string | null
     finishedAt: now,
     updatedAt: now,
     error,
-    resumeAt: null,
-    pausedAt: null,
-    pausedById: null,
-    pausedByLabel: null,
-    pauseReason: null,
-    pauseCategory: null,
-    pauseTicketUrl: null,
-    pauseMode: null,
-    pauseKind: null,
-    pausedFromStatus: null,
+    ...noHold,
     hookLeaseExpiresAt: null,
     hookWorkerId: null,
   } satisfies Partial<typeof instances.$inferInsert>;
