@@ -1,4 +1,4 @@
-import { and, count, eq } from "drizzle-orm";
+import { count, eq } from "drizzle-orm";
 import { beforeEach, expect, it, vi } from "vitest";
 import { signInFailures } from "@/db/schema";
 import { hashPassword, verifyPassword } from "@/lib/auth/password";
@@ -22,7 +22,7 @@ const realHash = await hashPassword(RIGHT);
 beforeEach(() => { verifier.mockClear(); });
 
 const failuresOf = async (email: string) =>
-  (await t.db.select({ n: count() }).from(signInFailures).where(and(eq(signInFailures.email, email))))[0]!.n;
+  (await t.db.select({ n: count() }).from(signInFailures).where(eq(signInFailures.email, email)))[0]!.n;
 
 /** Fires `n` sign-ins with different wrong passwords for one email at once; returns their error messages. */
 async function burst(email: string, n: number): Promise<string[]> {
