@@ -54,6 +54,16 @@ test("pages carry a nonce CSP and the security headers, hydrate under it, and br
   await page.goto("/history");
   await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
 
+  // Pages that were prerendered before every page rendered per request: their scripts need
+  // this response's nonce too (a prerendered page would have none, and the CSP blocks them).
+  await page.goto("/admin/users");
+  await expect(page.getByRole("heading", { name: "Your role does not open this page" })).toBeVisible();
+  const notFound = await page.goto("/no-such-page");
+  expect(notFound!.status()).toBe(404);
+  const nonce404 = /'nonce-([^']+)'/.exec(notFound!.headers()["content-security-policy"] ?? "")?.[1];
+  const nonces404 = await page.locator("script").evaluateAll((scripts) => scripts.map((s) => (s as HTMLScriptElement).nonce));
+  expect(new Set(nonces404)).toEqual(new Set([nonce404]));
+
   // API answers are not sniffed either.
   const api = await page.request.get("/api/v1/instances?limit=1");
   expect(api.headers()["x-content-type-options"]).toBe("nosniff");
