@@ -4,8 +4,8 @@ import type { Db, DbOrTx } from "@/db/client";
 import { apiTokens, sessions, users } from "@/db/schema";
 import { env } from "@/lib/env";
 import { invalid } from "@/lib/errors";
-import { verifyPassword } from "./password";
-import { clearFailures, lockedFor, recordFailure } from "./throttle";
+import { UNKNOWN_USER_HASH, verifyPassword } from "./password";
+import { claimAttempt, clearFailures } from "./throttle";
 import type { SessionUser } from "./permissions";
 
 export const SESSION_COOKIE = "fg_session";
@@ -13,17 +13,26 @@ const sha256 = (token: string) => createHash("sha256").update(token).digest("hex
 const newToken = () => randomBytes(32).toString("base64url");
 const userColumns = { id: users.id, email: users.email, name: users.name, role: users.role, groups: users.groups };
 
-/** Checks the password and opens a session; the same message for unknown email and wrong password. */
+/**
+ * Checks the password and opens a session: `{ token, expiresAt, user }`, the token to put in the
+ * cookie (only its SHA-256 is stored). Throws AppError `invalid` with the same message for an
+ * unknown email and a wrong password, and `invalid` "Too many wrong passwords…" once the email
+ * has used its attempts in the window (see `claimAttempt`: the attempt is counted before the
+ * password is checked, so concurrency cannot stretch the limit). An unknown email costs the
+ * same scrypt as a real one (`UNKNOWN_USER_HASH`), so neither the answer nor its time tells
+ * whether the account exists.
+ */
 export async function signIn(db: Db, email: string, password: string): Promise<{ token: string; expiresAt: Date; user: SessionUser }> {
   const address = email.trim().toLowerCase();
-  const wait = await lockedFor(db, address);
-  if (wait > 0) {
-    const minutes = Math.ceil(wait / 60_000);
+  const attempt = await claimAttempt(db, address);
+  if (!attempt.allowed) {
+    const minutes = Math.ceil(attempt.waitMs / 60_000);
     throw invalid(`Too many wrong passwords; try again in ${minutes} minute${minutes === 1 ? "" : "s"}`, { password: ["Too many wrong passwords"] });
   }
   const [user] = await db.select().from(users).where(eq(users.email, address));
-  if (!user || !(await verifyPassword(password, user.passwordHash))) {
-    await recordFailure(db, address);
+  const matches = await verifyPassword(password, user?.passwordHash ?? UNKNOWN_USER_HASH);
+  if (!user || !matches) {
+    // Already counted by claimAttempt.
     throw invalid("Email or password is wrong", { password: ["Email or password is wrong"] });
   }
   await clearFailures(db, address);
