@@ -1,4 +1,4 @@
-export type ErrorCode = "invalid" | "unauthenticated" | "forbidden" | "not_found" | "conflict";
+export type ErrorCode = "invalid" | "unauthenticated" | "forbidden" | "not_found" | "conflict" | "unavailable";
 
 const httpStatus: Record<ErrorCode, number> = {
   invalid: 400,
@@ -6,6 +6,8 @@ const httpStatus: Record<ErrorCode, number> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  // The database cannot be reached right now (lib/db-unavailable.ts); the caller should retry.
+  unavailable: 503,
 };
 
 /** An error whose message is safe to show a user; anything else is an internal failure. */
