@@ -1,6 +1,6 @@
 import path from "node:path";
 import { ensureDatabase } from "./database";
-import { startEmbeddedPostgres, type EmbeddedCluster } from "./embedded";
+import { embeddedUrl, liveCluster, startEmbeddedPostgres, type EmbeddedCluster } from "./embedded";
 
 /** Where `npm start` keeps its database; FLOWGATE_DATA_DIR moves it (tests start a second copy elsewhere). */
 export const LOCAL_DATA_DIR = path.resolve(process.env.FLOWGATE_DATA_DIR ?? path.join(process.cwd(), ".data"), "pg");
@@ -8,11 +8,20 @@ export const LOCAL_PG_PORT = Number(process.env.FLOWGATE_PG_PORT ?? 54329);
 
 export type ResolvedDatabase = { url: string; embedded: EmbeddedCluster | null };
 
-/** DATABASE_URL when set; otherwise the embedded cluster under .data/, booted and holding a `flowgate` database. */
-export async function resolveDatabase(onLog?: (message: string) => void): Promise<ResolvedDatabase> {
+/**
+ * DATABASE_URL when set; otherwise the embedded cluster under .data/, holding a `flowgate`
+ * database. When a server already runs on that data folder (`npm start` is up) and `attach` is
+ * left on, it is used as it is, and `embedded` is null: this process did not start it and must
+ * not stop it (`npm run audit:verify` and the db chores next to a running `npm start`). Otherwise
+ * it is booted here; `npm start` passes `attach: false` since it must own, watch and stop its
+ * database, and a second server cannot boot on a folder in use (that error names the pid).
+ */
+export async function resolveDatabase(options: { onLog?: (message: string) => void; attach?: boolean } = {}): Promise<ResolvedDatabase> {
   const configured = process.env.DATABASE_URL;
   if (configured) return { url: configured, embedded: null };
-  const embedded = await startEmbeddedPostgres({ dir: LOCAL_DATA_DIR, port: LOCAL_PG_PORT, onLog });
+  const live = options.attach === false ? null : await liveCluster(LOCAL_DATA_DIR);
+  if (live) return { url: embeddedUrl(live.port, "flowgate"), embedded: null };
+  const embedded = await startEmbeddedPostgres({ dir: LOCAL_DATA_DIR, port: LOCAL_PG_PORT, onLog: options.onLog });
   await ensureDatabase(embedded.url(), "flowgate");
   return { url: embedded.url("flowgate"), embedded };
 }

@@ -23,7 +23,7 @@ function runNode(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
 
 async function main() {
   say(process.env.DATABASE_URL ? "using DATABASE_URL" : `starting embedded PostgreSQL under ${LOCAL_DATA_DIR}`);
-  const { url, embedded } = await resolveDatabase();
+  const { url, embedded } = await resolveDatabase({ attach: false });
   const demo = !process.env.DATABASE_URL || process.env.FLOWGATE_DEMO === "1";
   await migrateDatabase(url);
   say("migrations applied");
