@@ -49,6 +49,9 @@ type Phase = "up" | "stopping" | "down" | "restarting" | "back";
 type Call = { instanceId: string; kind: "pause" | "resume" | "list"; startedIn: Phase; endedIn: Phase; status: number; code?: string; retryAfter: string | null };
 
 it("answers 503 with Retry-After while the database is down, and recovers by itself on the same pool", async () => {
+  // Every dashboard connection carries the statement timeout (a startup parameter, so reopened ones too).
+  const [setting] = await pool.sql<{ statement_timeout: string }[]>`show statement_timeout`;
+  expect(setting?.statement_timeout).toBe("10s");
   const operator = await createUser(pool.db, "operator");
   const token = await createApiToken(pool.db, operator.id, "outage");
   const ids = await Promise.all(Array.from({ length: 6 }, async () => (await createInstance(pool.db)).id));
@@ -115,6 +118,8 @@ it("answers 503 with Retry-After while the database is down, and recovers by its
   expect((await healthRoute()).status).toBe(200);
   // Recovered without a new pool: the one handed over at the start serves the dashboard still.
   expect(getConnection()).toBe(pool);
+  const [reopened] = await pool.sql<{ statement_timeout: string }[]>`show statement_timeout`;
+  expect(reopened?.statement_timeout).toBe("10s");
 
   // State and history agree: each instance's status is its last history row's to-status.
   for (const id of ids) {
