@@ -81,12 +81,35 @@ export async function startEmbeddedPostgres(options: {
     throw new Error(await whyNotStarted(dir, options.port, error));
   }
   running.add(dir);
-  const url = (database = "postgres") => `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${database}`;
+  const url = (database = "postgres") => embeddedUrl(options.port, database);
   const stop = async () => {
     await pg.stop();
     running.delete(dir);
   };
   return { url, pg, stop };
+}
+
+/** The URL of an embedded cluster on `port` (ours, or one another process started: see db/local.ts). */
+export function embeddedUrl(port: number, database = "postgres"): string {
+  return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+}
+
+/**
+ * The PostgreSQL server running on data folder `dir`, from its postmaster.pid (line 1 the pid,
+ * line 4 the port), or null when there is none or it is gone (a stale file after a crash).
+ * A pid owned by another OS user (`postgres`, when we are not root) answers EPERM: alive.
+ */
+export async function liveCluster(dir: string): Promise<{ pid: number; port: number } | null> {
+  const lines = (await readFile(path.join(path.resolve(dir), "postmaster.pid"), "utf8").catch(() => "")).split("\n");
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  if (!Number.isInteger(pid) || pid <= 0 || !Number.isInteger(port) || port <= 0) return null;
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EPERM") return null;
+  }
+  return { pid, port };
 }
 
 async function binariesDir(): Promise<string> {

@@ -1,7 +1,7 @@
 import { getDb, type Db } from "@/db/client";
 import { authorize, type Permission, type SessionUser } from "@/lib/auth/permissions";
 import { currentUser } from "@/lib/auth/current-user";
-import { AppError } from "@/lib/errors";
+import { knownError } from "@/lib/db-unavailable";
 import { log } from "@/lib/log";
 import type { ActionState } from "./action-state";
 
@@ -21,9 +21,11 @@ export async function runAction(
     log.info({ permission, user: user.email }, "action done");
     return { status: "success", message, at: Date.now() };
   } catch (error) {
-    if (error instanceof AppError) {
-      log.info({ permission, code: error.code, message: error.message }, "action refused");
-      return { status: "error", message: error.message, fields: error.fields, values: form, at: Date.now() };
+    // A lost database reads as "unreachable, try again" (lib/db-unavailable.ts), not as a bug.
+    const known = knownError(error);
+    if (known) {
+      log.info({ permission, code: known.code, message: known.message }, "action refused");
+      return { status: "error", message: known.message, fields: known.fields, values: form, at: Date.now() };
     }
     log.error({ err: error, permission }, "server action failed");
     return { status: "error", message: "Something went wrong on our side; it has been logged", values: form, at: Date.now() };

@@ -11,6 +11,10 @@ const schema = z.object({
   FLOWGATE_DEMO: optional(z.enum(["0", "1"])),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   SESSION_TTL_HOURS: z.coerce.number().positive().default(12),
+  // Seconds to wait for a new database connection before the request fails as 503 (db/client.ts).
+  FLOWGATE_DB_CONNECT_TIMEOUT_S: z.coerce.number().int().min(1).max(60).default(5),
+  // Milliseconds one dashboard statement may run before PostgreSQL cancels it (0 = no limit).
+  FLOWGATE_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
 });
 
 export type Env = z.infer<typeof schema>;

@@ -1,4 +1,4 @@
-export type ErrorCode = "invalid" | "unauthenticated" | "forbidden" | "cross_origin" | "not_found" | "conflict" | "too_large" | "unsupported_media_type";
+export type ErrorCode = "invalid" | "unauthenticated" | "forbidden" | "cross_origin" | "not_found" | "conflict" | "too_large" | "unsupported_media_type" | "unavailable";
 
 const httpStatus: Record<ErrorCode, number> = {
   invalid: 400,
@@ -9,6 +9,8 @@ const httpStatus: Record<ErrorCode, number> = {
   conflict: 409,
   too_large: 413,
   unsupported_media_type: 415,
+  // The database cannot be reached right now (lib/db-unavailable.ts); the caller should retry.
+  unavailable: 503,
 };
 
 /** An error whose message is safe to show a user; anything else is an internal failure. */

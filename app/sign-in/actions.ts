@@ -5,7 +5,7 @@ import { redirect } from "next/navigation";
 import { z } from "zod";
 import { getDb } from "@/db/client";
 import { SESSION_COOKIE, signIn, signOut } from "@/lib/auth/sessions";
-import { AppError } from "@/lib/errors";
+import { knownError } from "@/lib/db-unavailable";
 import { fieldErrors } from "@/lib/validate";
 import type { ActionState } from "@/lib/action-state";
 
@@ -28,7 +28,8 @@ export async function signInAction(_prev: ActionState, formData: FormData): Prom
       expires: session.expiresAt,
     });
   } catch (error) {
-    if (error instanceof AppError) return { status: "error", message: error.message, fields: error.fields, values };
+    const known = knownError(error);
+    if (known) return { status: "error", message: known.message, fields: known.fields, values };
     throw error;
   }
   redirect("/instances");

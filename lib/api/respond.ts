@@ -1,7 +1,8 @@
 import { getDb } from "@/db/client";
 import { authorize, type Permission, type SessionUser } from "@/lib/auth/permissions";
 import { userForRequest } from "@/lib/auth/sessions";
-import { AppError, invalid, tooLarge } from "@/lib/errors";
+import { knownError, RETRY_AFTER_SECONDS } from "@/lib/db-unavailable";
+import { invalid, tooLarge } from "@/lib/errors";
 import { log } from "@/lib/log";
 import { checkCookieWrite } from "./cookie-writes";
 
@@ -34,9 +35,17 @@ export function apiRoute<P = Record<string, never>>(permission: Permission, hand
   }
 }
 
+/**
+ * The JSON error answer: an AppError with its status; a lost database (lib/db-unavailable.ts)
+ * as 503 `unavailable` with `Retry-After`, logged as a warning without a stack, since it is an
+ * outage to ride out rather than a bug; anything else a 500 that reveals nothing.
+ */
 export function errorResponse(error: unknown, request: Request): Response {
-  if (error instanceof AppError) {
-    return Response.json({ error: { code: error.code, message: error.message, ...(error.fields ? { fields: error.fields } : {}) } }, { status: error.status });
+  const known = knownError(error);
+  if (known) {
+    if (known.code === "unavailable") log.warn({ err: error instanceof Error ? error.message : String(error), method: request.method, url: request.url }, "database unavailable");
+    const headers = known.code === "unavailable" ? { "retry-after": String(RETRY_AFTER_SECONDS) } : undefined;
+    return Response.json({ error: { code: known.code, message: known.message, ...(known.fields ? { fields: known.fields } : {}) } }, { status: known.status, headers });
   }
   log.error({ err: error, method: request.method, url: request.url }, "unhandled API error");
   return Response.json({ error: { code: "internal", message: "Something went wrong on our side; it has been logged" } }, { status: 500 });
