@@ -16,6 +16,9 @@ import { freePort } from "../support/free-port";
 import { waitFor } from "../support/worker";
 
 const hasBuild = existsSync(path.join(process.cwd(), ".next", "BUILD_ID"));
+// `npm test` builds before Vitest runs, so there this always runs; only a bare `npm run test:unit`
+// on a fresh checkout skips it, and says so rather than passing in silence.
+if (!hasBuild) console.warn("start-supervisor: no production build (.next/BUILD_ID); run `npm run build` first. SKIPPED");
 const roots: string[] = [];
 const started: ChildProcess[] = [];
 afterAll(async () => {
