@@ -1,12 +1,13 @@
 import { and, eq, gt } from "drizzle-orm";
 import { instances, stepRuns } from "@/db/schema";
 import { startInstance } from "@/lib/instances/start-instance";
+import { catalog } from "@/workflows/catalog";
 import { expect, signInAs, test } from "../support/fixtures";
 
 test("an operator pauses a running demo instance, watches it stay still, resumes it and watches it finish", async ({ page, db }) => {
   test.setTimeout(120_000);
   await signInAs(page, "operator");
-  const started = await startInstance(db, { workflow: "nightly-etl", input: { loadCheck: "never" } }, { id: null, label: "e2e@flowgate.dev" });
+  const started = await startInstance(db, { workflow: "nightly-etl", input: { loadCheck: "never" } }, { id: null, label: "e2e@flowgate.dev" }, { catalog });
   await page.goto(`/instances/${started.id}`);
   const heading = page.getByRole("heading", { level: 1 });
   await expect(heading).toContainText("Running");

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { useConnection } from "@/db/client";
-import { catalog } from "@/engine/catalog";
-import { registerDefinitions } from "@/engine/registry";
+import { catalog } from "@/workflows/catalog";
+import { registerDefinitions } from "@/lib/workflows/registry";
 import { createApiToken } from "@/lib/auth/sessions";
 import { apiRequest, params } from "../support/api";
 import { freshDatabase } from "../support/db";

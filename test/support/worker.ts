@@ -3,7 +3,7 @@ import path from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll } from "vitest";
 import type { Db } from "@/db/client";
-import { registerDefinitions } from "@/engine/registry";
+import { registerDefinitions } from "@/lib/workflows/registry";
 import { registerResumeConditions } from "@/lib/instances/resume-conditions";
 import { catalog, OBSERVATIONS_DDL } from "./test-catalog";
 

@@ -7,6 +7,7 @@ import { actorOf } from "@/lib/auth/permissions";
 import { invalid } from "@/lib/errors";
 import { startInstance } from "@/lib/instances/start-instance";
 import { holdWorkflow, releaseWorkflow } from "@/lib/workflows/holds";
+import { catalog } from "@/workflows/catalog";
 
 /** Form fields named `input.<key>` become the input object; blanks are left out so defaults apply. */
 export async function startAction(workflow: string, _prev: ActionState, formData: FormData): Promise<ActionState> {
@@ -23,7 +24,7 @@ export async function startAction(workflow: string, _prev: ActionState, formData
       } else if (kind === "boolean") input[key] = value === "on";
       else input[key] = value;
     }
-    const created = await startInstance(db, { workflow, input }, actorOf(user));
+    const created = await startInstance(db, { workflow, input }, actorOf(user), { catalog });
     return `Started instance ${created.id}`;
   });
   if (state.status === "success") revalidatePath("/workflows");

@@ -1,7 +1,7 @@
 import os from "node:os";
 import { z } from "zod";
-import { work } from "../demo-time";
-import { defineWorkflow } from "../sdk";
+import { work } from "./demo-time";
+import { defineWorkflow } from "@/lib/workflows/sdk";
 
 const LOAD_LIMIT = 0.9;
 const loadPerCore = () => os.loadavg()[0]! / Math.max(1, os.cpus().length);
