@@ -38,7 +38,7 @@ module.exports = {
         "or a server-only module there would ship to the browser (or fail the build). Import constants and " +
         "types from lib/domain.ts.",
       from: { path: clientModules.length ? clientModules : ["^$"] },
-      to: { reachable: true, path: ["^db/", "node_modules/(drizzle-orm|postgres|pino|server-only)/", "^engine/"] },
+      to: { reachable: true, path: ["^db/", "node_modules/(drizzle-orm|postgres|pino|server-only)/", "^vendor/server-only/", "^engine/"] },
     },
   ],
   options: {

@@ -102,7 +102,7 @@ module.exports = {
       severity: "error",
       comment: "An import the linter cannot resolve is an import it cannot check.",
       from: {},
-      to: { couldNotResolve: true, pathNot: "^(server-only|next-env)" },
+      to: { couldNotResolve: true },
     },
   ],
   options: {

@@ -32,7 +32,7 @@ export async function startAction(workflow: string, _prev: ActionState, formData
 }
 
 export async function holdWorkflowAction(workflow: string, _prev: ActionState, formData: FormData): Promise<ActionState> {
-  const state = await runAction("instances:pause", formData, async ({ db, user, form }) => {
+  const state = await runAction("workflows:pause", formData, async ({ db, user, form }) => {
     await holdWorkflow(db, { workflow, reason: form.reason }, actorOf(user));
     return `${workflow} is paused: no new instance starts`;
   });
@@ -41,7 +41,7 @@ export async function holdWorkflowAction(workflow: string, _prev: ActionState, f
 }
 
 export async function releaseWorkflowAction(workflow: string, _prev: ActionState, formData: FormData): Promise<ActionState> {
-  const state = await runAction("instances:resume", formData, async ({ db, user, form }) => {
+  const state = await runAction("workflows:resume", formData, async ({ db, user, form }) => {
     await releaseWorkflow(db, { workflow, reason: form.reason }, actorOf(user));
     return `${workflow} is resumed: new instances may start`;
   });

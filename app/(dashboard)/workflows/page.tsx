@@ -48,7 +48,7 @@ export default async function WorkflowsPage() {
                       <StatusBadge status={s} /> {def.counts[s]}
                     </Link>
                   ))}
-                <HoldControls workflow={def.key} name={def.name} held={!!hold} canHold={can(user, "instances:pause")} canRelease={can(user, "instances:resume")} />
+                <HoldControls workflow={def.key} name={def.name} held={!!hold} canHold={can(user, "workflows:pause")} canRelease={can(user, "workflows:resume")} />
               </div>
             </header>
             {hold && (

@@ -3,6 +3,7 @@
  * pauses at checkpoints and ends. One home for the use cases (startInstance) and the worker
  * (engine/settle.ts, engine/chores.ts): the rules are pure in ./plan.ts, the statements in ./sql/.
  */
+import "server-only";
 import { asc, eq, sql } from "drizzle-orm";
 import type { Db, Tx } from "@/db/client";
 import { instances, stepRuns, type Actor, type Instance, type StepSpec } from "@/db/schema";
