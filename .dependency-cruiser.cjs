@@ -107,7 +107,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: "node_modules" },
-    exclude: { path: ["^\\.", "^node_modules/", "^test-results/", "^playwright-report/", "^next-env\\.d\\.ts$"] },
+    exclude: { path: ["^\\.", "^node_modules/", "^test-results/", "^playwright-report/", "^next-env\\.d\\.ts$", "^test/fixtures/"] },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
     enhancedResolveOptions: {
