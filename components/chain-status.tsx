@@ -1,5 +1,5 @@
 import { ShieldAlert, ShieldCheck, ShieldQuestion } from "lucide-react";
-import type { AuditCheckpoint } from "@/db/schema";
+import type { AuditCheckpoint } from "@/lib/rows";
 import { utc } from "@/lib/time";
 
 /** How far the history's hash chains are proven, from the last `npm run audit:verify`. */

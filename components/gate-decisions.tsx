@@ -1,4 +1,4 @@
-import type { GateDecision, GateDelegation } from "@/db/schema";
+import type { GateDecision, GateDelegation } from "@/lib/rows";
 import { RelativeTime } from "./relative-time";
 
 /** Who decided what so far, with comments and delegations, oldest first. */

@@ -1,4 +1,4 @@
-import type { HistoryRow } from "@/db/schema";
+import type { HistoryRow } from "@/lib/rows";
 import { ReasonTags } from "./reason-tags";
 import { RelativeTime } from "./relative-time";
 import { StatusBadge } from "./status-badge";

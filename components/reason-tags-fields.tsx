@@ -1,4 +1,4 @@
-import { reasonCategories } from "@/db/schema";
+import { reasonCategories } from "@/lib/domain";
 import { Field, Input, Select } from "./ui/field";
 
 /** The optional category and ticket link that travel with a reason, with their own field errors. */

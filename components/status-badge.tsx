@@ -1,5 +1,5 @@
 import { Ban, CheckCircle2, CircleDashed, Clock, Hourglass, Loader2, PauseCircle, TimerOff, XCircle } from "lucide-react";
-import type { InstanceStatus } from "@/db/schema";
+import type { InstanceStatus } from "@/lib/domain";
 import { cn } from "./ui/cn";
 
 const styles: Record<InstanceStatus | "draining", { label: string; className: string; Icon: typeof Clock }> = {

@@ -1,5 +1,5 @@
 import { Hand, ShieldCheck } from "lucide-react";
-import type { GateSpec } from "@/db/schema";
+import type { GateSpec } from "@/lib/domain";
 
 /** Who a gate needs, in a few words: "(2 approvals)", "(one each: approver, admin)". */
 export function gateRequirement(gate: GateSpec): string {

@@ -12,95 +12,44 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
+import {
+  roles,
+  instanceStatuses,
+  reasonCategories,
+  pauseModes,
+  pauseKinds,
+  stepRunStatuses,
+  stepRunEndReasons,
+  resourceStates,
+  historyActions,
+  accessActions,
+  gateModes,
+  workflowHoldActions,
+  gateStatuses,
+  gateDecisionKinds,
+  type StepSpec,
+} from "../lib/domain";
 
-export const roles = ["operator", "approver", "auditor", "admin"] as const;
-export type Role = (typeof roles)[number];
+// The domain's constants and types live in lib/domain.ts (no Drizzle there, so client components
+// can import them). Re-exported so that server code keeps importing them beside the tables.
+export * from "../lib/domain";
+
 export const userRole = pgEnum("user_role", roles);
 
-export const instanceStatuses = [
-  "pending",
-  "running",
-  "waiting",
-  "paused",
-  "completed",
-  "failed",
-  "cancelled",
-  "timed_out",
-] as const;
-export type InstanceStatus = (typeof instanceStatuses)[number];
 export const instanceStatus = pgEnum("instance_status", instanceStatuses);
 
-/** Why, in one word, beside the free-text reason: filterable, and the same list everywhere. */
-export const reasonCategories = ["maintenance", "incident", "approval", "dependency", "cost", "other"] as const;
-export type ReasonCategory = (typeof reasonCategories)[number];
 export const reasonCategory = pgEnum("reason_category", reasonCategories);
 
-export const pauseModes = ["graceful", "immediate"] as const;
-export type PauseMode = (typeof pauseModes)[number];
 export const pauseMode = pgEnum("pause_mode", pauseModes);
 
-/** Why an instance is paused: a person, a step of its own, a pauseBefore checkpoint, or a schedule. */
-export const pauseKinds = ["manual", "programmatic", "checkpoint", "scheduled"] as const;
-export type PauseKind = (typeof pauseKinds)[number];
 export const pauseKind = pgEnum("pause_kind", pauseKinds);
 
-export const stepRunStatuses = [
-  "pending",
-  "running",
-  "completed",
-  "failed",
-  "interrupted",
-  "cancelled",
-] as const;
-export type StepRunStatus = (typeof stepRunStatuses)[number];
 export const stepRunStatus = pgEnum("step_run_status", stepRunStatuses);
 
-/**
- * Why the engine ended a run that did not end by its own result (null otherwise: completed or
- * failed by the step, or ended by a command). `lease_expired`: its worker stopped heartbeating
- * (died or stalled), counted towards a poison step; `worker_shutdown`: handed back by a worker
- * shutting down, not counted. A column, not the error text: a step's own error may say anything.
- */
-export const stepRunEndReasons = ["lease_expired", "worker_shutdown"] as const;
-export type StepRunEndReason = (typeof stepRunEndReasons)[number];
 export const stepRunEndReason = pgEnum("step_run_end_reason", stepRunEndReasons);
 
-/**
- * What a workflow's onPause/onResume hooks have done to the resources an instance holds.
- * `held`: steps may run. `releasing`: a worker runs onPause (under a hook lease). `released`:
- * onPause ran; the instance must not run a step until onResume has. `reacquiring`: onResume is
- * due or running. The claim only takes steps of `held` instances, so "onResume before the next
- * step" is enforced by the database, not by whichever worker happens to notice the resume.
- */
-export const resourceStates = ["held", "releasing", "released", "reacquiring"] as const;
-export type ResourceState = (typeof resourceStates)[number];
 export const resourceState = pgEnum("resource_state", resourceStates);
 
-export const historyActions = [
-  "started",
-  "paused",
-  "resumed",
-  "force_resumed",
-  "step_started",
-  "step_completed",
-  "step_failed",
-  "step_interrupted",
-  "waiting",
-  "gate_requested",
-  "gate_approved",
-  "gate_rejected",
-  "gate_expired",
-  "gate_delegated",
-  "gate_escalated",
-  "gate_withdrawn",
-  "hook_ran",
-  "hook_failed",
-  "completed",
-  "failed",
-  "cancelled",
-  "timed_out",
-] as const;
-export type HistoryAction = (typeof historyActions)[number];
 export const historyAction = pgEnum("history_action", historyActions);
 
 export const users = pgTable("users", {
@@ -142,9 +91,6 @@ export const signInFailures = pgTable(
   (t) => [index("sign_in_failures_email_at_idx").on(t.email, t.at)],
 );
 
-export const accessActions = ["user_created", "role_changed", "groups_changed", "token_issued"] as const;
-export type AccessAction = (typeof accessActions)[number];
-
 /**
  * Who changed whose access, and how: created a user, changed a role or groups, issued an API
  * token. Append-only like history (triggers refuse UPDATE, DELETE and TRUNCATE), and written in the
@@ -182,44 +128,7 @@ export const apiTokens = pgTable("api_tokens", {
   lastUsedAt: timestamp({ withTimezone: true }),
 });
 
-export const gateModes = ["any", "n_of_m", "all", "per_role"] as const;
-export type GateMode = (typeof gateModes)[number];
 export const gateMode = pgEnum("gate_mode", gateModes);
-
-/**
- * An approval gate before a step. Who may approve: `approvers` (named emails), else
- * `approverRole`, else any approver; admins always may, but nobody signs their own request.
- * Mode: `any` one approval; `n_of_m` `approvals` distinct approvers; `all` every named
- * approver; `per_role` one approver from each of `roles`.
- */
-export type GateSpec = {
-  stage: string;
-  approvals?: number;
-  mode?: GateMode;
-  approverRole?: Role;
-  approvers?: string[];
-  /** Any member of these groups may approve (users.groups). */
-  groups?: string[];
-  roles?: Role[];
-  /** Markdown: what to check before approving. */
-  instructions?: string;
-  expiresAfterMs?: number;
-  /** What an expiry does: fail the instance (default) or continue past the gate. */
-  onExpiry?: "fail" | "continue";
-  escalateAfterMs?: number;
-  /** Emails added as approvers when the gate escalates. */
-  escalateTo?: string[];
-};
-
-export type StepSpec = {
-  key: string;
-  name: string;
-  dependsOn: string[];
-  pauseBefore?: boolean;
-  gate?: GateSpec;
-  retries?: number;
-  timeoutMs?: number;
-};
 
 export const workflowDefinitions = pgTable(
   "workflow_definitions",
@@ -234,8 +143,6 @@ export const workflowDefinitions = pgTable(
   },
   (t) => [uniqueIndex().on(t.key, t.version)],
 );
-
-export type Actor = { id: string | null; label: string };
 
 /**
  * A workflow held by an operator: no new instance of it starts (any version) until it is
@@ -253,8 +160,6 @@ export const workflowHolds = pgTable(
   },
   (t) => [check("workflow_hold_reason_length", sql`char_length(${t.reason}) between 1 and 500`)],
 );
-
-export const workflowHoldActions = ["held", "released"] as const;
 
 /** Who held or released which workflow, when and why. Append-only, like history. */
 export const workflowHoldLog = pgTable(
@@ -415,11 +320,8 @@ export const events = pgTable(
   (t) => [index("events_unpublished_idx").on(t.id).where(sql`${t.publishedAt} is null`)],
 );
 
-export const gateStatuses = ["pending", "approved", "rejected", "expired", "withdrawn"] as const;
-export type GateStatus = (typeof gateStatuses)[number];
 export const gateStatus = pgEnum("gate_status", gateStatuses);
 
-export const gateDecisionKinds = ["approve", "reject"] as const;
 export const gateDecisionKind = pgEnum("gate_decision_kind", gateDecisionKinds);
 
 export const gates = pgTable(

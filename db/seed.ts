@@ -1,6 +1,6 @@
 import { eq, sql } from "drizzle-orm";
-import { catalog } from "@/engine/catalog";
-import { registerDefinitions } from "@/engine/registry";
+import { catalog } from "@/workflows/catalog";
+import { registerDefinitions } from "@/lib/workflows/registry";
 import { hashPassword } from "@/lib/auth/password";
 import { appendHistory } from "@/lib/history";
 import { approveGate } from "@/lib/gates/decide-gate";

@@ -4,12 +4,12 @@ import type { Db } from "@/db/client";
 import { instances, stepRuns, type Instance, type StepSpec } from "@/db/schema";
 import { sweepGates } from "@/lib/gates/sweep-gates";
 import { timeOutDueInstances } from "@/lib/instances/time-out-instances";
-import { reconcileInstance } from "./advance";
+import { reconcileInstance } from "@/lib/instances/lifecycle/advance";
 import type { Definitions } from "./definitions";
 import { runHookJob, takeHookJobs } from "./hooks";
 import { reclaimExpiredLeases, resumeDueInstances } from "./maintenance";
 import type { Safely } from "./safely";
-import { anyUuid } from "./sql-arrays";
+import { anyUuid } from "@/db/sql-arrays";
 
 /** A scheduled resume refused by its condition is tried again after this long, not every tick. */
 const REFUSED_RESUME_RETRY_MS = 30_000;

@@ -1,7 +1,7 @@
 import { inArray } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { workflowDefinitions, type StepSpec } from "@/db/schema";
-import type { RegisteredWorkflow } from "./sdk";
+import type { RegisteredWorkflow } from "@/lib/workflows/sdk";
 
 export type KnownDefinition = { id: string; key: string; version: number; specs: StepSpec[]; workflow: RegisteredWorkflow };
 

@@ -4,7 +4,7 @@ import type { Db } from "@/db/client";
 import { instances, type Actor } from "@/db/schema";
 import { AppError } from "@/lib/errors";
 import { startInstance } from "@/lib/instances/start-instance";
-import type { RegisteredWorkflow } from "./sdk";
+import type { RegisteredWorkflow } from "@/lib/workflows/sdk";
 
 /** Caps that keep a demo left running for days from filling the disk: active work and total rows. */
 const MAX_ACTIVE = 12;

@@ -4,9 +4,9 @@ import type { Db } from "@/db/client";
 import { instances, type Instance } from "@/db/schema";
 import { channels, notify } from "@/lib/events";
 import { appendHistory } from "@/lib/history";
-import { engineActor } from "./advance";
-import type { RegisteredWorkflow } from "./sdk";
-import { anyUuid } from "./sql-arrays";
+import { engineActor } from "@/lib/instances/lifecycle/advance";
+import type { RegisteredWorkflow } from "@/lib/workflows/sdk";
+import { anyUuid } from "@/db/sql-arrays";
 import { takeHookLeases } from "./sql/take-hook-leases";
 
 export type HookName = "onPause" | "onResume";

@@ -1,6 +1,6 @@
 import type { Instance } from "@/db/schema";
 import type { ChainHead } from "./history-batch";
-import type { Plan } from "./plan";
+import type { Plan } from "@/lib/instances/lifecycle/plan";
 import type { RunState } from "./sql/runs-and-heads";
 
 /**

@@ -9,7 +9,7 @@ import { Definitions } from "./definitions";
 import { startDemoDriver } from "./demo-driver";
 import { loadCatalog } from "./load-catalog";
 import { engineConnection } from "./prepared";
-import { registerDefinitions } from "./registry";
+import { registerDefinitions } from "@/lib/workflows/registry";
 import { Worker } from "./worker";
 
 async function main() {

@@ -5,8 +5,8 @@ import { AppError } from "@/lib/errors";
 import { channels, notify } from "@/lib/events";
 import { isTerminal } from "@/lib/state-machine";
 import { resumeInstance } from "@/lib/instances/resume-instance";
-import { failInstance } from "./advance";
-import { anyText, anyUuid } from "./sql-arrays";
+import { failInstance } from "@/lib/instances/lifecycle/advance";
+import { anyText, anyUuid } from "@/db/sql-arrays";
 
 export const scheduleActor: Actor = { id: null, label: "system:schedule" };
 

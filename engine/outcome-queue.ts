@@ -3,7 +3,7 @@ import type { Db } from "@/db/client";
 import type { Instance, StepSpec } from "@/db/schema";
 import type { Definitions } from "./definitions";
 import type { KnownStates } from "./known-states";
-import type { StepOutcome } from "./plan";
+import type { StepOutcome } from "@/lib/instances/lifecycle/plan";
 import type { Sql } from "./prepared";
 import { settleOutcomes } from "./settle";
 import type { ClaimedRun } from "./sql/claim-runs";

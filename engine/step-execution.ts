@@ -1,8 +1,8 @@
 import type { Logger } from "pino";
 import type { Definitions } from "./definitions";
-import type { StepOutcome } from "./plan";
+import type { StepOutcome } from "@/lib/instances/lifecycle/plan";
 import type { Sql } from "./prepared";
-import type { StepContext, WorkflowContext } from "./sdk";
+import type { StepContext, WorkflowContext } from "@/lib/workflows/sdk";
 import type { ClaimedRun } from "./sql/claim-runs";
 import { heartbeat } from "./sql/heartbeat";
 import { noteRanOn } from "./sql/note-ran-on";

@@ -3,7 +3,7 @@ import type postgres from "postgres";
 import type { Db } from "@/db/client";
 import type { Instance } from "@/db/schema";
 import { channels } from "@/lib/events";
-import { reconcileInstance } from "./advance";
+import { reconcileInstance } from "@/lib/instances/lifecycle/advance";
 import { Chores } from "./chores";
 import type { Definitions } from "./definitions";
 import { releaseRuns } from "./maintenance";

@@ -1,3 +1,4 @@
+import "server-only";
 import { getDb, type Db } from "@/db/client";
 import { authorize, type Permission, type SessionUser } from "@/lib/auth/permissions";
 import { currentUser } from "@/lib/auth/current-user";

@@ -1,11 +1,12 @@
 import { and, eq } from "drizzle-orm";
 import { gates } from "@/db/schema";
 import { startInstance } from "@/lib/instances/start-instance";
+import { catalog } from "@/workflows/catalog";
 import { expect, signInAs, test } from "../support/fixtures";
 
 test("an approver signs off staging and the deploy moves on to production, which waits for two approvals", async ({ page, db }) => {
   test.setTimeout(120_000);
-  const started = await startInstance(db, { workflow: "deploy-pipeline", input: { service: "e2e-service" } }, { id: null, label: "release-bot@flowgate.dev" });
+  const started = await startInstance(db, { workflow: "deploy-pipeline", input: { service: "e2e-service" } }, { id: null, label: "release-bot@flowgate.dev" }, { catalog });
   await signInAs(page, "approver");
   await page.goto(`/instances/${started.id}`);
   // The worker builds, tests and deploys to staging, then the instance waits at the gate.

@@ -1,5 +1,5 @@
 import type { Sql } from "../prepared";
-import { uuidList } from "../sql-arrays";
+import { uuidList } from "@/db/sql-arrays";
 
 /** A step run this worker now holds under a lease, with what its step needs to run. */
 export type ClaimedRun = {

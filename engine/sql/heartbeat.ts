@@ -1,5 +1,5 @@
 import type { Sql } from "../prepared";
-import { uuidList } from "../sql-arrays";
+import { uuidList } from "@/db/sql-arrays";
 
 /**
  * Extends by `leaseMs` (milliseconds from now) the leases of those of `runIds` that are still

@@ -7,7 +7,7 @@ export type RunState = Pick<StepRun, "id" | "instanceId" | "stepKey" | "status" 
 
 /**
  * Every run of the instances (oldest first) and each instance's history chain head, in one row.
- * `ids` is a uuid[] literal (engine/sql-arrays.ts). Read after lockInstances, as its own
+ * `ids` is a uuid[] literal (db/sql-arrays.ts). Read after lockInstances, as its own
  * statement: it then takes a snapshot once the locks are held and sees everything committed by
  * whoever held them before.
  */

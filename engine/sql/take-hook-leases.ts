@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import type { ResourceState } from "@/db/schema";
-import { textArray } from "../sql-arrays";
+import { textArray } from "@/db/sql-arrays";
 
 /**
  * Takes the hook lease of up to `limit` instances of `workflowKeys` whose lifecycle hook is due,

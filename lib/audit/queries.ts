@@ -1,3 +1,4 @@
+import "server-only";
 import { and, count, eq, gte, ilike, lte, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { DbOrTx } from "@/db/client";

@@ -8,12 +8,15 @@ export type Permission =
   | "instances:resume"
   | "instances:start"
   | "instances:cancel"
+  | "workflows:pause"
+  | "workflows:resume"
   | "gates:decide"
+  | "gates:decide-any-role"
   | "access:read"
   | "users:manage";
 
 const readAll: Permission[] = ["instances:read", "history:read"];
-const operate: Permission[] = ["instances:pause", "instances:resume", "instances:start", "instances:cancel"];
+const operate: Permission[] = ["instances:pause", "instances:resume", "instances:start", "instances:cancel", "workflows:pause", "workflows:resume"];
 
 /** The role matrix, in one place: auditors read, operators operate, approvers sign, admins do all. */
 const grants: Record<Role, ReadonlySet<Permission>> = {
@@ -21,7 +24,8 @@ const grants: Record<Role, ReadonlySet<Permission>> = {
   auditor: new Set([...readAll, "access:read"]),
   operator: new Set([...readAll, ...operate]),
   approver: new Set([...readAll, "gates:decide"]),
-  admin: new Set([...readAll, ...operate, "gates:decide", "access:read", "users:manage"]),
+  // Admins may also decide a gate that names another role (approverRole), never one that names people.
+  admin: new Set([...readAll, ...operate, "gates:decide", "gates:decide-any-role", "access:read", "users:manage"]),
 };
 
 export type SessionUser = { id: string; email: string; name: string; role: Role; groups?: string[] };
@@ -46,7 +50,10 @@ const describe: Record<Permission, string> = {
   "instances:resume": "resume instances",
   "instances:start": "start instances",
   "instances:cancel": "cancel instances",
+  "workflows:pause": "pause workflows",
+  "workflows:resume": "resume workflows",
   "gates:decide": "decide approval gates",
+  "gates:decide-any-role": "decide gates meant for another role",
   "access:read": "read the access log",
   "users:manage": "manage users",
 };

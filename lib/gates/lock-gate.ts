@@ -1,3 +1,4 @@
+import "server-only";
 import { asc, eq } from "drizzle-orm";
 import type { Tx } from "@/db/client";
 import { gateDecisions, gateDelegations, gates } from "@/db/schema";

@@ -1,3 +1,4 @@
+import "server-only";
 import type { Tx } from "@/db/client";
 import { gates, type Gate, type Instance, type StepSpec } from "@/db/schema";
 import { enqueueApprovalEvent } from "@/lib/events";

@@ -47,7 +47,7 @@ function turnOf(user: DelegateCandidate, facts: GateFacts): Turn {
     const who = [...gate.approvers, ...gate.groups.map((g) => `members of ${g}`)].join(", ");
     return { ok: false, code: "forbidden", message: `Only these may decide this gate: ${who}` };
   }
-  const refused = roleRefusal(gate, user.role);
+  const refused = roleRefusal(gate, user);
   if (refused) return { ok: false, code: "forbidden", message: refused };
   if (gate.mode === "per_role") {
     const signed = decisions.find((d) => d.userRole === user.role && d.decision === "approve");
@@ -57,10 +57,13 @@ function turnOf(user: DelegateCandidate, facts: GateFacts): Turn {
   return { ok: true, why: gate.approverRole ? `any ${gate.approverRole} may decide it` : "any approver may decide it" };
 }
 
-/** What a gate asks of a decider's role, apart from any names or groups; null when the role will do. */
-function roleRefusal(gate: GateFacts["gate"], role: Role): string | null {
-  if (gate.mode === "per_role" && !gate.roles.includes(role)) return `This gate needs one approver from each of: ${gate.roles.join(", ")}`;
-  if (gate.approverRole && role !== gate.approverRole && role !== "admin") return `Only ${withArticle(gate.approverRole)} may decide this gate`;
+/**
+ * What a gate asks of a decider's role, apart from any names or groups; null when the role will
+ * do. Who may stand in for the gate's role is the permission matrix's rule (`gates:decide-any-role`).
+ */
+function roleRefusal(gate: GateFacts["gate"], who: DelegateCandidate): string | null {
+  if (gate.mode === "per_role" && !gate.roles.includes(who.role)) return `This gate needs one approver from each of: ${gate.roles.join(", ")}`;
+  if (gate.approverRole && who.role !== gate.approverRole && !can(who, "gates:decide-any-role")) return `Only ${withArticle(gate.approverRole)} may decide this gate`;
   return null;
 }
 
@@ -95,7 +98,7 @@ export function mayReceiveDelegation(facts: GateFacts, from: Pick<SessionUser, "
   if (gate.groups.length > 0 && !gate.groups.some((g) => delegate.groups?.includes(g))) {
     return refuse("invalid", `Only members of ${gate.groups.join(", ")} may decide this gate; ${who} is not one`, "Not in the gate's group");
   }
-  const role = roleRefusal(gate, delegate.role);
+  const role = roleRefusal(gate, delegate);
   if (role) return refuse("invalid", `${role}; ${who} is ${withArticle(delegate.role)}`, "Wrong role for this gate");
   const turn = turnOf(delegate, facts);
   if (turn.ok) return refuse("conflict", `${who} already holds a turn on this gate (${turn.why}); delegating to them would leave your turn unused`, "Already holds a turn");

@@ -1,3 +1,4 @@
+import "server-only";
 import { and, eq, isNull, lte, not } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { gates, instances } from "@/db/schema";

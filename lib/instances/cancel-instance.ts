@@ -1,3 +1,4 @@
+import "server-only";
 import type { Db } from "@/db/client";
 import type { Actor, Instance } from "@/db/schema";
 import { conflict } from "@/lib/errors";

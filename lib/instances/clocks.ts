@@ -1,3 +1,4 @@
+import "server-only";
 import { and, eq, gt, sql, type AnyColumn, type SQL } from "drizzle-orm";
 import type { Tx } from "@/db/client";
 import { gates, instances, stepRuns, type Instance } from "@/db/schema";

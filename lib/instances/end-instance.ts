@@ -1,3 +1,4 @@
+import "server-only";
 import { eq, sql } from "drizzle-orm";
 import type { Tx } from "@/db/client";
 import { instances, type Actor, type HistoryAction, type Instance, type InstanceStatus, type StepRunStatus } from "@/db/schema";

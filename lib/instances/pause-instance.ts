@@ -1,3 +1,4 @@
+import "server-only";
 import { and, eq, sql } from "drizzle-orm";
 import type { Db, Tx } from "@/db/client";
 import { instances, stepRuns, type Actor, type Instance, type PauseKind, type PauseMode, type ReasonCategory } from "@/db/schema";

@@ -1,3 +1,4 @@
+import "server-only";
 import { and, asc, desc, eq, ilike, lt, or, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { DbOrTx } from "@/db/client";

@@ -1,11 +1,18 @@
+import "server-only";
 import type { Tx } from "@/db/client";
 import type { Instance } from "@/db/schema";
 
 export type ResumeCheck = { ok: true } | { ok: false; message: string };
 export type ResumeCondition = (ctx: { instance: Instance; tx: Tx }) => Promise<ResumeCheck> | ResumeCheck;
 
-// Workflow definitions register their conditions by key; the engine's catalog does it on import.
-const conditions = new Map<string, ResumeCondition>();
+/*
+ * Workflow definitions register their conditions by key (defineCatalog does it). One map per
+ * process, kept on globalThis: Next.js bundles routes and instrumentation.ts separately, and a
+ * module-level map filled by the catalog's import in one bundle was empty in another (a REST
+ * resume skipped the condition). instrumentation.ts registers the catalog at server start.
+ */
+const store = globalThis as unknown as { flowgateResumeConditions?: Map<string, ResumeCondition> };
+const conditions = (store.flowgateResumeConditions ??= new Map<string, ResumeCondition>());
 
 export function registerResumeCondition(workflowKey: string, condition: ResumeCondition): void {
   conditions.set(workflowKey, condition);

@@ -1,3 +1,4 @@
+import "server-only";
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Db, Tx } from "@/db/client";
 import { history, instances, type Actor, type Instance, type InstanceStatus } from "@/db/schema";

@@ -1,29 +1,35 @@
+import "server-only";
 import { and, desc, eq, inArray } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { instances, workflowDefinitions, type Actor, type Instance } from "@/db/schema";
-import { scheduleRoots } from "@/engine/advance";
-import { catalog as defaultCatalog } from "@/engine/catalog";
-import type { RegisteredWorkflow } from "@/engine/sdk";
 import { invalid, notFound } from "@/lib/errors";
 import { channels, enqueueEvent, notify } from "@/lib/events";
 import { appendHistory } from "@/lib/history";
 import { transition } from "@/lib/state-machine";
 import { parseInput, type Untrusted } from "@/lib/validate";
 import { refuseIfHeld } from "@/lib/workflows/holds";
+import type { RegisteredWorkflow } from "@/lib/workflows/sdk";
 import { startInputSchema, type StartInput } from "./inputs";
+import { scheduleRoots } from "./lifecycle/advance";
 
-export type StartOptions = { catalog?: RegisteredWorkflow[] };
+/**
+ * `catalog`: the workflows the caller's process has code for (workflows/catalog.ts in the app and
+ * the seed, the worker's loaded catalog, a test's own). The use case does not import it: the
+ * catalog is user code above lib/, handed down by whoever composes the process.
+ */
+export type StartOptions = { catalog: RegisteredWorkflow[] };
 
 /**
  * Starts an instance of the newest registered version of a workflow this deployment has code
  * for, with input checked against the workflow's own zod schema; refused (409) while the workflow
  * is held (lib/workflows/holds.ts). One transaction: the instance (stored pending, then
  * started: running), its root steps queued (or gated, or checkpointed), history `started`, the
- * event, and a NOTIFY that wakes a worker to claim the first step.
+ * event, and a NOTIFY that wakes a worker to claim the first step. Errors: 400 (`invalid`, the
+ * field named) for a bad request or input, 404 for a workflow neither in `catalog` nor registered,
+ * 409 while the workflow is held.
  */
-export async function startInstance(db: Db, raw: StartInput | Untrusted, actor: Actor, options: StartOptions = {}): Promise<Instance> {
+export async function startInstance(db: Db, raw: StartInput | Untrusted, actor: Actor, { catalog }: StartOptions): Promise<Instance> {
   const request = parseInput(startInputSchema, raw);
-  const catalog = options.catalog ?? defaultCatalog;
   const versions = catalog.filter((w) => w.key === request.workflow);
   if (!versions.length) throw notFound("Workflow");
   const [definition] = await db

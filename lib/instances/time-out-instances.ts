@@ -1,3 +1,4 @@
+import "server-only";
 import { and, eq, inArray, lte, not, or, type SQL } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { instances, type Actor } from "@/db/schema";

@@ -1,3 +1,4 @@
+import "server-only";
 import { desc } from "drizzle-orm";
 import type { DbOrTx, Tx } from "@/db/client";
 import { accessChanges, events, type AccessAction } from "@/db/schema";

@@ -1,10 +1,11 @@
+import "server-only";
 import { asc, count, eq } from "drizzle-orm";
 import { z } from "zod";
 import { requiredText } from "@/lib/text";
 import type { Db } from "@/db/client";
 import { apiTokens, roles, sessions, users, type Role } from "@/db/schema";
 import { hashPassword } from "@/lib/auth/password";
-import type { SessionUser } from "@/lib/auth/permissions";
+import { can, type SessionUser } from "@/lib/auth/permissions";
 import { createApiToken } from "@/lib/auth/sessions";
 import { conflict, invalid, notFound } from "@/lib/errors";
 import { isUuid } from "@/lib/instances/lock";
@@ -46,7 +47,8 @@ export async function createUser(db: Db, raw: Untrusted, by: SessionUser) {
 export async function changeRole(db: Db, raw: Untrusted, by: SessionUser) {
   const input = parseInput(z.object({ userId: z.string(), role: z.enum(roles) }), raw);
   if (!isUuid(input.userId)) throw notFound("User");
-  if (input.userId === by.id && input.role !== "admin") throw conflict("You cannot remove your own admin role; ask another admin");
+  // Whoever manages users must keep that permission: otherwise nobody may be left to grant it back.
+  if (input.userId === by.id && !can({ ...by, role: input.role }, "users:manage")) throw conflict("You cannot remove your own admin role; ask another admin");
   return db.transaction(async (tx) => {
     const [before] = await tx.select({ role: users.role }).from(users).where(eq(users.id, input.userId)).for("update");
     if (!before) throw notFound("User");

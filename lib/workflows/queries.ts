@@ -1,3 +1,4 @@
+import "server-only";
 import { asc, desc, sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { instances, workflowDefinitions, type InstanceStatus } from "@/db/schema";

@@ -1,7 +1,7 @@
 import { expect, it } from "vitest";
 import { useConnection } from "@/db/client";
-import { catalog } from "@/engine/catalog";
-import { registerDefinitions } from "@/engine/registry";
+import { catalog } from "@/workflows/catalog";
+import { registerDefinitions } from "@/lib/workflows/registry";
 import { createApiToken } from "@/lib/auth/sessions";
 import { changeRole } from "@/lib/users/manage-users";
 import { holdWorkflow, releaseWorkflow } from "@/lib/workflows/holds";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { useConnection } from "@/db/client";
-import { catalog } from "@/engine/catalog";
-import { registerDefinitions } from "@/engine/registry";
+import { catalog } from "@/workflows/catalog";
+import { registerDefinitions } from "@/lib/workflows/registry";
 import { createApiToken } from "@/lib/auth/sessions";
 import { apiRequest, params } from "../support/api";
 import { freshDatabase } from "../support/db";
@@ -82,5 +82,14 @@ describe("pausing a whole workflow over HTTP", () => {
     expect((await start({ workflow: "database-migration" })).status).toBe(201);
     const log = (await (await pauseLogRoute(apiRequest("/api/v1/workflow-pauses", { token: auditor }), params({}))).json()) as { items: { action: string; reason: string | null }[] };
     expect(log.items.slice(0, 2).map((e) => [e.action, e.reason])).toEqual([["released", "Freeze over"], ["held", "Schema freeze"]]);
+  });
+
+  it("a refusal names what was refused: pausing or resuming a workflow, not an instance", async () => {
+    const refusedHold = await hold("nightly-etl", { reason: "Audit week" }, auditor);
+    expect(refusedHold.status).toBe(403);
+    expect(((await refusedHold.json()) as { error: { message: string } }).error.message).toBe("The auditor role cannot pause workflows");
+    const refusedRelease = await release("nightly-etl", {}, auditor);
+    expect(refusedRelease.status).toBe(403);
+    expect(((await refusedRelease.json()) as { error: { message: string } }).error.message).toBe("The auditor role cannot resume workflows");
   });
 });

@@ -1,9 +1,9 @@
 import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { events, gates, history, instances, stepRuns } from "@/db/schema";
-import { catalog } from "@/engine/catalog";
-import { registerDefinitions } from "@/engine/registry";
-import { defineWorkflow } from "@/engine/sdk";
+import { catalog } from "@/workflows/catalog";
+import { registerDefinitions } from "@/lib/workflows/registry";
+import { defineWorkflow } from "@/lib/workflows/sdk";
 import { pauseInstance } from "@/lib/instances/pause-instance";
 import { resumeInstance } from "@/lib/instances/resume-instance";
 import { startInstance } from "@/lib/instances/start-instance";

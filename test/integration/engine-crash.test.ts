@@ -27,7 +27,8 @@ const untilRunning = (id: string, step: string) => waitFor(`${step} running`, as
 
 describe("a worker killed mid-step", () => {
   it("SIGKILL: the lease expires, another worker runs the step again from its start, nothing is lost", async () => {
-    const doomed = await spawnWorker(t.url);
+    // A short lease for the worker that dies, so its run is reclaimed within the test.
+    const doomed = await spawnWorker(t.url, { FLOWGATE_LEASE_MS: "1500" });
     const inst = await start("t-chain", { ms: 1_200 });
     const run = await untilRunning(inst.id, "a");
     expect(run.workerId).toBe(doomed.id);

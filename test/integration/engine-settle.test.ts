@@ -7,7 +7,7 @@ import { expect, it } from "vitest";
 import { instances, stepRuns, type Instance } from "@/db/schema";
 import { claimRuns } from "@/engine/sql/claim-runs";
 import { Definitions } from "@/engine/definitions";
-import type { StepOutcome } from "@/engine/plan";
+import type { StepOutcome } from "@/lib/instances/lifecycle/plan";
 import { settleOutcomes, type KnownStates } from "@/engine/settle";
 import { pauseInstance } from "@/lib/instances/pause-instance";
 import { startInstance } from "@/lib/instances/start-instance";

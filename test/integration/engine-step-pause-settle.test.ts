@@ -8,7 +8,7 @@ import { expect, it } from "vitest";
 import { gates, history, instances, stepRuns, type Instance } from "@/db/schema";
 import { claimRuns, type ClaimedRun } from "@/engine/sql/claim-runs";
 import { Definitions } from "@/engine/definitions";
-import type { StepOutcome } from "@/engine/plan";
+import type { StepOutcome } from "@/lib/instances/lifecycle/plan";
 import { settleOutcomes, type KnownStates } from "@/engine/settle";
 import { approveGate } from "@/lib/gates/decide-gate";
 import { cancelInstance } from "@/lib/instances/cancel-instance";

@@ -5,8 +5,8 @@
  */
 import postgres from "postgres";
 import { z } from "zod";
-import { sleep } from "@/engine/demo-time";
-import { defineWorkflow, type RegisteredWorkflow } from "@/engine/sdk";
+import { sleep } from "@/workflows/demo-time";
+import { defineWorkflow, type RegisteredWorkflow } from "@/lib/workflows/sdk";
 
 let observer: postgres.Sql | undefined;
 

@@ -3,7 +3,7 @@ import path from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll } from "vitest";
 import type { Db } from "@/db/client";
-import { registerDefinitions } from "@/engine/registry";
+import { registerDefinitions } from "@/lib/workflows/registry";
 import { registerResumeConditions } from "@/lib/instances/resume-conditions";
 import { catalog, OBSERVATIONS_DDL } from "./test-catalog";
 
@@ -38,7 +38,7 @@ let counter = 0;
 
 /**
  * A real worker process (`engine/main.ts` under tsx) against the test database, running the test
- * catalog. Short leases and polling by default so crash recovery fits in a test.
+ * catalog. Short polling by default; leases long enough for a busy machine.
  */
 export async function spawnWorker(url: string, env: Record<string, string> = {}): Promise<WorkerProcess> {
   const id = `test-worker-${process.pid}-${++counter}`;
@@ -50,7 +50,9 @@ export async function spawnWorker(url: string, env: Record<string, string> = {})
       FLOWGATE_CATALOG: TEST_CATALOG,
       FLOWGATE_WORKER_ID: id,
       FLOWGATE_WORKER_CONCURRENCY: "8",
-      FLOWGATE_LEASE_MS: "1500",
+      // Long enough that a worker starved of CPU on a busy machine keeps its leases; tests of
+      // lease expiry give the worker they let die a short one (FLOWGATE_LEASE_MS) themselves.
+      FLOWGATE_LEASE_MS: "15000",
       FLOWGATE_POLL_MS: "100",
       FLOWGATE_HOOK_TIMEOUT_MS: "2000",
       FLOWGATE_SHUTDOWN_GRACE_MS: "5000",

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { StepRun, StepSpec } from "@/db/schema";
-import { backoffDelay, changesStatus, planAdvance, type StepOutcome } from "@/engine/plan";
+import { backoffDelay, changesStatus, planAdvance, type StepOutcome } from "@/lib/instances/lifecycle/plan";
 
 const specs: StepSpec[] = [
   { key: "extract", name: "Extract", dependsOn: [] },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { defineWorkflow, STEP_KEY_PATTERN } from "@/engine/sdk";
-import { textList, uuidList } from "@/engine/sql-arrays";
+import { defineWorkflow, STEP_KEY_PATTERN } from "@/lib/workflows/sdk";
+import { textList, uuidList } from "@/db/sql-arrays";
 
 const noop = () => undefined;
 

@@ -12,7 +12,7 @@ import { StatusBadge } from "@/components/status-badge";
 import { Button } from "@/components/ui/button";
 import { Input, Select } from "@/components/ui/field";
 import { cn } from "@/components/ui/cn";
-import type { InstanceStatus } from "@/db/schema";
+import type { InstanceStatus } from "@/lib/domain";
 import type { InstanceListItem } from "@/lib/instances/queries";
 import type { Jsonify } from "@/lib/jsonify";
 import { BulkBar } from "./bulk-bar";

@@ -7,6 +7,7 @@ import { actorOf } from "@/lib/auth/permissions";
 import { invalid } from "@/lib/errors";
 import { startInstance } from "@/lib/instances/start-instance";
 import { holdWorkflow, releaseWorkflow } from "@/lib/workflows/holds";
+import { catalog } from "@/workflows/catalog";
 
 /** Form fields named `input.<key>` become the input object; blanks are left out so defaults apply. */
 export async function startAction(workflow: string, _prev: ActionState, formData: FormData): Promise<ActionState> {
@@ -23,7 +24,7 @@ export async function startAction(workflow: string, _prev: ActionState, formData
       } else if (kind === "boolean") input[key] = value === "on";
       else input[key] = value;
     }
-    const created = await startInstance(db, { workflow, input }, actorOf(user));
+    const created = await startInstance(db, { workflow, input }, actorOf(user), { catalog });
     return `Started instance ${created.id}`;
   });
   if (state.status === "success") revalidatePath("/workflows");
@@ -31,7 +32,7 @@ export async function startAction(workflow: string, _prev: ActionState, formData
 }
 
 export async function holdWorkflowAction(workflow: string, _prev: ActionState, formData: FormData): Promise<ActionState> {
-  const state = await runAction("instances:pause", formData, async ({ db, user, form }) => {
+  const state = await runAction("workflows:pause", formData, async ({ db, user, form }) => {
     await holdWorkflow(db, { workflow, reason: form.reason }, actorOf(user));
     return `${workflow} is paused: no new instance starts`;
   });
@@ -40,7 +41,7 @@ export async function holdWorkflowAction(workflow: string, _prev: ActionState, f
 }
 
 export async function releaseWorkflowAction(workflow: string, _prev: ActionState, formData: FormData): Promise<ActionState> {
-  const state = await runAction("instances:resume", formData, async ({ db, user, form }) => {
+  const state = await runAction("workflows:resume", formData, async ({ db, user, form }) => {
     await releaseWorkflow(db, { workflow, reason: form.reason }, actorOf(user));
     return `${workflow} is resumed: new instances may start`;
   });

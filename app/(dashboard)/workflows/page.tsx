@@ -4,7 +4,7 @@ import { StatusBadge } from "@/components/status-badge";
 import { GateBadge, ReviewPointBadge } from "@/components/step-badges";
 import { getDb } from "@/db/client";
 import { instanceStatuses } from "@/db/schema";
-import { findWorkflow } from "@/engine/catalog";
+import { findWorkflow } from "@/workflows/catalog";
 import { requirePage } from "@/lib/auth/current-user";
 import { can } from "@/lib/auth/permissions";
 import { listDefinitions } from "@/lib/workflows/queries";
@@ -48,7 +48,7 @@ export default async function WorkflowsPage() {
                       <StatusBadge status={s} /> {def.counts[s]}
                     </Link>
                   ))}
-                <HoldControls workflow={def.key} name={def.name} held={!!hold} canHold={can(user, "instances:pause")} canRelease={can(user, "instances:resume")} />
+                <HoldControls workflow={def.key} name={def.name} held={!!hold} canHold={can(user, "workflows:pause")} canRelease={can(user, "workflows:resume")} />
               </div>
             </header>
             {hold && (

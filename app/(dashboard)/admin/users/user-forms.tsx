@@ -3,7 +3,7 @@
 import { useActionState } from "react";
 import { Button } from "@/components/ui/button";
 import { Field, Input, Select } from "@/components/ui/field";
-import { roles } from "@/db/schema";
+import { roles } from "@/lib/domain";
 import { idle } from "@/lib/action-state";
 import { changeRoleAction, createUserAction, issueTokenAction, setGroupsAction } from "./actions";
 

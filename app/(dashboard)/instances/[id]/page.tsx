@@ -10,7 +10,7 @@ import { utc } from "@/lib/time";
 import { ReasonTags } from "@/components/reason-tags";
 import { StatusBadge } from "@/components/status-badge";
 import { getDb } from "@/db/client";
-import { findWorkflow } from "@/engine/catalog";
+import { findWorkflow } from "@/workflows/catalog";
 import { requirePage } from "@/lib/auth/current-user";
 import { can as allowed } from "@/lib/auth/permissions";
 import { AppError } from "@/lib/errors";

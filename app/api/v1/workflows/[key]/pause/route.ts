@@ -4,7 +4,7 @@ import { actorOf } from "@/lib/auth/permissions";
 import { holdWorkflow } from "@/lib/workflows/holds";
 
 /** Holds the workflow: no new instance of it starts until it is resumed. */
-export const POST = apiRoute<{ key: string }>("instances:pause", async ({ request, params, user }) => {
+export const POST = apiRoute<{ key: string }>("workflows:pause", async ({ request, params, user }) => {
   const body = await jsonBody(request);
   return Response.json(await holdWorkflow(getDb(), { ...body, workflow: params.key }, actorOf(user)));
 });

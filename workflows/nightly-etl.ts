@@ -1,7 +1,7 @@
 import os from "node:os";
 import { z } from "zod";
-import { work } from "../demo-time";
-import { defineWorkflow } from "../sdk";
+import { work } from "./demo-time";
+import { defineWorkflow } from "@/lib/workflows/sdk";
 
 const LOAD_LIMIT = 0.9;
 const loadPerCore = () => os.loadavg()[0]! / Math.max(1, os.cpus().length);
@@ -38,7 +38,12 @@ export const nightlyEtl = defineWorkflow({
       },
     },
   },
-  resumeCondition: () => {
+  // `loadCheck` simulates the load the demo reacts to: "random" reads the machine's real load,
+  // "never" and "always" make the step's check and this condition predictable (demos, tests).
+  resumeCondition: ({ instance }) => {
+    const mode = instance.input.loadCheck;
+    if (mode === "never") return { ok: true };
+    if (mode === "always") return { ok: false, message: `system load stays above ${LOAD_LIMIT} per core (loadCheck: always); force the resume` };
     const load = loadPerCore();
     return load < LOAD_LIMIT
       ? { ok: true }

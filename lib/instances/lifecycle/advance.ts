@@ -1,14 +1,23 @@
+/**
+ * The instance lifecycle's writes: how an instance starts its steps, advances, waits at gates,
+ * pauses at checkpoints and ends. One home for the use cases (startInstance) and the worker
+ * (engine/settle.ts, engine/chores.ts): the rules are pure in ./plan.ts, the statements in ./sql/.
+ */
+import "server-only";
 import { asc, eq, sql } from "drizzle-orm";
 import type { Db, Tx } from "@/db/client";
 import { instances, stepRuns, type Actor, type Instance, type StepSpec } from "@/db/schema";
+import { anyUuid } from "@/db/sql-arrays";
 import { requestGate } from "@/lib/gates/request-gate";
 import { channels, enqueueEvent, notify } from "@/lib/events";
 import { appendHistory } from "@/lib/history";
 import { endInstance } from "@/lib/instances/end-instance";
 import { applyEnginePause } from "@/lib/instances/pause-instance";
 import { transition } from "@/lib/state-machine";
-import { anyUuid } from "./sql-arrays";
 import { changesStatus, isNoop, planAdvance, type Plan } from "./plan";
+import { finishRuns } from "./sql/finish-runs";
+import { insertRuns } from "./sql/insert-runs";
+import { reconcileProbe } from "./sql/reconcile-probe";
 
 export const engineActor: Actor = { id: null, label: "engine" };
 
@@ -20,15 +29,6 @@ export type Applied = { instance: Instance; drained: boolean; newRuns: number };
 export const runsOf = (tx: Tx, instanceIds: string[]) =>
   tx.select().from(stepRuns).where(anyUuid(stepRuns.instanceId, instanceIds)).orderBy(asc(stepRuns.createdAt));
 
-/** Inserts queued runs from one jsonb parameter: the statement text is the same whatever their number. */
-async function insertRuns(tx: Tx, runs: { instanceId: string; stepKey: string; attempt: number; availableAt: Date | null }[]): Promise<void> {
-  if (!runs.length) return;
-  await tx.execute(sql`
-    insert into step_runs (instance_id, step_key, attempt, available_at)
-    select v."instanceId", v."stepKey", v.attempt, coalesce(v."availableAt", now())
-    from jsonb_to_recordset(${JSON.stringify(runs)}::jsonb) as v("instanceId" uuid, "stepKey" text, attempt int, "availableAt" timestamptz)`);
-}
-
 /**
  * Writes a plan inside the caller's transaction: run results, queued runs, the merged context,
  * then any status change with its history row and event. Status changes demand the exclusive
@@ -36,17 +36,8 @@ async function insertRuns(tx: Tx, runs: { instanceId: string; stepKey: string; a
  */
 export async function applyPlan(tx: Tx, current: Instance, specs: StepSpec[], plan: Plan, lock: LockMode): Promise<Applied> {
   if (lock === "shared" && changesStatus(plan)) throw new Error("a status change needs the instance row FOR UPDATE");
-  if (plan.finished.length) {
-    // One statement for all finished runs of the instance.
-    await tx.execute(sql`
-      update step_runs s set status = v.status::step_run_status, output = v.output, error = v.error, finished_at = clock_timestamp(), lease_expires_at = null
-      from jsonb_to_recordset(${JSON.stringify(plan.finished.map((f) => ({ id: f.runId, status: f.status, output: f.output ?? null, error: f.error })))}::jsonb)
-        as v(id uuid, status text, output jsonb, error text)
-      where s.id = v.id and ${anyUuid(sql`s.id`, plan.finished.map((f) => f.runId))}`);
-  }
-  if (plan.newRuns.length) {
-    await insertRuns(tx, plan.newRuns.map((r) => ({ instanceId: current.id, ...r })));
-  }
+  await finishRuns(tx, plan.finished);
+  await insertRuns(tx, plan.newRuns.map((r) => ({ instanceId: current.id, ...r })));
   const patched = Object.keys(plan.contextPatch).length > 0;
   let instance = current;
   if (patched || plan.finished.length || plan.newRuns.length || plan.gates.length) {
@@ -126,10 +117,7 @@ export async function failInstance(tx: Tx, instance: Instance, error: string, de
  * when every step is done. Cheap to call: it only locks when there is something to do.
  */
 export async function reconcileInstance(db: Db, instanceId: string, specsOf: (instance: Instance) => StepSpec[] | undefined): Promise<boolean> {
-  const [probe] = await db.execute<{ due: boolean }>(sql`
-    select i.status = 'running' and not exists (select 1 from step_runs s where s.instance_id = i.id and s.status in ('pending', 'running')) as due
-    from instances i where i.id = ${instanceId}`);
-  if (!probe?.due) return false;
+  if (!(await reconcileProbe(db, instanceId))) return false;
   return db.transaction(async (tx) => {
     const [instance] = await tx.select().from(instances).where(eq(instances.id, instanceId)).for("update");
     const specs = instance && specsOf(instance);

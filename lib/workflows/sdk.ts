@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { z } from "zod";
 import type { GateSpec, Instance, StepSpec } from "@/db/schema";
-import type { ResumeCheck } from "@/lib/instances/resume-conditions";
+import { registerResumeConditions, type ResumeCheck } from "@/lib/instances/resume-conditions";
 
 export type WorkflowContext = Record<string, unknown>;
 
@@ -112,6 +112,23 @@ export function defineWorkflow<Input = Record<string, never>>(workflow: {
       return parsed.success ? { ok: true, value: parsed.data } : { ok: false, issues: parsed.error.issues };
     },
   };
+}
+
+/**
+ * Declares a deployment's catalog: the workflows a process has code for. Makes their resume
+ * conditions known to this process (lib/instances/resume-conditions.ts), so that a resume checks
+ * them whoever asks. Throws an Error when two entries share a key and version, since which code
+ * would run would then depend on the order. Returns the list unchanged.
+ */
+export function defineCatalog(workflows: RegisteredWorkflow[]): RegisteredWorkflow[] {
+  const seen = new Set<string>();
+  for (const w of workflows) {
+    const id = `${w.key}@${w.version}`;
+    if (seen.has(id)) throw new Error(`the catalog lists ${id} twice`);
+    seen.add(id);
+  }
+  registerResumeConditions(workflows);
+  return workflows;
 }
 
 /** The metadata of a workflow's steps, as stored with its definition row. */

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { work } from "../demo-time";
-import { defineWorkflow } from "../sdk";
+import { work } from "./demo-time";
+import { defineWorkflow } from "@/lib/workflows/sdk";
 
 export const databaseMigration = defineWorkflow({
   key: "database-migration",

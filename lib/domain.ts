@@ -1,0 +1,137 @@
+/**
+ * The domain's vocabulary: the status, action and category lists (as const, so each is a type and
+ * a runtime list), the gate and step specs, the actor. No Drizzle and no other import, so client
+ * components can use them without pulling the database driver into a browser bundle; db/schema.ts
+ * builds its enums from these lists and re-exports them beside the tables.
+ */
+
+export const roles = ["operator", "approver", "auditor", "admin"] as const;
+export type Role = (typeof roles)[number];
+
+export const instanceStatuses = [
+  "pending",
+  "running",
+  "waiting",
+  "paused",
+  "completed",
+  "failed",
+  "cancelled",
+  "timed_out",
+] as const;
+export type InstanceStatus = (typeof instanceStatuses)[number];
+
+/** Why, in one word, beside the free-text reason: filterable, and the same list everywhere. */
+export const reasonCategories = ["maintenance", "incident", "approval", "dependency", "cost", "other"] as const;
+export type ReasonCategory = (typeof reasonCategories)[number];
+
+export const pauseModes = ["graceful", "immediate"] as const;
+export type PauseMode = (typeof pauseModes)[number];
+
+/** Why an instance is paused: a person, a step of its own, a pauseBefore checkpoint, or a schedule. */
+export const pauseKinds = ["manual", "programmatic", "checkpoint", "scheduled"] as const;
+export type PauseKind = (typeof pauseKinds)[number];
+
+export const stepRunStatuses = [
+  "pending",
+  "running",
+  "completed",
+  "failed",
+  "interrupted",
+  "cancelled",
+] as const;
+export type StepRunStatus = (typeof stepRunStatuses)[number];
+
+/**
+ * Why the engine ended a run that did not end by its own result (null otherwise: completed or
+ * failed by the step, or ended by a command). `lease_expired`: its worker stopped heartbeating
+ * (died or stalled), counted towards a poison step; `worker_shutdown`: handed back by a worker
+ * shutting down, not counted. A column, not the error text: a step's own error may say anything.
+ */
+export const stepRunEndReasons = ["lease_expired", "worker_shutdown"] as const;
+export type StepRunEndReason = (typeof stepRunEndReasons)[number];
+
+/**
+ * What a workflow's onPause/onResume hooks have done to the resources an instance holds.
+ * `held`: steps may run. `releasing`: a worker runs onPause (under a hook lease). `released`:
+ * onPause ran; the instance must not run a step until onResume has. `reacquiring`: onResume is
+ * due or running. The claim only takes steps of `held` instances, so "onResume before the next
+ * step" is enforced by the database, not by whichever worker happens to notice the resume.
+ */
+export const resourceStates = ["held", "releasing", "released", "reacquiring"] as const;
+export type ResourceState = (typeof resourceStates)[number];
+
+export const historyActions = [
+  "started",
+  "paused",
+  "resumed",
+  "force_resumed",
+  "step_started",
+  "step_completed",
+  "step_failed",
+  "step_interrupted",
+  "waiting",
+  "gate_requested",
+  "gate_approved",
+  "gate_rejected",
+  "gate_expired",
+  "gate_delegated",
+  "gate_escalated",
+  "gate_withdrawn",
+  "hook_ran",
+  "hook_failed",
+  "completed",
+  "failed",
+  "cancelled",
+  "timed_out",
+] as const;
+export type HistoryAction = (typeof historyActions)[number];
+
+export const accessActions = ["user_created", "role_changed", "groups_changed", "token_issued"] as const;
+export type AccessAction = (typeof accessActions)[number];
+
+export const gateModes = ["any", "n_of_m", "all", "per_role"] as const;
+export type GateMode = (typeof gateModes)[number];
+
+/**
+ * An approval gate before a step. Who may approve: `approvers` (named emails), else
+ * `approverRole`, else any approver; admins always may, but nobody signs their own request.
+ * Mode: `any` one approval; `n_of_m` `approvals` distinct approvers; `all` every named
+ * approver; `per_role` one approver from each of `roles`.
+ */
+export type GateSpec = {
+  stage: string;
+  approvals?: number;
+  mode?: GateMode;
+  approverRole?: Role;
+  approvers?: string[];
+  /** Any member of these groups may approve (users.groups). */
+  groups?: string[];
+  roles?: Role[];
+  /** Markdown: what to check before approving. */
+  instructions?: string;
+  expiresAfterMs?: number;
+  /** What an expiry does: fail the instance (default) or continue past the gate. */
+  onExpiry?: "fail" | "continue";
+  escalateAfterMs?: number;
+  /** Emails added as approvers when the gate escalates. */
+  escalateTo?: string[];
+};
+
+export type StepSpec = {
+  key: string;
+  name: string;
+  dependsOn: string[];
+  pauseBefore?: boolean;
+  gate?: GateSpec;
+  retries?: number;
+  timeoutMs?: number;
+};
+
+export type Actor = { id: string | null; label: string };
+
+export const workflowHoldActions = ["held", "released"] as const;
+
+export const gateStatuses = ["pending", "approved", "rejected", "expired", "withdrawn"] as const;
+export type GateStatus = (typeof gateStatuses)[number];
+
+export const gateDecisionKinds = ["approve", "reject"] as const;

@@ -1,0 +1,45 @@
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { roles, type Role } from "@/lib/domain";
+import { authorize, can, type Permission, type SessionUser } from "@/lib/auth/permissions";
+
+const as = (role: Role): SessionUser => ({ id: `00000000-0000-4000-8000-00000000000${roles.indexOf(role)}`, email: `${role}@example.com`, name: role, role });
+
+describe("the role matrix", () => {
+  it("pausing and resuming a whole workflow are permissions of their own, held by operators and admins", () => {
+    const holders = (permission: Permission) => roles.filter((role) => can(as(role), permission));
+    expect(holders("workflows:pause")).toEqual(["operator", "admin"]);
+    expect(holders("workflows:resume")).toEqual(["operator", "admin"]);
+    expect(() => authorize(as("approver"), "workflows:pause")).toThrow("The approver role cannot pause workflows");
+  });
+
+  it("deciding a gate restricted to another role is a permission (admins), not a role compared in the gate rules", () => {
+    expect(roles.filter((role) => can(as(role), "gates:decide-any-role"))).toEqual(["admin"]);
+  });
+});
+
+describe("role checks have one home", () => {
+  // A role compared with a literal outside lib/auth/permissions.ts is a rule the matrix does not
+  // know about: granting a permission to another role would silently miss it.
+  const roleLiteral = new RegExp(`\\brole\\s*[!=]==?\\s*"(${roles.join("|")})"|"(${roles.join("|")})"\\s*[!=]==?\\s*\\w*\\.?role\\b`);
+  const sources = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+      const file = path.join(dir, e.name);
+      if (e.isDirectory()) return sources(file);
+      return /\.(ts|tsx)$/.test(e.name) ? [file] : [];
+    });
+
+  it("no module of app/, components/, lib/ or engine/ but lib/auth/permissions.ts compares a role with a role name", () => {
+    const offenders = ["app", "components", "lib", "engine"]
+      .flatMap(sources)
+      .filter((file) => file !== path.join("lib", "auth", "permissions.ts"))
+      .flatMap((file) =>
+        readFileSync(file, "utf8")
+          .split("\n")
+          .map((line, i) => ({ where: `${file}:${i + 1}`, line: line.trim() }))
+          .filter(({ line }) => roleLiteral.test(line)),
+      );
+    expect(offenders).toEqual([]);
+  });
+});

@@ -1,0 +1,1 @@
+// Server code imported from a Node process (the worker, a script, a test): nothing to check.
