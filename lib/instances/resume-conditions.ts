@@ -7,9 +7,10 @@ export type ResumeCondition = (ctx: { instance: Instance; tx: Tx }) => Promise<R
 
 /*
  * Workflow definitions register their conditions by key (defineCatalog does it). One map per
- * process, kept on globalThis: Next.js bundles routes and instrumentation.ts separately, and a
- * module-level map filled by the catalog's import in one bundle was empty in another (a REST
- * resume skipped the condition). instrumentation.ts registers the catalog at server start.
+ * process, kept on globalThis: instrumentation.ts registers the catalog at server start, in a
+ * bundle of its own, and every route and page must see that registration whatever it imports and
+ * whatever was loaded first (`next start` preloads every route, `next dev` compiles them lazily;
+ * without it a REST resume depended on some page having imported the catalog before).
  */
 const store = globalThis as unknown as { flowgateResumeConditions?: Map<string, ResumeCondition> };
 const conditions = (store.flowgateResumeConditions ??= new Map<string, ResumeCondition>());
