@@ -92,6 +92,15 @@ module.exports = {
       to: { path: "^(app|components|lib|engine|db|scripts|bench|test|e2e)/", pathNot: "^lib/workflows/sdk\\.ts$" },
     },
     {
+      name: "api-routes-take-db-from-apiRoute",
+      severity: "error",
+      comment:
+        "A /api/v1 route gets its database from apiRoute's context (lib/api/respond.ts), as a server action " +
+        "gets it from runAction: one place decides which pool a request uses.",
+      from: { path: "^app/api/v1/" },
+      to: { path: "^db/client\\.ts$" },
+    },
+    {
       name: "entry-points-not-app",
       severity: "error",
       comment: "Entry points compose the layers; none of them reaches into app/.",

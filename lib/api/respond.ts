@@ -1,4 +1,5 @@
-import { getDb } from "@/db/client";
+import type postgres from "postgres";
+import { getConnection, type Db } from "@/db/client";
 import { authorize, type Permission, type SessionUser } from "@/lib/auth/permissions";
 import { userForRequest } from "@/lib/auth/sessions";
 import { knownError, RETRY_AFTER_SECONDS } from "@/lib/db-unavailable";
@@ -6,12 +7,17 @@ import { invalid, tooLarge } from "@/lib/errors";
 import { log } from "@/lib/log";
 import { checkCookieWrite } from "./cookie-writes";
 
-type Handler<P> = (ctx: { request: Request; params: P; user: SessionUser }) => Promise<Response>;
+/**
+ * What a route handler is given: the request, its route params, the authorized caller, and the
+ * dashboard's pool as `db` (drizzle) and `sql` (the postgres.js client under it, for LISTEN and
+ * streamed cursors), so no route fetches a database itself.
+ */
+type Handler<P> = (ctx: { request: Request; params: P; user: SessionUser; db: Db; sql: postgres.Sql }) => Promise<Response>;
 
 /**
  * Every /api/v1 route goes through here: caller (bearer token or session cookie) → role →
- * handler; typed errors become `{ error: { code, message, fields? } }` with their status,
- * anything else a 500 that reveals nothing.
+ * handler with its database (as runAction hands a server action its db); typed errors become
+ * `{ error: { code, message, fields? } }` with their status, anything else a 500 that reveals nothing.
  */
 export function apiRoute<P = Record<string, never>>(permission: Permission, handler: Handler<P>) {
   return async (request: Request, context: { params: Promise<P> }): Promise<Response> => {
@@ -26,9 +32,10 @@ export function apiRoute<P = Record<string, never>>(permission: Permission, hand
 
   async function handle(request: Request, context: { params: Promise<P> }): Promise<Response> {
     try {
-      const user = authorize(await userForRequest(getDb(), request), permission);
+      const { db, sql } = getConnection();
+      const user = authorize(await userForRequest(db, request), permission);
       checkCookieWrite(request);
-      return await handler({ request, params: await context.params, user });
+      return await handler({ request, params: await context.params, user, db, sql });
     } catch (error) {
       return errorResponse(error, request);
     }

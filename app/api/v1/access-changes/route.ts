@@ -1,12 +1,11 @@
-import { getDb } from "@/db/client";
 import { apiRoute } from "@/lib/api/respond";
 import { csvResponse } from "@/lib/audit/export";
 import { recentAccessChanges } from "@/lib/users/access-log";
 
 /** The newest 100 access changes, or with `?format=csv` all of them as a download. */
-export const GET = apiRoute("access:read", async ({ request }) => {
-  if (new URL(request.url).searchParams.get("format") !== "csv") return Response.json({ items: await recentAccessChanges(getDb()) });
-  const rows = await recentAccessChanges(getDb(), null);
+export const GET = apiRoute("access:read", async ({ request, db }) => {
+  if (new URL(request.url).searchParams.get("format") !== "csv") return Response.json({ items: await recentAccessChanges(db) });
+  const rows = await recentAccessChanges(db, null);
   return csvResponse(
     "access-log",
     ["id", "created_at", "action", "subject_email", "subject_id", "details", "actor_label", "actor_id"],

@@ -1,5 +1,4 @@
-import { getDb } from "@/db/client";
 import { apiRoute, searchParams } from "@/lib/api/respond";
 import { listGates } from "@/lib/gates/queries";
 
-export const GET = apiRoute("instances:read", async ({ request }) => Response.json(await listGates(getDb(), searchParams(request))));
+export const GET = apiRoute("instances:read", async ({ request, db }) => Response.json(await listGates(db, searchParams(request))));

@@ -1,4 +1,3 @@
-import { getConnection } from "@/db/client";
 import { apiRoute } from "@/lib/api/respond";
 import { channels } from "@/lib/events";
 
@@ -9,8 +8,7 @@ export const dynamic = "force-dynamic";
  * Postgres LISTEN on the outbox trigger's channel, so open dashboards refresh at once instead of
  * waiting for their next poll. A comment every 20 s keeps proxies from closing the stream.
  */
-export const GET = apiRoute("instances:read", async ({ request }) => {
-  const { sql } = getConnection();
+export const GET = apiRoute("instances:read", async ({ request, sql }) => {
   const encoder = new TextEncoder();
   let cleanup = () => {};
   const stream = new ReadableStream<Uint8Array>({

@@ -1,12 +1,11 @@
-import { getDb } from "@/db/client";
 import { apiRoute } from "@/lib/api/respond";
 import { csvResponse } from "@/lib/audit/export";
 import { workflowPauseLog } from "@/lib/workflows/holds";
 
 /** The newest 200 workflow pauses and resumes, or with `?format=csv` all of them as a download. */
-export const GET = apiRoute("history:read", async ({ request }) => {
-  if (new URL(request.url).searchParams.get("format") !== "csv") return Response.json({ items: await workflowPauseLog(getDb()) });
-  const rows = await workflowPauseLog(getDb(), null);
+export const GET = apiRoute("history:read", async ({ request, db }) => {
+  if (new URL(request.url).searchParams.get("format") !== "csv") return Response.json({ items: await workflowPauseLog(db) });
+  const rows = await workflowPauseLog(db, null);
   return csvResponse(
     "workflow-pauses",
     ["id", "created_at", "action", "workflow_key", "reason", "actor_label", "actor_id"],

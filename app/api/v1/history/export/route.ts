@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { getConnection } from "@/db/client";
 import { apiRoute, searchParams } from "@/lib/api/respond";
 import { exportFormats, exportHistory } from "@/lib/audit/export";
 import { countHistory, historyQuery } from "@/lib/audit/queries";
@@ -8,9 +7,8 @@ import { parseInput } from "@/lib/validate";
 const exportQuery = historyQuery.extend({ format: z.enum(exportFormats, { error: "Choose csv or ndjson" }).default("csv") });
 
 /** The history filter as a file, streamed; X-Total-Count lets a client show progress. */
-export const GET = apiRoute("history:read", async ({ request }) => {
+export const GET = apiRoute("history:read", async ({ request, db, sql }) => {
   const { format, ...filter } = parseInput(exportQuery, searchParams(request));
-  const { db, sql } = getConnection();
   const total = await countHistory(db, filter);
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   return new Response(exportHistory(db, sql, filter, format), {

@@ -1,5 +1,4 @@
-import { getDb } from "@/db/client";
 import { apiRoute } from "@/lib/api/respond";
 import { countByStatus } from "@/lib/instances/queries";
 
-export const GET = apiRoute("instances:read", async () => Response.json(await countByStatus(getDb())));
+export const GET = apiRoute("instances:read", async ({ db }) => Response.json(await countByStatus(db)));

@@ -1,6 +1,5 @@
-import { getDb } from "@/db/client";
 import { apiRoute, jsonBody } from "@/lib/api/respond";
 import { actorOf } from "@/lib/auth/permissions";
 import { bulkResume } from "@/lib/instances/bulk";
 
-export const POST = apiRoute("instances:resume", async ({ request, user }) => Response.json(await bulkResume(getDb(), await jsonBody(request), actorOf(user))));
+export const POST = apiRoute("instances:resume", async ({ request, user, db }) => Response.json(await bulkResume(db, await jsonBody(request), actorOf(user))));

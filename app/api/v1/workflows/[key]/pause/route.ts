@@ -1,10 +1,9 @@
-import { getDb } from "@/db/client";
 import { apiRoute, jsonBody } from "@/lib/api/respond";
 import { actorOf } from "@/lib/auth/permissions";
 import { holdWorkflow } from "@/lib/workflows/holds";
 
 /** Holds the workflow: no new instance of it starts until it is resumed. */
-export const POST = apiRoute<{ key: string }>("workflows:pause", async ({ request, params, user }) => {
+export const POST = apiRoute<{ key: string }>("workflows:pause", async ({ request, params, user, db }) => {
   const body = await jsonBody(request);
-  return Response.json(await holdWorkflow(getDb(), { ...body, workflow: params.key }, actorOf(user)));
+  return Response.json(await holdWorkflow(db, { ...body, workflow: params.key }, actorOf(user)));
 });
