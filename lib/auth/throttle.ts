@@ -2,14 +2,17 @@ import { and, count, eq, gt, lte, min, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "@/db/client";
 import { signInFailures } from "@/db/schema";
 
-/**
+/*
  * Slows password guessing: after MAX_FAILURES wrong passwords for one email within WINDOW_MS,
  * further attempts are refused until the window passes. The attempts are rows in the database,
  * so every dashboard process sees the same count and a restart does not wipe it. Sign-in goes
  * through `claimAttempt`, which counts and records under a per-email lock, so the limit holds
  * however many attempts arrive at once.
  */
+
+/** Wrong passwords one email may have within WINDOW_MS before further attempts are refused. */
 export const MAX_FAILURES = 5;
+/** The sliding window the failures are counted over, in milliseconds. */
 export const WINDOW_MS = 15 * 60_000;
 
 const since = (now: Date) => new Date(now.getTime() - WINDOW_MS);

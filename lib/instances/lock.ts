@@ -4,13 +4,16 @@ import type { Tx } from "@/db/client";
 import { instances, type Instance } from "@/db/schema";
 import { conflict, notFound } from "@/lib/errors";
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Whether `value` is a UUID in text form; anything else names no instance (and would make Postgres throw on the uuid cast). */
+export const isUuid = (value: string) => UUID.test(value);
+
 /**
  * Takes the instance row lock that every command serialises on. FOR UPDATE also conflicts
  * with the engine's FOR KEY SHARE claim, which is what stops a step starting after a pause.
+ * Errors: `not_found` for a malformed or unknown id; `conflict` when `expectedVersion` is given
+ * and the row has moved on since the caller read it.
  */
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (value: string) => UUID.test(value);
-
 export async function lockInstance(tx: Tx, instanceId: string, expectedVersion?: number): Promise<Instance> {
   if (!UUID.test(instanceId)) throw notFound("Instance");
   const [row] = await tx.select().from(instances).where(eq(instances.id, instanceId)).for("update");

@@ -17,4 +17,3 @@ export async function listDefinitions(db: DbOrTx) {
     counts: Object.fromEntries(counts.filter((c) => c.definitionId === d.id).map((c) => [c.status, c.count])) as Partial<Record<InstanceStatus, number>>,
   }));
 }
-export type DefinitionSummary = Awaited<ReturnType<typeof listDefinitions>>[number];

@@ -1,5 +1,5 @@
 import { parseAsString, parseAsStringLiteral } from "nuqs/server";
-import { instanceViews } from "@/lib/instances/view";
+import { instanceViews, type InstanceView } from "@/lib/instances/view";
 
 export const listFilterParsers = {
   status: parseAsStringLiteral(instanceViews).withDefault("all"),
@@ -8,7 +8,7 @@ export const listFilterParsers = {
   cursor: parseAsString.withDefault(""),
 };
 
-export type ListFilters = { status: (typeof instanceViews)[number]; workflow: string; q: string; cursor: string };
+export type ListFilters = { status: InstanceView; workflow: string; q: string; cursor: string };
 
 const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) ?? "";
 
@@ -16,7 +16,7 @@ const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v
 export function parseListFilters(params: Record<string, string | string[] | undefined>): ListFilters {
   const status = first(params.status);
   return {
-    status: (instanceViews as readonly string[]).includes(status) ? (status as ListFilters["status"]) : "all",
+    status: (instanceViews as readonly string[]).includes(status) ? (status as InstanceView) : "all",
     workflow: first(params.workflow),
     q: first(params.q),
     cursor: first(params.cursor),
