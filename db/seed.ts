@@ -1,6 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import { catalog } from "@/workflows/catalog";
 import { registerDefinitions } from "@/lib/workflows/registry";
+import { engineActor, startScheduleActor, stepActor } from "@/lib/actors";
 import { hashPassword } from "@/lib/auth/password";
 import { appendHistory } from "@/lib/history";
 import { approveGate } from "@/lib/gates/decide-gate";
@@ -67,11 +68,11 @@ async function seedInstance(db: Db, defs: Map<string, WorkflowDefinition>, f: Fi
     }
     await appendHistory(tx, { instanceId: inst!.id, workflowKey: def.key, action: "started", actor: f.starter, fromStatus: "pending", toStatus: "running" });
     if (f.status === "waiting") {
-      await appendHistory(tx, { instanceId: inst!.id, workflowKey: def.key, action: "waiting", actor: { id: null, label: "engine" }, fromStatus: "running", toStatus: "waiting", details: { steps: f.current } });
+      await appendHistory(tx, { instanceId: inst!.id, workflowKey: def.key, action: "waiting", actor: engineActor, fromStatus: "running", toStatus: "waiting", details: { steps: f.current } });
     }
     const ending = { completed: "completed", failed: "failed", cancelled: "cancelled", timed_out: "timed_out" } as const;
     if (f.status in ending) {
-      await appendHistory(tx, { instanceId: inst!.id, workflowKey: def.key, action: ending[f.status as keyof typeof ending], actor: f.status === "cancelled" ? f.starter : { id: null, label: "engine" }, reason: f.error ?? null, fromStatus: "running", toStatus: f.status });
+      await appendHistory(tx, { instanceId: inst!.id, workflowKey: def.key, action: ending[f.status as keyof typeof ending], actor: f.status === "cancelled" ? f.starter : engineActor, reason: f.error ?? null, fromStatus: "running", toStatus: f.status });
     }
     return inst!.id;
   });
@@ -90,7 +91,7 @@ export async function seedDatabase(db: Db, options: { demo: boolean; onProgress?
 
   const operator = actors.get("operator@flowgate.dev")!;
   const admin = actors.get("admin@flowgate.dev")!;
-  const schedule: Actor = { id: null, label: "schedule:nightly" };
+  const schedule = startScheduleActor("nightly");
   const svc = (service: string) => ({ service, ref: "main" });
   const fixtures: Fixture[] = [
     { workflow: "deploy-pipeline", starter: operator, status: "running", done: ["build"], pending: ["test"], input: svc("checkout-api"), context: { artifact: "checkout-api:main-4f2a9c1" }, minutesAgo: 4 },
@@ -128,9 +129,9 @@ export async function seedDatabase(db: Db, options: { demo: boolean; onProgress?
 
   // Paused ones go through the real use case, so their history is exactly what a person's pause writes.
   const etlRunning = ids[7]!;
-  await pauseInstance(db, { instanceId: etlRunning, reason: "High system load detected", mode: "graceful" }, { id: null, label: "step:extract" }, { kind: "programmatic" });
+  await pauseInstance(db, { instanceId: etlRunning, reason: "High system load detected", mode: "graceful" }, stepActor("extract"), { kind: "programmatic" });
   const migration = ids[9]!;
-  await pauseInstance(db, { instanceId: migration, reason: "Review point before step apply: read the generated SQL, then resume", mode: "graceful" }, { id: null, label: "engine" }, { kind: "checkpoint" });
+  await pauseInstance(db, { instanceId: migration, reason: "Review point before step apply: read the generated SQL, then resume", mode: "graceful" }, engineActor, { kind: "checkpoint" });
   const tomorrow8 = new Date();
   tomorrow8.setUTCDate(tomorrow8.getUTCDate() + 1);
   tomorrow8.setUTCHours(8, 0, 0, 0);

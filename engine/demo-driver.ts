@@ -1,7 +1,8 @@
 import { inArray, sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import type { Db } from "@/db/client";
-import { instances, type Actor } from "@/db/schema";
+import { instances } from "@/db/schema";
+import { startScheduleActor } from "@/lib/actors";
 import { AppError } from "@/lib/errors";
 import { startInstance } from "@/lib/instances/start-instance";
 import type { RegisteredWorkflow } from "@/lib/workflows/sdk";
@@ -26,7 +27,7 @@ function demoInput(key: string): Record<string, unknown> {
  * waiting and paused instances to act on. Returns a function that stops it.
  */
 export function startDemoDriver(db: Db, catalog: RegisteredWorkflow[], log: Logger, options: { minMs?: number; maxMs?: number } = {}): () => void {
-  const actor: Actor = { id: null, label: "schedule:demo" };
+  const actor = startScheduleActor("demo");
   const minMs = options.minMs ?? 20_000;
   const maxMs = options.maxMs ?? 40_000;
   let timer: NodeJS.Timeout | undefined;

@@ -4,7 +4,7 @@ import type { Db } from "@/db/client";
 import { instances, type Instance } from "@/db/schema";
 import { channels, notify } from "@/lib/events";
 import { appendHistory } from "@/lib/history";
-import { engineActor } from "@/lib/instances/lifecycle/advance";
+import { engineActor } from "@/lib/actors";
 import type { RegisteredWorkflow } from "@/lib/workflows/sdk";
 import { anyUuid } from "@/db/sql-arrays";
 import { takeHookLeases } from "./sql/take-hook-leases";

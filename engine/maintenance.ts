@@ -1,6 +1,7 @@
 import { and, count, desc, eq, lt, sql } from "drizzle-orm";
 import type { Db, Tx } from "@/db/client";
-import { instances, stepRuns, type Actor, type Instance } from "@/db/schema";
+import { instances, stepRuns, type Instance } from "@/db/schema";
+import { scheduleActor } from "@/lib/actors";
 import { AppError } from "@/lib/errors";
 import { channels, notify } from "@/lib/events";
 import { isTerminal } from "@/lib/state-machine";
@@ -8,7 +9,6 @@ import { resumeInstance } from "@/lib/instances/resume-instance";
 import { failInstance } from "@/lib/instances/lifecycle/advance";
 import { anyText, anyUuid } from "@/db/sql-arrays";
 
-export const scheduleActor: Actor = { id: null, label: "system:schedule" };
 
 /** How many times a step may lose its worker (lease expired) before it is taken to be what kills it. */
 export const MAX_LEASE_LOSSES = 3;

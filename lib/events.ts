@@ -2,6 +2,7 @@ import "server-only";
 import { sql } from "drizzle-orm";
 import type { Tx } from "@/db/client";
 import { events, type Instance } from "@/db/schema";
+import type { AccessAction, Actor } from "@/lib/domain";
 
 export type EventType =
   | "workflow.instance.started"
@@ -44,6 +45,17 @@ export type WorkflowEventType = "workflow.paused" | "workflow.resumed";
 /** Workflow-level events carry the workflow key, who acted and why; they belong to no instance. */
 export async function enqueueWorkflowEvent(tx: Tx, type: WorkflowEventType, payload: { workflowKey: string; reason: string | null; actor: { id: string | null; label: string } }): Promise<void> {
   await tx.insert(events).values({ type, version: EVENT_VERSION, instanceId: null, payload });
+}
+
+/**
+ * `access.changed`: who changed whose access, and how (the access log's row, lib/users/access-log.ts).
+ * Never a secret in it: a token is named in `details`, not shown. It belongs to no instance.
+ */
+export async function enqueueAccessEvent(
+  tx: Tx,
+  payload: { subject: { id: string; email: string }; action: AccessAction; details: Record<string, unknown>; actor: Actor },
+): Promise<void> {
+  await tx.insert(events).values({ type: "access.changed", version: EVENT_VERSION, instanceId: null, payload });
 }
 
 /** Approval events carry the gate, and the decision or delegation when there is one. */

@@ -3,6 +3,7 @@ import { and, eq, isNull, lte, not } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { gates, instances } from "@/db/schema";
 import { enqueueApprovalEvent } from "@/lib/events";
+import { clockActor } from "@/lib/actors";
 import { appendHistory } from "@/lib/history";
 import { clocksStopped, readClocks } from "@/lib/instances/clocks";
 import { log } from "@/lib/log";
@@ -10,8 +11,6 @@ import { isTerminal } from "@/lib/state-machine";
 import { lockGate } from "./lock-gate";
 import { continueAfterGate, failAtGate } from "./outcome";
 import { withdrawGates } from "./withdraw-gates";
-
-const CLOCK = { id: null, label: "system:clock" };
 
 /**
  * Expires gates past their deadline (failing the instance, or continuing when the gate says so)
@@ -35,7 +34,7 @@ export async function sweepGates(db: Db, now = new Date()): Promise<{ expired: n
       if (gate.status !== "pending" || !gate.expiresAt || gate.expiresAt > now) return false;
       // A gate left pending by an instance that ended before endInstance withdrew gates: withdraw it now.
       if (isTerminal(instance.status)) {
-        await withdrawGates(tx, instance, CLOCK, now);
+        await withdrawGates(tx, instance, clockActor, now);
         return false;
       }
       if ((await readClocks(tx, instance.id)).stopped) return false;
@@ -45,14 +44,14 @@ export async function sweepGates(db: Db, now = new Date()): Promise<{ expired: n
         instanceId: instance.id,
         workflowKey: instance.workflowKey,
         action: "gate_expired",
-        actor: CLOCK,
+        actor: clockActor,
         reason: `No decision by ${gate.expiresAt.toISOString()}; ${gate.onExpiry === "continue" ? "continuing" : "failing the instance"}`,
         fromStatus: move.from,
         toStatus: move.to,
         details: { gateId: id, stage: gate.stage, onExpiry: gate.onExpiry },
       });
       // The expiry first; a failing instance's `failed` row (endInstance's, like every ending's) follows it.
-      if (gate.onExpiry !== "continue") await failAtGate(tx, instance, updated!, `Gate "${gate.stage}" expired without a decision`, CLOCK, now);
+      if (gate.onExpiry !== "continue") await failAtGate(tx, instance, updated!, `Gate "${gate.stage}" expired without a decision`, clockActor, now);
       await enqueueApprovalEvent(tx, "workflow.approval.expired", instance.id, { gate: updated });
       return true;
     });
@@ -77,7 +76,7 @@ export async function sweepGates(db: Db, now = new Date()): Promise<{ expired: n
         instanceId: instance.id,
         workflowKey: instance.workflowKey,
         action: "gate_escalated",
-        actor: CLOCK,
+        actor: clockActor,
         reason: gate.escalateTo.length ? `Waiting too long; now also open to ${gate.escalateTo.join(", ")}` : "Waiting too long",
         details: { gateId: id, stage: gate.stage, escalateTo: gate.escalateTo },
       });

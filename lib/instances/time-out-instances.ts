@@ -1,12 +1,11 @@
 import "server-only";
 import { and, eq, inArray, lte, not, or, type SQL } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { instances, type Actor } from "@/db/schema";
+import { instances } from "@/db/schema";
+import { clockActor } from "@/lib/actors";
 import { clocksStopped } from "./clocks";
 import { endInstance } from "./end-instance";
 import { lockInstance } from "./lock";
-
-const CLOCK: Actor = { id: null, label: "system:clock" };
 
 /**
  * Which instances are due to time out at `now`: the one rule, used both to select them and to
@@ -36,7 +35,7 @@ export async function timeOutDueInstances(db: Db, now = new Date(), limit = 20):
       const deadline = current.dueAt.toISOString();
       const ended = await endInstance(tx, current, {
         command: "time_out",
-        actor: CLOCK,
+        actor: clockActor,
         reason: `Not finished by its deadline, ${deadline}`,
         error: `Timed out: not finished by ${deadline}`,
         runError: "The instance timed out",

@@ -1,9 +1,9 @@
 import "server-only";
 import { desc } from "drizzle-orm";
 import type { DbOrTx, Tx } from "@/db/client";
-import { accessChanges, events, type AccessAction } from "@/db/schema";
+import { accessChanges, type AccessAction } from "@/db/schema";
 import { actorOf, type SessionUser } from "@/lib/auth/permissions";
-import { EVENT_VERSION } from "@/lib/events";
+import { enqueueAccessEvent } from "@/lib/events";
 
 /** Appends one access change, and its `access.changed` event, inside the transaction of the change itself. */
 export async function recordAccessChange(
@@ -13,8 +13,7 @@ export async function recordAccessChange(
 ): Promise<void> {
   const actor = actorOf(by);
   await tx.insert(accessChanges).values({ subjectId: change.subject.id, subjectEmail: change.subject.email, action: change.action, actorId: actor.id, actorLabel: actor.label, details: change.details });
-  // Never a secret in it: a token is named, not shown.
-  await tx.insert(events).values({ type: "access.changed", version: EVENT_VERSION, instanceId: null, payload: { subject: { id: change.subject.id, email: change.subject.email }, action: change.action, details: change.details, actor } });
+  await enqueueAccessEvent(tx, { subject: { id: change.subject.id, email: change.subject.email }, action: change.action, details: change.details, actor });
 }
 
 /** The newest access changes first: the access log page and API (`limit` null: all of it, for export). */

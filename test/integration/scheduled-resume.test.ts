@@ -4,7 +4,8 @@ import { history, instances } from "@/db/schema";
 import { pauseInstance } from "@/lib/instances/pause-instance";
 import { registerResumeCondition } from "@/lib/instances/resume-conditions";
 import { resumeInstance } from "@/lib/instances/resume-instance";
-import { resumeDueInstances, scheduleActor } from "@/engine/maintenance";
+import { resumeDueInstances } from "@/engine/maintenance";
+import { scheduleActor } from "@/lib/actors";
 import { freshDatabase } from "../support/db";
 import { actor, createDefinition, createInstance, createUser } from "../support/factories";
 

@@ -6,8 +6,9 @@
 import "server-only";
 import { asc, eq, sql } from "drizzle-orm";
 import type { Db, Tx } from "@/db/client";
-import { instances, stepRuns, type Actor, type Instance, type StepSpec } from "@/db/schema";
+import { instances, stepRuns, type Instance, type StepSpec } from "@/db/schema";
 import { anyUuid } from "@/db/sql-arrays";
+import { engineActor, stepActor } from "@/lib/actors";
 import { requestGate } from "@/lib/gates/request-gate";
 import { channels, enqueueEvent, notify } from "@/lib/events";
 import { appendHistory } from "@/lib/history";
@@ -18,8 +19,6 @@ import { changesStatus, isNoop, planAdvance, type Plan } from "./plan";
 import { finishRuns } from "./sql/finish-runs";
 import { insertRuns } from "./sql/insert-runs";
 import { reconcileProbe } from "./sql/reconcile-probe";
-
-export const engineActor: Actor = { id: null, label: "engine" };
 
 /** How the caller locked the instance row: `exclusive` is FOR UPDATE, needed for any status change. */
 type LockMode = "exclusive" | "shared";
@@ -70,7 +69,7 @@ export async function applyPlan(tx: Tx, current: Instance, specs: StepSpec[], pl
       instance = await applyEnginePause(tx, instance, { kind: "checkpoint", reason, actor: engineActor, stepKey: plan.checkpoint });
     }
     if (plan.pause) {
-      instance = await applyEnginePause(tx, instance, { kind: "programmatic", reason: plan.pause.reason, actor: { id: null, label: `step:${plan.pause.stepKey}` }, stepKey: plan.pause.stepKey });
+      instance = await applyEnginePause(tx, instance, { kind: "programmatic", reason: plan.pause.reason, actor: stepActor(plan.pause.stepKey), stepKey: plan.pause.stepKey });
     }
   }
 

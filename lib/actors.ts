@@ -1,0 +1,22 @@
+import type { Actor } from "@/lib/domain";
+
+/*
+ * The actors that are not people, in one place. History rows, pause columns and events name
+ * them by label; auditors filter on these labels and tests find rows by them, so each is
+ * spelled here and only here (test/unit/one-home.test.ts holds everyone else to it).
+ */
+
+/** The worker runtime: it waits at gates, pauses at `pauseBefore` checkpoints, completes and fails instances, runs hooks. */
+export const engineActor: Actor = { id: null, label: "engine" };
+
+/** The clocks: workflow deadlines (timed_out) and gate expiry and escalation. */
+export const clockActor: Actor = { id: null, label: "system:clock" };
+
+/** A pause's `resumeAt` reached: the worker resumes it. */
+export const scheduleActor: Actor = { id: null, label: "system:schedule" };
+
+/** A step that asked to pause its own workflow (`ctx.pauseWorkflow(reason)`); `key` is a step key (STEP_KEY_PATTERN). */
+export const stepActor = (key: string): Actor => ({ id: null, label: `step:${key}` });
+
+/** A named schedule that starts instances (the demo driver, `schedule:demo`; seeded nightly runs, `schedule:nightly`). */
+export const startScheduleActor = (name: string): Actor => ({ id: null, label: `schedule:${name}` });
