@@ -2,7 +2,7 @@ import "server-only";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import type { Actor } from "@/db/schema";
-import { AppError } from "@/lib/errors";
+import { AppError, type ErrorCode } from "@/lib/errors";
 import { parseInput, type Untrusted } from "@/lib/validate";
 import { categorySchema, optionalReason, requiredReason, ticketUrlSchema } from "./inputs";
 import { pauseInstance } from "./pause-instance";
@@ -24,7 +24,9 @@ export const bulkPauseSchema = z.object({
 export const bulkResumeSchema = z.object({ instanceIds: ids, reason: optionalReason, category: categorySchema, ticketUrl: ticketUrlSchema });
 
 export type BulkResult = { instanceId: string; ok: true } | { instanceId: string; ok: false; code: string; message: string };
-export type BulkSummary = { succeeded: number; failed: number; results: BulkResult[] };
+/** The refusals of a bulk command grouped by what they say (ErrorDetail's headline, else the message), in order of first appearance. */
+export type BulkRefusal = { code: ErrorCode; headline: string; count: number };
+export type BulkSummary = { succeeded: number; failed: number; results: BulkResult[]; refusals: BulkRefusal[] };
 
 /**
  * Each instance is its own command and its own transaction (one refusal must not undo the
@@ -45,8 +47,18 @@ export async function bulkResume(db: Db, raw: Untrusted, actor: Actor, ratePerSe
   );
 }
 
+/**
+ * One line for the operator: "Paused 3 of 5; 2 refused (Already paused by ops@acme.dev; Instance not found)",
+ * naming at most two kinds of refusal.
+ */
+export function describeBulk(verb: string, summary: BulkSummary): string {
+  const why = summary.failed ? `; ${summary.failed} refused (${summary.refusals.slice(0, 2).map((r) => r.headline).join("; ")})` : "";
+  return `${verb} ${summary.succeeded} of ${summary.results.length}${why}`;
+}
+
 async function run(instanceIds: string[], spacingMs: number, command: (id: string) => Promise<unknown>): Promise<BulkSummary> {
   const results: BulkResult[] = [];
+  const refusals = new Map<string, BulkRefusal>();
   let next = performance.now();
   for (const instanceId of [...new Set(instanceIds)]) {
     const wait = next - performance.now();
@@ -58,8 +70,12 @@ async function run(instanceIds: string[], spacingMs: number, command: (id: strin
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       results.push({ instanceId, ok: false, code: error.code, message: error.message });
+      const headline = error.detail?.headline ?? error.message;
+      const group = refusals.get(headline);
+      if (group) group.count++;
+      else refusals.set(headline, { code: error.code, headline, count: 1 });
     }
   }
   const succeeded = results.filter((r) => r.ok).length;
-  return { succeeded, failed: results.length - succeeded, results };
+  return { succeeded, failed: results.length - succeeded, results, refusals: [...refusals.values()] };
 }

@@ -2,7 +2,7 @@ import "server-only";
 import { and, eq, sql } from "drizzle-orm";
 import type { Db, Tx } from "@/db/client";
 import { instances, stepRuns, type Actor, type Instance, type PauseKind, type PauseMode, type ReasonCategory } from "@/db/schema";
-import { conflict } from "@/lib/errors";
+import { conflict, conflictSince } from "@/lib/errors";
 import { channels, enqueueEvent, notify } from "@/lib/events";
 import { appendHistory } from "@/lib/history";
 import { can, transition } from "@/lib/state-machine";
@@ -42,7 +42,7 @@ export async function applyPause(
   const t = transition(current.status, "pause");
   if (!t.ok) {
     if (current.status === "paused") {
-      throw conflict(`Already paused by ${current.pausedByLabel ?? "someone"} at ${current.pausedAt?.toISOString() ?? "an unknown time"}`);
+      throw conflictSince(`Already paused by ${current.pausedByLabel ?? "someone"}`, current.pausedAt);
     }
     throw conflict(t.message);
   }

@@ -2,7 +2,7 @@ import "server-only";
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Db, Tx } from "@/db/client";
 import { history, instances, type Actor, type Instance, type InstanceStatus } from "@/db/schema";
-import { conflict } from "@/lib/errors";
+import { AppError, conflict, conflictSince } from "@/lib/errors";
 import { channels, enqueueEvent, notify } from "@/lib/events";
 import { appendHistory } from "@/lib/history";
 import { transition } from "@/lib/state-machine";
@@ -44,7 +44,7 @@ export async function resumeInstance(db: Db, raw: ResumeInput | Untrusted, actor
     const current = await lockInstance(tx, input.instanceId, input.expectedVersion);
     if (options.decidedOn && !(await stillDue(tx, current, options.decidedOn))) return null;
     const t = transition(current.status, "resume", { pausedFrom: current.pausedFromStatus });
-    if (!t.ok) throw conflict(await alreadyResumedMessage(tx, current.id, current.status) ?? t.message);
+    if (!t.ok) throw (await alreadyResumed(tx, current.id, current.status)) ?? conflict(t.message);
 
     if (!input.force) {
       const check = await checkResumeCondition(tx, current);
@@ -104,8 +104,8 @@ async function stillDue(tx: Tx, current: Instance, decided: DecidedPause): Promi
   return row?.due === true;
 }
 
-/** When someone else resumed first, say who and when rather than only "not paused". */
-async function alreadyResumedMessage(tx: Tx, instanceId: string, status: InstanceStatus): Promise<string | null> {
+/** When someone else resumed first, the conflict says who and when rather than only "not paused"; null otherwise. */
+async function alreadyResumed(tx: Tx, instanceId: string, status: InstanceStatus): Promise<AppError | null> {
   if (status !== "running" && status !== "waiting") return null;
   const [last] = await tx
     .select({ action: history.action, actorLabel: history.actorLabel, createdAt: history.createdAt })
@@ -114,5 +114,5 @@ async function alreadyResumedMessage(tx: Tx, instanceId: string, status: Instanc
     .orderBy(desc(history.seq))
     .limit(1);
   if (!last || last.action === "paused") return null;
-  return `Already resumed by ${last.actorLabel} at ${last.createdAt.toISOString()}`;
+  return conflictSince(`Already resumed by ${last.actorLabel}`, last.createdAt);
 }

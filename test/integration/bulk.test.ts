@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AppError } from "@/lib/errors";
-import { bulkPause, bulkResume } from "@/lib/instances/bulk";
+import { bulkPause, bulkResume, describeBulk } from "@/lib/instances/bulk";
 import { pauseInstance } from "@/lib/instances/pause-instance";
 import { countByStatus } from "@/lib/instances/queries";
 import { freshDatabase } from "../support/db";
@@ -23,6 +23,17 @@ describe("bulk pause and resume", () => {
       { instanceId: done.id, ok: false, code: "conflict", message: expect.stringContaining("ended") },
       { instanceId: "nope", ok: false, code: "not_found", message: "Instance not found" },
     ]);
+  });
+
+  it("groups refusals by who acted first, read from the refusal's fields, not by cutting its message at \" at \"", async () => {
+    const first = { id: null, label: "Ops at Night" };
+    const a = await createInstance(t.db);
+    const b = await createInstance(t.db);
+    const c = await createInstance(t.db);
+    await pauseInstance(t.db, { instanceId: b.id, reason: "earlier" }, first);
+    await pauseInstance(t.db, { instanceId: c.id, reason: "earlier still" }, first);
+    const summary = await bulkPause(t.db, { instanceIds: [a.id, b.id, c.id], reason: "Freeze" }, ops);
+    expect(describeBulk("Paused", summary)).toBe("Paused 1 of 3; 2 refused (Already paused by Ops at Night)");
   });
 
   it("paces resumes: n instances take at least (n - 1) / rate seconds", async () => {
