@@ -208,7 +208,8 @@ function fromKnown(outcomes: StepOutcome[], known: KnownStates, specsOf: (instan
   return planned;
 }
 
-type Applied = { started: ClaimedRun[]; drained: string[]; inserted: RunState[]; versions: Map<string, string> };
+/** What the batch statement did: the successors it started here, the instances it left fully paused, the runs it inserted, and each instance row's new version. Not lib's AppliedPlan (one instance, applyPlan). */
+type BatchWritten = { started: ClaimedRun[]; drained: string[]; inserted: RunState[]; versions: Map<string, string> };
 
 /**
  * The plans of a batch as one statement (engine/sql/settle-batch.ts), and how to read what it did.
@@ -259,7 +260,7 @@ function batchWrite(c: Sql | ReservedSql, batch: Planned[], options: SettleOptio
   const statement = settleBatch(c, { expect, finished, queued, rows, history, events, workerId: options.workerId, leaseMs: options.leaseMs, now, wake });
 
   /** What the statement did, or null if a version had moved and it wrote nothing. */
-  const read = (written: SettleBatchRow[]): Applied | null => {
+  const read = (written: SettleBatchRow[]): BatchWritten | null => {
     const [row] = written;
     if (!row?.ok) return null;
     const byId = new Map(batch.map((b) => [b.instance.id, b]));

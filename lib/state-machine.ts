@@ -65,8 +65,11 @@ export function passGate(from: InstanceStatus, pausedFrom: InstanceStatus | null
   return t.ok ? { ...t, pausedFrom: null } : t;
 }
 
-/** Whether `command` is legal from `from` (the UI hides controls that are not). */
-export function can(from: InstanceStatus, command: Command): boolean {
+/**
+ * Whether the state machine allows `command` from `from` (the UI hides controls it does not).
+ * Not to be confused with lib/auth/permissions.ts's `can`, which asks whether a role may.
+ */
+export function allows(from: InstanceStatus, command: Command): boolean {
   return table[command][from] !== undefined;
 }
 

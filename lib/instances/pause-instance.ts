@@ -5,7 +5,7 @@ import { instances, stepRuns, type Actor, type Instance, type PauseKind, type Pa
 import { conflict, conflictSince } from "@/lib/errors";
 import { channels, enqueueEvent, notify } from "@/lib/events";
 import { appendHistory } from "@/lib/history";
-import { can, transition } from "@/lib/state-machine";
+import { allows, transition } from "@/lib/state-machine";
 import { parseInput, type Untrusted } from "@/lib/validate";
 import { pauseInputSchema, type PauseInput } from "./inputs";
 import { REASON_MAX } from "./limits";
@@ -128,7 +128,7 @@ export type EnginePauseRequest = { kind: Extract<PauseKind, "programmatic" | "ch
  */
 export async function applyEnginePause(tx: Tx, current: Instance, request: EnginePauseRequest): Promise<Instance> {
   const reason = request.reason.trim().slice(0, REASON_MAX) || `Paused by step ${request.stepKey}`;
-  if (can(current.status, "pause")) return applyPause(tx, current, { reason, mode: "graceful" }, request.actor, request.kind);
+  if (allows(current.status, "pause")) return applyPause(tx, current, { reason, mode: "graceful" }, request.actor, request.kind);
   // The state machine refuses a pause only to a paused instance and to an ended one.
   if (current.status !== "paused") return current;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { instanceStatuses, type InstanceStatus } from "@/db/schema";
-import { can, isTerminal, passGate, resumeTarget, terminalStatuses, transition, type Command, type EndCommand } from "@/lib/state-machine";
+import { allows, isTerminal, passGate, resumeTarget, terminalStatuses, transition, type Command, type EndCommand } from "@/lib/state-machine";
 
 // The whole table, spelled out independently of the module, so a changed rule fails here.
 const legal: Record<Command, Partial<Record<InstanceStatus, InstanceStatus>>> = {
@@ -21,7 +21,7 @@ describe("state machine", () => {
       const to = legal[command][from];
       it(`${command} from ${from} → ${to ?? "refused"}`, () => {
         const result = transition(from, command);
-        expect(can(from, command)).toBe(to !== undefined);
+        expect(allows(from, command)).toBe(to !== undefined);
         if (to) expect(result).toEqual({ ok: true, from, to });
         else {
           expect(result.ok).toBe(false);
@@ -107,7 +107,7 @@ describe("state machine properties", () => {
 
   it("an ended instance never moves again, by any command or gate", () => {
     for (const status of terminalStatuses) {
-      for (const command of commands) expect(can(status, command), `${command} from ${status}`).toBe(false);
+      for (const command of commands) expect(allows(status, command), `${command} from ${status}`).toBe(false);
       expect(passGate(status, null).ok).toBe(false);
     }
   });
@@ -126,10 +126,10 @@ describe("state machine properties", () => {
   it("every reachable state can still end: failing, cancelling or timing out is open to any instance not ended", () => {
     for (const s of reachable.values()) {
       if (isTerminal(s.status)) continue;
-      expect(can(s.status, "cancel"), `cancel from ${key(s)}`).toBe(true);
+      expect(allows(s.status, "cancel"), `cancel from ${key(s)}`).toBe(true);
       if (s.status !== "pending") {
-        expect(can(s.status, "fail"), `fail from ${key(s)}`).toBe(true);
-        expect(can(s.status, "time_out"), `time_out from ${key(s)}`).toBe(true);
+        expect(allows(s.status, "fail"), `fail from ${key(s)}`).toBe(true);
+        expect(allows(s.status, "time_out"), `time_out from ${key(s)}`).toBe(true);
       }
     }
   });

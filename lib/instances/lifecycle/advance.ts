@@ -23,7 +23,8 @@ import { reconcileProbe } from "./sql/reconcile-probe";
 /** How the caller locked the instance row: `exclusive` is FOR UPDATE, needed for any status change. */
 type LockMode = "exclusive" | "shared";
 
-export type Applied = { instance: Instance; drained: boolean; newRuns: number };
+/** What applyPlan left: the instance as written, whether it became fully paused (drained), and how many runs it queued. */
+export type AppliedPlan = { instance: Instance; drained: boolean; newRuns: number };
 
 export const runsOf = (tx: Tx, instanceIds: string[]) =>
   tx.select().from(stepRuns).where(anyUuid(stepRuns.instanceId, instanceIds)).orderBy(asc(stepRuns.createdAt));
@@ -33,7 +34,7 @@ export const runsOf = (tx: Tx, instanceIds: string[]) =>
  * then any status change with its history row and event. Status changes demand the exclusive
  * lock; a caller with the shared one must not pass a plan that changes the status.
  */
-export async function applyPlan(tx: Tx, current: Instance, specs: StepSpec[], plan: Plan, lock: LockMode): Promise<Applied> {
+export async function applyPlan(tx: Tx, current: Instance, specs: StepSpec[], plan: Plan, lock: LockMode): Promise<AppliedPlan> {
   if (lock === "shared" && changesStatus(plan)) throw new Error("a status change needs the instance row FOR UPDATE");
   await finishRuns(tx, plan.finished);
   await insertRuns(tx, plan.newRuns.map((r) => ({ instanceId: current.id, ...r })));

@@ -12,10 +12,10 @@ import { StatusBadge } from "@/components/status-badge";
 import { getDb } from "@/db/client";
 import { findWorkflow } from "@/workflows/catalog";
 import { requirePage } from "@/lib/auth/current-user";
-import { can as allowed } from "@/lib/auth/permissions";
+import { can } from "@/lib/auth/permissions";
 import { AppError } from "@/lib/errors";
 import { getInstanceDetail, type InstanceDetail } from "@/lib/instances/queries";
-import { can } from "@/lib/state-machine";
+import { allows } from "@/lib/state-machine";
 import { InstanceControls } from "./instance-controls";
 import { StepList } from "./step-list";
 
@@ -57,9 +57,9 @@ export default async function InstancePage({ params }: { params: Promise<{ id: s
         <div className="ml-auto">
           <InstanceControls
             instanceId={instance.id}
-            canPause={allowed(user, "instances:pause") && can(instance.status, "pause")}
-            canResume={allowed(user, "instances:resume") && can(instance.status, "resume")}
-            canCancel={allowed(user, "instances:cancel") && can(instance.status, "cancel")}
+            canPause={can(user, "instances:pause") && allows(instance.status, "pause")}
+            canResume={can(user, "instances:resume") && allows(instance.status, "resume")}
+            canCancel={can(user, "instances:cancel") && allows(instance.status, "cancel")}
             hasResumeCondition={!!workflow?.resumeCondition}
           />
         </div>
@@ -140,7 +140,7 @@ export default async function InstancePage({ params }: { params: Promise<{ id: s
             Approvals
           </h2>
           <GatePipeline gates={instance.gates} />
-          {instance.gates.some((g) => g.status === "pending") && allowed(user, "gates:decide") && (
+          {instance.gates.some((g) => g.status === "pending") && can(user, "gates:decide") && (
             <Link href="/approvals" className="text-sm text-indigo-700 underline">
               Review pending approvals
             </Link>
