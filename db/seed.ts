@@ -7,7 +7,7 @@ import { appendHistory } from "@/lib/history";
 import { approveGate } from "@/lib/gates/decide-gate";
 import { requestGate } from "@/lib/gates/request-gate";
 import { pauseInstance } from "@/lib/instances/pause-instance";
-import { holdWorkflow, releaseWorkflow } from "@/lib/workflows/holds";
+import { pauseWorkflow, resumeWorkflow } from "@/lib/workflows/workflow-pauses";
 import type { Db } from "./client";
 import { DEMO_PASSWORD, demoUsers } from "./seed-users";
 export { DEMO_PASSWORD, demoUsers };
@@ -140,7 +140,7 @@ export async function seedDatabase(db: Db, options: { demo: boolean; onProgress?
   progress("paused 3 demo instances");
 
   // A workflow that was paused for a while and resumed, so the workflow pause log shows what one looks like.
-  await holdWorkflow(db, { workflow: "nightly-etl", reason: "Warehouse upgrade: no new loads until it is done" }, operator);
-  await releaseWorkflow(db, { workflow: "nightly-etl", reason: "Upgrade finished" }, operator);
+  await pauseWorkflow(db, { workflow: "nightly-etl", reason: "Warehouse upgrade: no new loads until it is done" }, operator);
+  await resumeWorkflow(db, { workflow: "nightly-etl", reason: "Upgrade finished" }, operator);
   progress("paused and resumed a demo workflow");
 }

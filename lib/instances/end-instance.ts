@@ -16,10 +16,10 @@ export const endings: Record<EndCommand, { action: HistoryAction; event: EventTy
 };
 
 /**
- * The pause fields of an instance no one holds: written by a resume and by every ending, so a
- * "Paused by" or a scheduled resume never outlives the hold it belonged to.
+ * The pause fields of an instance no one has paused: written by a resume and by every ending, so a
+ * "Paused by" or a scheduled resume never outlives the pause it belonged to.
  */
-export const noHold = {
+export const noPause = {
   pausedFromStatus: null,
   pausedAt: null,
   pausedById: null,
@@ -51,7 +51,7 @@ export function endedColumns(to: InstanceStatus, now: Date, error: string | null
     finishedAt: now,
     updatedAt: now,
     error,
-    ...noHold,
+    ...noPause,
     hookLeaseExpiresAt: null,
     hookWorkerId: null,
   } satisfies Partial<typeof instances.$inferInsert>;

@@ -9,7 +9,7 @@ import { transition } from "@/lib/state-machine";
 import { parseInput, type Untrusted } from "@/lib/validate";
 import { resumeInputSchema, type ResumeInput } from "./inputs";
 import { moveClocksOnResume } from "./clocks";
-import { noHold } from "./end-instance";
+import { noPause } from "./end-instance";
 import { lockInstance } from "./lock";
 import { reasonTags } from "./reason-tags";
 import { checkResumeCondition } from "./resume-conditions";
@@ -57,7 +57,7 @@ export async function resumeInstance(db: Db, raw: ResumeInput | Untrusted, actor
       .update(instances)
       .set({
         status: t.to,
-        ...noHold,
+        ...noPause,
         dueAt: clocks.dueAt,
         version: sql`${instances.version} + 1`,
         updatedAt: now,

@@ -7,7 +7,7 @@ import { channels, enqueueEvent, notify } from "@/lib/events";
 import { appendHistory } from "@/lib/history";
 import { transition } from "@/lib/state-machine";
 import { parseInput, type Untrusted } from "@/lib/validate";
-import { refuseIfHeld } from "@/lib/workflows/holds";
+import { refuseIfWorkflowPaused } from "@/lib/workflows/workflow-pauses";
 import type { RegisteredWorkflow } from "@/lib/workflows/sdk";
 import { startInputSchema, type StartInput } from "./inputs";
 import { scheduleRoots } from "./lifecycle/advance";
@@ -22,11 +22,11 @@ export type StartOptions = { catalog: RegisteredWorkflow[] };
 /**
  * Starts an instance of the newest registered version of a workflow this deployment has code
  * for, with input checked against the workflow's own zod schema; refused (409) while the workflow
- * is held (lib/workflows/holds.ts). One transaction: the instance (stored pending, then
+ * is paused (lib/workflows/workflow-pauses.ts). One transaction: the instance (stored pending, then
  * started: running), its root steps queued (or gated, or checkpointed), history `started`, the
  * event, and a NOTIFY that wakes a worker to claim the first step. Errors: 400 (`invalid`, the
  * field named) for a bad request or input, 404 for a workflow neither in `catalog` nor registered,
- * 409 while the workflow is held.
+ * 409 while the workflow is paused.
  */
 export async function startInstance(db: Db, raw: StartInput | Untrusted, actor: Actor, { catalog }: StartOptions): Promise<Instance> {
   const request = parseInput(startInputSchema, raw);
@@ -54,7 +54,7 @@ export async function startInstance(db: Db, raw: StartInput | Untrusted, actor: 
   }
 
   return db.transaction(async (tx) => {
-    await refuseIfHeld(tx, definition.key, definition.id);
+    await refuseIfWorkflowPaused(tx, definition.key, definition.id);
     // Stored as `pending` (the column's default), then started: the state machine decides from
     // the status the row really has, and the table's `pending` is a status that is stored.
     const [created] = await tx

@@ -4,7 +4,7 @@ import { catalog } from "@/workflows/catalog";
 import { registerDefinitions } from "@/lib/workflows/registry";
 import { createApiToken } from "@/lib/auth/sessions";
 import { changeRole } from "@/lib/users/manage-users";
-import { holdWorkflow, releaseWorkflow } from "@/lib/workflows/holds";
+import { pauseWorkflow, resumeWorkflow } from "@/lib/workflows/workflow-pauses";
 import { apiRequest, params } from "../support/api";
 import { freshDatabase } from "../support/db";
 import { createUser } from "../support/factories";
@@ -35,8 +35,8 @@ it("exports the whole access log as CSV for an auditor, and refuses an operator"
 
 it("exports the workflow pause log as CSV, a reason that looks like a formula made inert", async () => {
   const operatorActor = { id: null, label: "olga@test.dev" };
-  await holdWorkflow(t.db, { workflow: "nightly-etl", reason: "=HYPERLINK(\"http://evil.example\")" }, operatorActor);
-  await releaseWorkflow(t.db, { workflow: "nightly-etl" }, operatorActor);
+  await pauseWorkflow(t.db, { workflow: "nightly-etl", reason: "=HYPERLINK(\"http://evil.example\")" }, operatorActor);
+  await resumeWorkflow(t.db, { workflow: "nightly-etl" }, operatorActor);
   const response = await pausesRoute(apiRequest("/api/v1/workflow-pauses?format=csv", { token: auditor }), params({}));
   const [header, ...rows] = parseCsv(await response.text());
   expect(header).toEqual(["id", "created_at", "action", "workflow_key", "reason", "actor_label", "actor_id"]);

@@ -4,7 +4,7 @@ import { instances, users } from "@/db/schema";
 import { seedDatabase } from "@/db/seed";
 import { verifyChains } from "@/lib/audit/verify-chain";
 import { inboxFor } from "@/lib/gates/queries";
-import { holdOf, workflowPauseLog } from "@/lib/workflows/holds";
+import { workflowPauseOf, workflowPauseLog } from "@/lib/workflows/workflow-pauses";
 import { countByStatus } from "@/lib/instances/queries";
 import { freshDatabase } from "../support/db";
 
@@ -27,5 +27,5 @@ it("the demo seed fills every state, gives the demo approver something to sign, 
   expect(await countByStatus(t.db)).toEqual(counts);
   // A demo workflow pause and resume, left released so the demo driver keeps starting it.
   expect((await workflowPauseLog(t.db)).map((e) => [e.workflowKey, e.action])).toEqual([["nightly-etl", "released"], ["nightly-etl", "held"]]);
-  expect(await holdOf(t.db, "nightly-etl")).toBeUndefined();
+  expect(await workflowPauseOf(t.db, "nightly-etl")).toBeUndefined();
 });

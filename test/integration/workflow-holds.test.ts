@@ -3,7 +3,7 @@ import { expect, it } from "vitest";
 import { events, instances, workflowDefinitions, workflowHoldLog, workflowHolds } from "@/db/schema";
 import { AppError } from "@/lib/errors";
 import { startInstance } from "@/lib/instances/start-instance";
-import { holdOf, holdsOf, holdWorkflow, releaseWorkflow } from "@/lib/workflows/holds";
+import { workflowPauseOf, workflowPausesOf, pauseWorkflow, resumeWorkflow } from "@/lib/workflows/workflow-pauses";
 import { freshDatabase } from "../support/db";
 import { catalog } from "../support/test-catalog";
 import { prepareEngineDatabase } from "../support/worker";
@@ -17,7 +17,7 @@ const countOf = async () => (await t.db.select({ id: instances.id }).from(instan
 
 it("a held workflow starts no new instance, says who held it and why, and starts again once released", async () => {
   const running = await start();
-  await holdWorkflow(t.db, { workflow: "t-chain", reason: "Upstream API is down" }, operator);
+  await pauseWorkflow(t.db, { workflow: "t-chain", reason: "Upstream API is down" }, operator);
   const before = await countOf();
   const refused = await refusal(start());
   expect(refused).toMatchObject({ code: "conflict", message: "t-chain is paused by olga@test.dev, so no new instance starts: Upstream API is down" });
@@ -25,8 +25,8 @@ it("a held workflow starts no new instance, says who held it and why, and starts
   // Instances already running are not touched.
   expect((await t.db.select().from(instances).where(eq(instances.id, running.id)))[0]!.status).toBe("running");
 
-  await releaseWorkflow(t.db, { workflow: "t-chain", reason: "API back" }, operator);
-  expect(await holdOf(t.db, "t-chain")).toBeUndefined();
+  await resumeWorkflow(t.db, { workflow: "t-chain", reason: "API back" }, operator);
+  expect(await workflowPauseOf(t.db, "t-chain")).toBeUndefined();
   expect((await start()).status).toBe("running");
   const log = await t.db.select().from(workflowHoldLog).where(eq(workflowHoldLog.workflowKey, "t-chain")).orderBy(workflowHoldLog.id);
   expect(log.map((e) => [e.action, e.reason, e.actorLabel])).toEqual([
@@ -42,18 +42,18 @@ it("a held workflow starts no new instance, says who held it and why, and starts
 });
 
 it("refuses a second hold, a release of what is not held, an unknown workflow and a blank reason, writing nothing", async () => {
-  await holdWorkflow(t.db, { workflow: "t-checkpoint", reason: "Freeze" }, operator);
-  expect(await refusal(holdWorkflow(t.db, { workflow: "t-checkpoint", reason: "Again" }, operator))).toMatchObject({ code: "conflict", message: "t-checkpoint is already paused by olga@test.dev: Freeze" });
-  await releaseWorkflow(t.db, { workflow: "t-checkpoint" }, operator);
-  expect(await refusal(releaseWorkflow(t.db, { workflow: "t-checkpoint" }, operator))).toMatchObject({ code: "conflict", message: "t-checkpoint is not paused" });
-  expect(await refusal(holdWorkflow(t.db, { workflow: "no-such-workflow", reason: "x" }, operator))).toMatchObject({ code: "not_found" });
-  const blank = await refusal(holdWorkflow(t.db, { workflow: "t-checkpoint", reason: "   " }, operator));
+  await pauseWorkflow(t.db, { workflow: "t-checkpoint", reason: "Freeze" }, operator);
+  expect(await refusal(pauseWorkflow(t.db, { workflow: "t-checkpoint", reason: "Again" }, operator))).toMatchObject({ code: "conflict", message: "t-checkpoint is already paused by olga@test.dev: Freeze" });
+  await resumeWorkflow(t.db, { workflow: "t-checkpoint" }, operator);
+  expect(await refusal(resumeWorkflow(t.db, { workflow: "t-checkpoint" }, operator))).toMatchObject({ code: "conflict", message: "t-checkpoint is not paused" });
+  expect(await refusal(pauseWorkflow(t.db, { workflow: "no-such-workflow", reason: "x" }, operator))).toMatchObject({ code: "not_found" });
+  const blank = await refusal(pauseWorkflow(t.db, { workflow: "t-checkpoint", reason: "   " }, operator));
   expect(blank).toMatchObject({ code: "invalid", fields: { reason: ["Say why you are pausing the workflow"] } });
   expect((await t.db.select().from(workflowHoldLog).where(eq(workflowHoldLog.workflowKey, "t-checkpoint"))).map((e) => e.action)).toEqual(["held", "released"]);
 });
 
 it("the hold log is append-only", async () => {
-  await holdWorkflow(t.db, { workflow: "t-programmatic", reason: "For the record" }, operator);
+  await pauseWorkflow(t.db, { workflow: "t-programmatic", reason: "For the record" }, operator);
   await expect(t.sql`update workflow_hold_log set reason = 'rewritten'`).rejects.toThrow(/workflow_hold_log is append-only: UPDATE refused/);
   await expect(t.sql`delete from workflow_hold_log`).rejects.toThrow(/append-only: DELETE refused/);
 });
@@ -62,7 +62,7 @@ it("a start racing a hold that is still committing waits for it, then is refused
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   let racing: Promise<AppError | null> | undefined;
   await t.db.transaction(async (tx) => {
-    // What holdWorkflow does, held open: the versions locked FOR UPDATE, the hold written, not yet committed.
+    // What pauseWorkflow does, held open: the versions locked FOR UPDATE, the hold written, not yet committed.
     await tx.select().from(workflowDefinitions).where(eq(workflowDefinitions.key, "t-fanout")).for("update");
     await tx.insert(workflowHolds).values({ workflowKey: "t-fanout", reason: "Race", heldByLabel: "olga@test.dev" });
     racing = refusal(startInstance(t.db, { workflow: "t-fanout" }, operator, { catalog }));
@@ -74,13 +74,13 @@ it("a start racing a hold that is still committing waits for it, then is refused
 });
 
 it("the workflows page gets each workflow's five newest log entries, however busy another one is", async () => {
-  await holdWorkflow(t.db, { workflow: "t-chain", reason: "quiet one" }, operator);
-  await releaseWorkflow(t.db, { workflow: "t-chain" }, operator);
+  await pauseWorkflow(t.db, { workflow: "t-chain", reason: "quiet one" }, operator);
+  await resumeWorkflow(t.db, { workflow: "t-chain" }, operator);
   for (let i = 0; i < 7; i++) {
-    await holdWorkflow(t.db, { workflow: "t-timeout", reason: `busy ${i}` }, operator);
-    await releaseWorkflow(t.db, { workflow: "t-timeout" }, operator);
+    await pauseWorkflow(t.db, { workflow: "t-timeout", reason: `busy ${i}` }, operator);
+    await resumeWorkflow(t.db, { workflow: "t-timeout" }, operator);
   }
-  const { log, holds } = await holdsOf(t.db, ["t-timeout", "t-chain"]);
+  const { log, pauses } = await workflowPausesOf(t.db, ["t-timeout", "t-chain"]);
   expect(log.filter((e) => e.workflowKey === "t-timeout").map((e) => [e.action, e.reason])).toEqual([
     ["released", null],
     ["held", "busy 6"],
@@ -89,5 +89,5 @@ it("the workflows page gets each workflow's five newest log entries, however bus
     ["released", null],
   ]);
   expect(log.filter((e) => e.workflowKey === "t-chain").length).toBeGreaterThan(0);
-  expect(holds.size).toBe(0);
+  expect(pauses.size).toBe(0);
 });

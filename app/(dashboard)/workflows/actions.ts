@@ -6,7 +6,7 @@ import { runAction } from "@/lib/actions";
 import { actorOf } from "@/lib/auth/permissions";
 import { invalid } from "@/lib/errors";
 import { startInstance } from "@/lib/instances/start-instance";
-import { holdWorkflow, releaseWorkflow } from "@/lib/workflows/holds";
+import { pauseWorkflow, resumeWorkflow } from "@/lib/workflows/workflow-pauses";
 import { catalog } from "@/workflows/catalog";
 
 /** Form fields named `input.<key>` become the input object; blanks are left out so defaults apply. */
@@ -31,18 +31,18 @@ export async function startAction(workflow: string, _prev: ActionState, formData
   return state;
 }
 
-export async function holdWorkflowAction(workflow: string, _prev: ActionState, formData: FormData): Promise<ActionState> {
+export async function pauseWorkflowAction(workflow: string, _prev: ActionState, formData: FormData): Promise<ActionState> {
   const state = await runAction("workflows:pause", formData, async ({ db, user, form }) => {
-    await holdWorkflow(db, { workflow, reason: form.reason }, actorOf(user));
+    await pauseWorkflow(db, { workflow, reason: form.reason }, actorOf(user));
     return `${workflow} is paused: no new instance starts`;
   });
   if (state.status === "success") revalidatePath("/workflows");
   return state;
 }
 
-export async function releaseWorkflowAction(workflow: string, _prev: ActionState, formData: FormData): Promise<ActionState> {
+export async function resumeWorkflowAction(workflow: string, _prev: ActionState, formData: FormData): Promise<ActionState> {
   const state = await runAction("workflows:resume", formData, async ({ db, user, form }) => {
-    await releaseWorkflow(db, { workflow, reason: form.reason }, actorOf(user));
+    await resumeWorkflow(db, { workflow, reason: form.reason }, actorOf(user));
     return `${workflow} is resumed: new instances may start`;
   });
   if (state.status === "success") revalidatePath("/workflows");

@@ -8,9 +8,9 @@ import { findWorkflow } from "@/workflows/catalog";
 import { requirePage } from "@/lib/auth/current-user";
 import { can } from "@/lib/auth/permissions";
 import { listDefinitions } from "@/lib/workflows/queries";
-import { holdsOf } from "@/lib/workflows/holds";
+import { workflowPausesOf } from "@/lib/workflows/workflow-pauses";
 import { RelativeTime } from "@/components/relative-time";
-import { HoldControls } from "./hold-controls";
+import { WorkflowPauseControls } from "./workflow-pause-controls";
 import { StartForm } from "./start-form";
 
 export const metadata: Metadata = { title: "Workflows" };
@@ -19,7 +19,7 @@ export default async function WorkflowsPage() {
   const user = await requirePage("instances:read");
   const db = getDb();
   const definitions = await listDefinitions(db);
-  const { holds, log } = await holdsOf(db, [...new Set(definitions.map((d) => d.key))]);
+  const { pauses, log } = await workflowPausesOf(db, [...new Set(definitions.map((d) => d.key))]);
   const mayStart = can(user, "instances:start");
   return (
     <div className="space-y-4">
@@ -29,8 +29,8 @@ export default async function WorkflowsPage() {
       </div>
       {definitions.map((def) => {
         const code = findWorkflow(def.key, def.version);
-        const hold = holds.get(def.key);
-        const holdLog = log.filter((e) => e.workflowKey === def.key);
+        const pause = pauses.get(def.key);
+        const pauseLog = log.filter((e) => e.workflowKey === def.key);
         return (
           <article key={def.id} aria-labelledby={`wf-${def.id}`} className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
             <header className="flex flex-wrap items-baseline gap-2">
@@ -48,12 +48,12 @@ export default async function WorkflowsPage() {
                       <StatusBadge status={s} /> {def.counts[s]}
                     </Link>
                   ))}
-                <HoldControls workflow={def.key} name={def.name} held={!!hold} canHold={can(user, "workflows:pause")} canRelease={can(user, "workflows:resume")} />
+                <WorkflowPauseControls workflow={def.key} name={def.name} paused={!!pause} canPause={can(user, "workflows:pause")} canResume={can(user, "workflows:resume")} />
               </div>
             </header>
-            {hold && (
+            {pause && (
               <p role="status" className="mt-2 rounded-md border border-amber-200 bg-amber-50 p-2 text-sm text-amber-900">
-                <span className="font-medium">Paused</span> by {hold.heldByLabel} <RelativeTime value={hold.heldAt} />: {hold.reason}. No new instance starts; running ones go on.
+                <span className="font-medium">Paused</span> by {pause.heldByLabel} <RelativeTime value={pause.heldAt} />: {pause.reason}. No new instance starts; running ones go on.
               </p>
             )}
             {def.description && <p className="mt-1 text-sm text-slate-600">{def.description}</p>}
@@ -72,15 +72,15 @@ export default async function WorkflowsPage() {
               {mayStart && code && (
                 <section aria-label={`Start ${def.name}`} className="rounded-md bg-slate-50 p-3">
                   <h3 className="mb-2 text-sm font-medium">Start an instance</h3>
-                  {hold ? <p className="text-sm text-slate-700">Starting is paused while the workflow is paused.</p> : <StartForm workflow={def.key} schema={code.inputJsonSchema} />}
+                  {pause ? <p className="text-sm text-slate-700">Starting is paused while the workflow is paused.</p> : <StartForm workflow={def.key} schema={code.inputJsonSchema} />}
                 </section>
               )}
             </div>
-            {holdLog.length > 0 && (
+            {pauseLog.length > 0 && (
               <details className="mt-3 text-sm">
                 <summary className="cursor-pointer text-slate-600">Pause history</summary>
                 <ul className="mt-1 space-y-0.5" aria-label={`Pause history of ${def.name}`}>
-                  {holdLog.map((e) => (
+                  {pauseLog.map((e) => (
                     <li key={e.id}>
                       <RelativeTime value={e.createdAt} /> · {e.action === "held" ? "Paused" : "Resumed"} by {e.actorLabel}
                       {e.reason && <>: {e.reason}</>}

@@ -4,7 +4,7 @@ import { LogHeading, LogTable } from "@/components/log-table";
 import { RelativeTime } from "@/components/relative-time";
 import { getDb } from "@/db/client";
 import { requirePage } from "@/lib/auth/current-user";
-import { workflowPauseLog } from "@/lib/workflows/holds";
+import { workflowPauseLog } from "@/lib/workflows/workflow-pauses";
 
 export const metadata: Metadata = { title: "Workflow pauses" };
 

@@ -1,6 +1,6 @@
 import { apiRoute } from "@/lib/api/respond";
 import { csvResponse } from "@/lib/audit/export";
-import { workflowPauseLog } from "@/lib/workflows/holds";
+import { workflowPauseLog } from "@/lib/workflows/workflow-pauses";
 
 /** The newest 200 workflow pauses and resumes, or with `?format=csv` all of them as a download. */
 export const GET = apiRoute("history:read", async ({ request, db }) => {

@@ -1,11 +1,11 @@
 "use client";
 
 import { ReasonDialog } from "@/components/reason-dialog";
-import { holdWorkflowAction, releaseWorkflowAction } from "./actions";
+import { pauseWorkflowAction, resumeWorkflowAction } from "./actions";
 
 /** Pause or resume a whole workflow: whether new instances of it may start. */
-export function HoldControls({ workflow, name, held, canHold, canRelease }: { workflow: string; name: string; held: boolean; canHold: boolean; canRelease: boolean }) {
-  if (held && canRelease) {
+export function WorkflowPauseControls({ workflow, name, paused, canPause, canResume }: { workflow: string; name: string; paused: boolean; canPause: boolean; canResume: boolean }) {
+  if (paused && canResume) {
     return (
       <ReasonDialog
         title={`Resume ${name}`}
@@ -14,11 +14,11 @@ export function HoldControls({ workflow, name, held, canHold, canRelease }: { wo
         submitLabel="Resume workflow"
         reasonLabel="Reason"
         reasonRequired={false}
-        action={releaseWorkflowAction.bind(null, workflow)}
+        action={resumeWorkflowAction.bind(null, workflow)}
       />
     );
   }
-  if (!held && canHold) {
+  if (!paused && canPause) {
     return (
       <ReasonDialog
         title={`Pause ${name}`}
@@ -29,7 +29,7 @@ export function HoldControls({ workflow, name, held, canHold, canRelease }: { wo
         reasonLabel="Reason"
         reasonRequired
         requiredMessage="Say why you are pausing the workflow"
-        action={holdWorkflowAction.bind(null, workflow)}
+        action={pauseWorkflowAction.bind(null, workflow)}
       />
     );
   }
