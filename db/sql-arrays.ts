@@ -1,4 +1,5 @@
 import { sql, type AnyColumn, type SQL } from "drizzle-orm";
+import { isUuid } from "@/lib/domain";
 
 /**
  * PostgreSQL array literals for passing a list as ONE parameter (`= any($1::uuid[])`), the only
@@ -8,14 +9,12 @@ import { sql, type AnyColumn, type SQL } from "drizzle-orm";
  * into n parameters.
  */
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * A uuid[] literal, `{id,id,…}`, for `= any($1::uuid[])`. Throws `Error("not a uuid: …")` on
  * anything else, so that no text can reach the literal unquoted.
  */
 export function uuidList(ids: readonly string[]): string {
-  for (const id of ids) if (!UUID.test(id)) throw new Error(`not a uuid: ${id}`);
+  for (const id of ids) if (!isUuid(id)) throw new Error(`not a uuid: ${id}`);
   return `{${ids.join(",")}}`;
 }
 

@@ -135,3 +135,12 @@ export const gateStatuses = ["pending", "approved", "rejected", "expired", "with
 export type GateStatus = (typeof gateStatuses)[number];
 
 export const gateDecisionKinds = ["approve", "reject"] as const;
+
+/**
+ * A UUID in text form, any version or variant Postgres accepts (ids may come from other systems):
+ * the ids of instances, gates and users. One pattern for every check: a malformed id is refused
+ * as not found before it reaches a `::uuid` cast, which would throw.
+ */
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Whether `value` matches UUID_PATTERN. */
+export const isUuid = (value: string): boolean => UUID_PATTERN.test(value);

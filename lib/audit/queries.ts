@@ -3,6 +3,7 @@ import { and, count, eq, gte, ilike, lte, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { DbOrTx } from "@/db/client";
 import { history, historyActions, reasonCategories } from "@/db/schema";
+import { UUID_PATTERN } from "@/lib/domain";
 import { decodeCursor, encodeCursor, limitSchema } from "@/lib/cursor";
 import { AppError } from "@/lib/errors";
 import { isoDate, optionalText } from "@/lib/text";
@@ -14,8 +15,7 @@ const blankToUndefined = (v: unknown) => (v === "" ? undefined : v);
 const filterText = (label: string) => optionalText({ label, max: 200 });
 
 export const historyQuery = z.object({
-  // Any UUID Postgres accepts, not only RFC 4122 variants: ids may come from other systems.
-  instanceId: z.preprocess(blankToUndefined, z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "Not an instance id").optional()),
+  instanceId: z.preprocess(blankToUndefined, z.string().regex(UUID_PATTERN, "Not an instance id").optional()),
   actor: filterText("Actor"),
   action: z.preprocess(blankToUndefined, z.enum(historyActions).optional()),
   workflow: filterText("Workflow"),

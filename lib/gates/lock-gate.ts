@@ -3,7 +3,8 @@ import { asc, eq } from "drizzle-orm";
 import type { Tx } from "@/db/client";
 import { gateDecisions, gateDelegations, gates } from "@/db/schema";
 import { notFound } from "@/lib/errors";
-import { isUuid, lockInstance } from "@/lib/instances/lock";
+import { isUuid } from "@/lib/domain";
+import { lockInstance } from "@/lib/instances/lock";
 
 /**
  * Locks a gate for a decision. The instance is locked first, always: the engine and every

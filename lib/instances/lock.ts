@@ -2,11 +2,8 @@ import "server-only";
 import { eq } from "drizzle-orm";
 import type { Tx } from "@/db/client";
 import { instances, type Instance } from "@/db/schema";
+import { isUuid } from "@/lib/domain";
 import { conflict, notFound } from "@/lib/errors";
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** Whether `value` is a UUID in text form; anything else names no instance (and would make Postgres throw on the uuid cast). */
-export const isUuid = (value: string) => UUID.test(value);
 
 /**
  * Takes the instance row lock that every command serialises on. FOR UPDATE also conflicts
@@ -15,7 +12,7 @@ export const isUuid = (value: string) => UUID.test(value);
  * and the row has moved on since the caller read it.
  */
 export async function lockInstance(tx: Tx, instanceId: string, expectedVersion?: number): Promise<Instance> {
-  if (!UUID.test(instanceId)) throw notFound("Instance");
+  if (!isUuid(instanceId)) throw notFound("Instance");
   const [row] = await tx.select().from(instances).where(eq(instances.id, instanceId)).for("update");
   if (!row) throw notFound("Instance");
   if (expectedVersion !== undefined && row.version !== expectedVersion) {

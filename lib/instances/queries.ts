@@ -8,7 +8,7 @@ import { notFound } from "@/lib/errors";
 import { gatesForInstance } from "@/lib/gates/queries";
 import { optionalText } from "@/lib/text";
 import { parseInput } from "@/lib/validate";
-import { isUuid } from "./lock";
+import { isUuid } from "@/lib/domain";
 
 
 

@@ -8,7 +8,7 @@ import { hashPassword } from "@/lib/auth/password";
 import { can, type SessionUser } from "@/lib/auth/permissions";
 import { createApiToken } from "@/lib/auth/sessions";
 import { conflict, invalid, notFound } from "@/lib/errors";
-import { isUuid } from "@/lib/instances/lock";
+import { isUuid } from "@/lib/domain";
 import { parseInput, type Untrusted } from "@/lib/validate";
 import { recordAccessChange } from "./access-log";
 
