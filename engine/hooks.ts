@@ -8,6 +8,7 @@ import { engineActor } from "@/lib/actors";
 import type { RegisteredWorkflow } from "@/lib/workflows/sdk";
 import { anyUuid } from "@/db/sql-arrays";
 import { takeHookLeases } from "./sql/take-hook-leases";
+import { clipText } from "@/lib/text";
 
 export type HookName = "onPause" | "onResume";
 export type HookJob = { instance: Instance; hook: HookName };
@@ -59,7 +60,7 @@ export async function runHookJob(db: Db, job: HookJob, workflow: RegisteredWorkf
         workflowKey: current.workflowKey,
         action: error ? "hook_failed" : "hook_ran",
         actor: engineActor,
-        reason: error ? `${what} failed: ${error}`.slice(0, 2000) : `${what} ran`,
+        reason: error ? clipText(`${what} failed: ${error}`, 2000) : `${what} ran`,
         fromStatus: current.status,
         toStatus: current.status,
         details: { hook: job.hook, ok: error === null, error, durationMs },

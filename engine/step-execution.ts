@@ -6,6 +6,7 @@ import type { StepContext, WorkflowContext } from "@/lib/workflows/sdk";
 import type { ClaimedRun } from "./sql/claim-runs";
 import { heartbeat } from "./sql/heartbeat";
 import { noteRanOn } from "./sql/note-ran-on";
+import { clipText } from "@/lib/text";
 
 /** How long past its timeout a step may take to stop before it is said to have ignored its signal. */
 const IGNORED_SIGNAL_MS = 100;
@@ -132,7 +133,7 @@ export class StepExecutions {
         },
         (error: unknown) => {
           const message = error instanceof Error ? error.message : String(error);
-          this.finish(exec, { ...base, kind: "failed", error: message.slice(0, 2000) || "Step failed", maxAttempts, backoffMs });
+          this.finish(exec, { ...base, kind: "failed", error: clipText(message, 2000) || "Step failed", maxAttempts, backoffMs });
         },
       );
   }

@@ -4,6 +4,7 @@ import { desc, eq } from "drizzle-orm";
 import type { Tx } from "@/db/client";
 import { history, type Actor, type HistoryAction, type HistoryRow, type InstanceStatus } from "@/db/schema";
 import { canonicalJson } from "./canonical-json";
+import { storableText } from "@/lib/text";
 
 export type HistoryEntry = {
   instanceId: string;
@@ -53,15 +54,27 @@ export function chainedRow(entry: HistoryEntry, head: { seq: number; hash: strin
     action: entry.action,
     actorId: entry.actor.id,
     actorLabel: entry.actor.label,
-    reason: entry.reason ?? null,
+    // Hashed as stored: text from a step or hook may hold NUL or half a surrogate pair, which the
+    // database would not store as given (storableText leaves valid text unchanged).
+    reason: entry.reason == null ? null : storableText(entry.reason),
     fromStatus: entry.fromStatus ?? null,
     toStatus: entry.toStatus ?? null,
-    details: entry.details ?? {},
+    details: storableJson(entry.details ?? {}) as Record<string, unknown>,
     workflowKey: entry.workflowKey,
     createdAt,
     prevHash: head?.hash ?? null,
   };
   return { ...fields, hash: historyHash(fields) };
+}
+
+/** Every string in a JSON value (keys too) made storable, for jsonb: it refuses \u0000 and unpaired surrogates. */
+function storableJson(value: unknown): unknown {
+  if (typeof value === "string") return storableText(value);
+  if (Array.isArray(value)) return value.map(storableJson);
+  if (value && typeof value === "object" && !(value instanceof Date)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [storableText(k), storableJson(v)]));
+  }
+  return value;
 }
 
 /**

@@ -20,6 +20,36 @@ const CONTROL_SINGLE_LINE = /[\u0000-\u001F\u007F-\u009F\u2028\u2029]/u;
 /** An unpaired surrogate (with the `u` flag, a well-formed pair is one code point and does not match). */
 const LONE_SURROGATE = /\p{Cs}/u;
 
+/** Every unpaired surrogate (with the `u` flag a well-formed pair is one code point), for replacing. */
+const LONE_SURROGATES = /\p{Cs}/gu;
+
+/**
+ * Text Flowgate records but did not get from a person at the boundary (a step's error message or
+ * pause reason, a hook's error): it cannot be refused, so it is made storable instead. NUL (which
+ * PostgreSQL cannot store) and unpaired surrogates (which UTF-8 cannot carry, so the driver would
+ * store U+FFFD while the history hash covered the original) become U+FFFD. Valid text is
+ * returned unchanged, so applying it twice, or to text the boundary accepted, changes nothing.
+ */
+export function storableText(value: string): string {
+  return value.replace(LONE_SURROGATES, "\uFFFD").replaceAll("\u0000", "\uFFFD");
+}
+
+/**
+ * `storableText`, cut to at most `max` code points: never in the middle of a surrogate pair
+ * (a UTF-16 `slice` could leave half an emoji, an unpaired surrogate).
+ */
+export function clipText(value: string, max: number): string {
+  const clean = storableText(value);
+  if (clean.length <= max) return clean;
+  let out = "";
+  let n = 0;
+  for (const ch of clean) {
+    if (n++ === max) break;
+    out += ch;
+  }
+  return out;
+}
+
 /** Length as people and the database count it: Unicode code points, not UTF-16 units ("😀" is 1). */
 export function codePointLength(value: string): number {
   let n = 0;

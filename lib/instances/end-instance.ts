@@ -6,6 +6,7 @@ import { channels, enqueueEvent, notify, type EventType } from "@/lib/events";
 import { withdrawGates } from "@/lib/gates/withdraw-gates";
 import { appendHistory } from "@/lib/history";
 import { transition, type EndCommand } from "@/lib/state-machine";
+import { clipText } from "@/lib/text";
 
 /** What each ending writes: its history action and its outbox event (engine/settle.ts's batch completions too). */
 export const endings: Record<EndCommand, { action: HistoryAction; event: EventType }> = {
@@ -94,8 +95,8 @@ export async function endInstance(tx: Tx, instance: Instance, options: EndOption
   const t = transition(instance.status, options.command);
   if (!t.ok) return t;
   const now = options.now ?? new Date();
-  const reason = options.reason?.slice(0, TEXT_MAX) ?? null;
-  const error = options.error === undefined ? reason : (options.error?.slice(0, TEXT_MAX) ?? null);
+  const reason = options.reason == null ? null : clipText(options.reason, TEXT_MAX);
+  const error = options.error === undefined ? reason : options.error == null ? null : clipText(options.error, TEXT_MAX);
   const runError = options.runError ?? `Cancelled: the instance ${endings[options.command].action.replace("_", " ")}`;
 
   // `was` is each run's status before this statement: only running ones need a worker told.

@@ -11,6 +11,7 @@ import { pauseInputSchema, type PauseInput } from "./inputs";
 import { REASON_MAX } from "./limits";
 import { lockInstance } from "./lock";
 import { reasonTags } from "./reason-tags";
+import { clipText, normaliseText } from "@/lib/text";
 
 export type PauseOptions = { kind?: PauseKind };
 
@@ -127,7 +128,7 @@ export type EnginePauseRequest = { kind: Extract<PauseKind, "programmatic" | "ch
  * Throws only what the database throws.
  */
 export async function applyEnginePause(tx: Tx, current: Instance, request: EnginePauseRequest): Promise<Instance> {
-  const reason = request.reason.trim().slice(0, REASON_MAX) || `Paused by step ${request.stepKey}`;
+  const reason = clipText(normaliseText(request.reason), REASON_MAX) || `Paused by step ${request.stepKey}`;
   if (allows(current.status, "pause")) return applyPause(tx, current, { reason, mode: "graceful" }, request.actor, request.kind);
   // The state machine refuses a pause only to a paused instance and to an ended one.
   if (current.status !== "paused") return current;

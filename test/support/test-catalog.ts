@@ -235,4 +235,24 @@ export const branchBesideGate = defineWorkflow({
   },
 });
 
-export const catalog: RegisteredWorkflow[] = [chain, fanout, programmatic, checkpoint, gated, guarded, hooked, flaky, slow, validated, stepPause, stepPauseBesideGate, checkpointBesideGate, branchBesideGate];
+/** Text no person could send past the boundary, from a step: NUL, half a surrogate pair, and more than 2,000 emoji. */
+export const BAD_TEXT = `bad \u0000 byte, half a pair \ud800, then ${"😀".repeat(2100)}`;
+
+/** A step that fails, or asks to pause, with BAD_TEXT (issue 10: a step must not be able to break the audit chain). */
+export const badText = defineWorkflow({
+  key: "t-bad-text",
+  version: 1,
+  name: "Bad text from a step",
+  input: z.object({ mode: z.enum(["fail", "pause"]) }),
+  steps: {
+    ask: {
+      run: (ctx) => {
+        if (ctx.input.mode === "fail") throw new Error(BAD_TEXT);
+        ctx.pauseWorkflow(BAD_TEXT);
+      },
+    },
+    after: { dependsOn: ["ask"], run: () => {} },
+  },
+});
+
+export const catalog: RegisteredWorkflow[] = [chain, fanout, programmatic, checkpoint, gated, guarded, hooked, flaky, slow, validated, stepPause, stepPauseBesideGate, checkpointBesideGate, branchBesideGate, badText];

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { codePointLength, DATE_MAX, DATE_MIN, isBlank, isoDate, normaliseText, parseIsoDate, requiredText, textFieldStatus } from "@/lib/text";
+import { clipText, codePointLength, DATE_MAX, DATE_MIN, isBlank, isoDate, normaliseText, parseIsoDate, requiredText, storableText, textFieldStatus } from "@/lib/text";
 
 // The text and date rules of lib/text.ts, as properties: whatever string arrives, what is
 // accepted is storable (no NUL, no control character, no unpaired surrogate), normalised,
@@ -77,5 +77,28 @@ describe("dates", () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe("text Flowgate records from steps and hooks", () => {
+  it("storableText leaves valid text alone and replaces NUL and unpaired surrogates", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme" }), (s) => {
+        const valid = s.replaceAll("\u0000", "");
+        expect(storableText(valid)).toBe(valid);
+      }),
+    );
+    expect(storableText("a\u0000b\ud800c\udc00d😀")).toBe("a\uFFFDb\uFFFDc\uFFFDd😀");
+  });
+
+  it("clipText cuts on code points, never inside a surrogate pair, and is storable", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary" }), fc.integer({ min: 0, max: 40 }), (s, max) => {
+        const out = clipText(s, max);
+        expect(codePointLength(out)).toBeLessThanOrEqual(max);
+        expect(out.includes("\u0000") || /\p{Cs}/u.test(out)).toBe(false);
+      }),
+    );
+    expect(clipText("😀😀😀", 2)).toBe("😀😀");
   });
 });
