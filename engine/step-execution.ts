@@ -6,7 +6,7 @@ import type { StepContext, WorkflowContext } from "@/lib/workflows/sdk";
 import type { ClaimedRun } from "./sql/claim-runs";
 import { heartbeat } from "./sql/heartbeat";
 import { noteRanOn } from "./sql/note-ran-on";
-import { clipText } from "@/lib/text";
+import { clipText, storableText } from "@/lib/text";
 
 /** How long past its timeout a step may take to stop before it is said to have ignored its signal. */
 const IGNORED_SIGNAL_MS = 100;
@@ -126,7 +126,7 @@ export class StepExecutions {
           const json = toJson(output);
           const context = toJson(patch);
           if (!json.ok || !context.ok) {
-            this.finish(exec, { ...base, kind: "failed", error: `The step's ${json.ok ? "context update" : "result"} is not JSON`, maxAttempts, backoffMs });
+            this.finish(exec, { ...base, kind: "failed", error: `The step's ${json.ok ? "context update" : "result"} is not storable JSON (not JSON, or a string with NUL or half a surrogate pair)`, maxAttempts, backoffMs });
           } else {
             this.finish(exec, { ...base, kind: "completed", output: json.value, contextPatch: context.value as WorkflowContext, pauseReason });
           }
@@ -197,10 +197,24 @@ export class StepExecutions {
   }
 }
 
+/**
+ * A step's result or context update as the JSON that will be stored, or not ok when it is not
+ * JSON, or holds a string PostgreSQL's jsonb refuses (NUL, half a surrogate pair): such a value
+ * would fail the settle statement itself, so the step fails instead, with a message saying why.
+ */
 function toJson(value: unknown): { ok: true; value: unknown } | { ok: false } {
   try {
-    return { ok: true, value: value === undefined ? null : JSON.parse(JSON.stringify(value)) };
+    const json: unknown = value === undefined ? null : JSON.parse(JSON.stringify(value));
+    return storableJson(json) ? { ok: true, value: json } : { ok: false };
   } catch {
     return { ok: false };
   }
+}
+
+/** Every string in a JSON value, keys included, is one jsonb can store (storableText leaves it as it is). */
+function storableJson(value: unknown): boolean {
+  if (typeof value === "string") return storableText(value) === value;
+  if (Array.isArray(value)) return value.every(storableJson);
+  if (value && typeof value === "object") return Object.entries(value).every(([k, v]) => storableText(k) === k && storableJson(v));
+  return true;
 }

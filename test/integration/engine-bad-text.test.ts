@@ -41,6 +41,14 @@ it("a step failing with NUL and half a surrogate pair in its message fails the i
   expect((await verifyChains(t.sql)).ok).toBe(true);
 });
 
+it("a step whose result holds NUL fails with a message that says so, instead of stalling its settle", async () => {
+  const inst = await startInstance(t.db, { workflow: "t-bad-text", input: { mode: "output" } }, operator, { catalog });
+  await until(inst.id, "failed");
+  const [run] = await t.db.select().from(stepRuns).where(and(eq(stepRuns.instanceId, inst.id), eq(stepRuns.stepKey, "ask")));
+  expect(run!.error).toContain("not storable JSON");
+  expect((await verifyChains(t.sql)).ok).toBe(true);
+});
+
 it("a step asking to pause with such a reason pauses the instance as the step, and the chain still verifies", async () => {
   const inst = await startInstance(t.db, { workflow: "t-bad-text", input: { mode: "pause" } }, operator, { catalog });
   const paused = await until(inst.id, "paused");

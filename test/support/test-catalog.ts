@@ -243,11 +243,12 @@ export const badText = defineWorkflow({
   key: "t-bad-text",
   version: 1,
   name: "Bad text from a step",
-  input: z.object({ mode: z.enum(["fail", "pause"]) }),
+  input: z.object({ mode: z.enum(["fail", "pause", "output"]) }),
   steps: {
     ask: {
       run: (ctx) => {
         if (ctx.input.mode === "fail") throw new Error(BAD_TEXT);
+        if (ctx.input.mode === "output") return { note: "NUL \u0000 inside a result" };
         ctx.pauseWorkflow(BAD_TEXT);
       },
     },
