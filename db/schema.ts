@@ -61,6 +61,9 @@ export const users = pgTable("users", {
   groups: text().array().notNull().default(sql`'{}'::text[]`),
   passwordHash: text().notNull(),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  /** Set while the account is deactivated: no sign-in, no session, no API token works (lib/users/deactivate.ts). */
+  deactivatedAt: timestamp({ withTimezone: true }),
+  deactivationReason: text(),
 });
 
 /** Sessions store only a SHA-256 of the cookie token, so a database leak yields no usable session. */
@@ -117,16 +120,47 @@ export const accessChanges = pgTable(
   ],
 );
 
-export const apiTokens = pgTable("api_tokens", {
-  id: uuid().primaryKey().defaultRandom(),
-  userId: uuid()
-    .notNull()
-    .references(() => users.id, { onDelete: "cascade" }),
-  name: text().notNull(),
-  tokenHash: text().notNull().unique(),
-  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
-  lastUsedAt: timestamp({ withTimezone: true }),
-});
+/**
+ * API bearer tokens. Only a SHA-256 of the token is stored; `hint` is its first characters, so a
+ * person can tell which token a row is without the row being usable. A token works while it is
+ * neither revoked nor past `expiresAt` (null: never expires) and its user is not deactivated.
+ */
+export const apiTokens = pgTable(
+  "api_tokens",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text().notNull(),
+    tokenHash: text().notNull().unique(),
+    hint: text(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    /** Refreshed at most once a minute (lib/auth/sessions.ts), so authenticating is mostly a read. */
+    lastUsedAt: timestamp({ withTimezone: true }),
+    expiresAt: timestamp({ withTimezone: true }),
+    revokedAt: timestamp({ withTimezone: true }),
+  },
+  (t) => [index("api_tokens_user_idx").on(t.userId)],
+);
+
+/**
+ * One-time password-reset links an admin issues (there is no mail yet). Only a SHA-256 of the
+ * link's token is stored; a link works once, before `expiresAt`, and issuing a new one for the
+ * same user deletes the older ones.
+ */
+export const passwordResets = pgTable(
+  "password_resets",
+  {
+    tokenHash: text().primaryKey(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    expiresAt: timestamp({ withTimezone: true }).notNull(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index().on(t.userId)],
+);
 
 export const gateMode = pgEnum("gate_mode", gateModes);
 

@@ -86,7 +86,17 @@ export const historyActions = [
 ] as const;
 export type HistoryAction = (typeof historyActions)[number];
 
-export const accessActions = ["user_created", "role_changed", "groups_changed", "token_issued"] as const;
+export const accessActions = [
+  "user_created",
+  "role_changed",
+  "groups_changed",
+  "token_issued",
+  "token_revoked",
+  "user_deactivated",
+  "user_reactivated",
+  "password_reset_issued",
+  "password_reset",
+] as const;
 export type AccessAction = (typeof accessActions)[number];
 
 export const gateModes = ["any", "n_of_m", "all", "per_role"] as const;

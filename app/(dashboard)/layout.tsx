@@ -1,4 +1,5 @@
 import { Workflow } from "lucide-react";
+import Link from "next/link";
 import type { ReactNode } from "react";
 import { LiveUpdates } from "@/components/live-updates";
 import { NavLink } from "@/components/nav-link";
@@ -38,9 +39,9 @@ export default async function DashboardLayout({ children }: { children: ReactNod
           </nav>
           <div className="ml-auto flex items-center gap-3 text-sm">
             <LiveUpdates />
-            <span className="text-slate-600">
+            <Link href="/account" className="text-slate-600 underline-offset-2 hover:underline" aria-label={`Your account: ${user.name}, ${user.role}`}>
               {user.name} <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-700">{user.role}</span>
-            </span>
+            </Link>
             <form action={signOutAction}>
               <Button type="submit" variant="ghost" size="sm">
                 Sign out

@@ -13,9 +13,11 @@ export type Permission =
   | "gates:decide"
   | "gates:decide-any-role"
   | "access:read"
-  | "users:manage";
+  | "users:manage"
+  | "tokens:own";
 
-const readAll: Permission[] = ["instances:read", "history:read"];
+// Everyone signed in may hold API tokens of their own (the CLI, scripts), for what their role allows.
+const readAll: Permission[] = ["instances:read", "history:read", "tokens:own"];
 const operate: Permission[] = ["instances:pause", "instances:resume", "instances:start", "instances:cancel", "workflows:pause", "workflows:resume"];
 
 /** The role matrix, in one place: auditors read, operators operate, approvers sign, admins do all. */
@@ -43,6 +45,14 @@ export function authorize(user: SessionUser | null | undefined, permission: Perm
 
 export const actorOf = (user: SessionUser) => ({ id: user.id, label: user.email });
 
+/**
+ * Whether `user` may list, issue and revoke the API tokens of the user `ownerId`: their own with
+ * `tokens:own`, anyone's with `users:manage`. Throws like `authorize` otherwise.
+ */
+export function authorizeTokensOf(user: SessionUser | null | undefined, ownerId: string): SessionUser {
+  return authorize(user, user?.id === ownerId ? "tokens:own" : "users:manage");
+}
+
 const describe: Record<Permission, string> = {
   "instances:read": "read instances",
   "history:read": "read history",
@@ -56,4 +66,5 @@ const describe: Record<Permission, string> = {
   "gates:decide-any-role": "decide gates meant for another role",
   "access:read": "read the access log",
   "users:manage": "manage users",
+  "tokens:own": "hold API tokens",
 };

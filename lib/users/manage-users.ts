@@ -1,13 +1,12 @@
 import "server-only";
-import { asc, count, eq } from "drizzle-orm";
+import { and, asc, count, eq, gt, isNull, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import { requiredText } from "@/lib/text";
 import type { Db } from "@/db/client";
 import { apiTokens, roles, sessions, users, type Role } from "@/db/schema";
 import { hashPassword } from "@/lib/auth/password";
 import { can, type SessionUser } from "@/lib/auth/permissions";
-import { createApiToken } from "@/lib/auth/sessions";
-import { conflict, invalid, notFound } from "@/lib/errors";
+import { conflict, conflictSince, invalid, notFound } from "@/lib/errors";
 import { isUuid } from "@/lib/domain";
 import { parseInput, type Untrusted } from "@/lib/validate";
 import { recordAccessChange } from "./access-log";
@@ -19,10 +18,70 @@ export const newUserSchema = z.object({
   password: z.string().min(12, "Use at least 12 characters").max(200),
 });
 
+const userView = {
+  id: users.id,
+  email: users.email,
+  name: users.name,
+  role: users.role,
+  groups: users.groups,
+  createdAt: users.createdAt,
+  deactivatedAt: users.deactivatedAt,
+  deactivationReason: users.deactivationReason,
+};
+
+/** Every user by email, with `activeTokens`: their tokens neither revoked nor expired. */
 export async function listUsers(db: Db) {
-  const rows = await db.select({ id: users.id, email: users.email, name: users.name, role: users.role, groups: users.groups, createdAt: users.createdAt }).from(users).orderBy(asc(users.email));
-  const tokens = await db.select({ userId: apiTokens.userId, n: count() }).from(apiTokens).groupBy(apiTokens.userId);
-  return rows.map((u) => ({ ...u, tokens: tokens.find((t) => t.userId === u.id)?.n ?? 0 }));
+  const rows = await db.select(userView).from(users).orderBy(asc(users.email));
+  const tokens = await db
+    .select({ userId: apiTokens.userId, n: count() })
+    .from(apiTokens)
+    .where(and(isNull(apiTokens.revokedAt), or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, sql`now()`))))
+    .groupBy(apiTokens.userId);
+  return rows.map((u) => ({ ...u, activeTokens: tokens.find((t) => t.userId === u.id)?.n ?? 0 }));
+}
+
+/** One user as listUsers shows them; 404 for an unknown or malformed id. */
+export async function getUser(db: Db, userId: string) {
+  if (!isUuid(userId)) throw notFound("User");
+  const [row] = await db.select(userView).from(users).where(eq(users.id, userId));
+  if (!row) throw notFound("User");
+  return row;
+}
+
+/**
+ * Deactivates `raw.userId`, saying why (`raw.reason`, required, up to 500 characters): at once
+ * their sessions end, and neither sign-in nor their API tokens work until an admin reactivates
+ * them (the tokens are kept, so a reactivated service account works again). Nothing they did is
+ * touched: their history stays theirs. Errors: 400 without a reason; 404 unknown user; 409 for
+ * yourself (an installation could lose its last admin) or when already deactivated, saying since when.
+ */
+export async function deactivateUser(db: Db, raw: Untrusted, by: SessionUser) {
+  const input = parseInput(z.object({ userId: z.string(), reason: requiredText({ label: "Reason", max: 500, multiline: true, required: "Say why the account is deactivated" }) }), raw);
+  if (!isUuid(input.userId)) throw notFound("User");
+  if (input.userId === by.id) throw conflict("You cannot deactivate your own account; ask another admin");
+  return db.transaction(async (tx) => {
+    const [before] = await tx.select({ email: users.email, deactivatedAt: users.deactivatedAt }).from(users).where(eq(users.id, input.userId)).for("update");
+    if (!before) throw notFound("User");
+    if (before.deactivatedAt) throw conflictSince(`${before.email} is already deactivated`, before.deactivatedAt);
+    const [row] = await tx.update(users).set({ deactivatedAt: new Date(), deactivationReason: input.reason }).where(eq(users.id, input.userId)).returning(userView);
+    await tx.delete(sessions).where(eq(sessions.userId, input.userId));
+    await recordAccessChange(tx, by, { subject: row!, action: "user_deactivated", details: { reason: input.reason } });
+    return row!;
+  });
+}
+
+/** Lets a deactivated user sign in and use their unexpired, unrevoked tokens again. Errors: 404; 409 when not deactivated. */
+export async function reactivateUser(db: Db, raw: Untrusted, by: SessionUser) {
+  const input = parseInput(z.object({ userId: z.string() }), raw);
+  if (!isUuid(input.userId)) throw notFound("User");
+  return db.transaction(async (tx) => {
+    const [before] = await tx.select({ email: users.email, deactivatedAt: users.deactivatedAt, reason: users.deactivationReason }).from(users).where(eq(users.id, input.userId)).for("update");
+    if (!before) throw notFound("User");
+    if (!before.deactivatedAt) throw conflict(`${before.email} is active`);
+    const [row] = await tx.update(users).set({ deactivatedAt: null, deactivationReason: null }).where(eq(users.id, input.userId)).returning(userView);
+    await recordAccessChange(tx, by, { subject: row!, action: "user_reactivated", details: { deactivatedAt: before.deactivatedAt.toISOString(), reason: before.reason } });
+    return row!;
+  });
 }
 
 export async function createUser(db: Db, raw: Untrusted, by: SessionUser) {
@@ -56,19 +115,6 @@ export async function changeRole(db: Db, raw: Untrusted, by: SessionUser) {
     await tx.delete(sessions).where(eq(sessions.userId, row!.id));
     if (before.role !== row!.role) await recordAccessChange(tx, by, { subject: row!, action: "role_changed", details: { from: before.role, to: row!.role } });
     return row!;
-  });
-}
-
-/** A bearer token for the API, returned once; only its hash is kept. */
-export async function issueToken(db: Db, raw: Untrusted, by: SessionUser) {
-  const input = parseInput(z.object({ userId: z.string(), name: requiredText({ label: "Token name", max: 100, required: "Name the token" }) }), raw);
-  if (!isUuid(input.userId)) throw notFound("User");
-  return db.transaction(async (tx) => {
-    const [user] = await tx.select({ id: users.id, email: users.email }).from(users).where(eq(users.id, input.userId));
-    if (!user) throw notFound("User");
-    const token = await createApiToken(tx, user.id, input.name);
-    await recordAccessChange(tx, by, { subject: user, action: "token_issued", details: { token: input.name } });
-    return token;
   });
 }
 

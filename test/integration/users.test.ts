@@ -4,7 +4,8 @@ import { sessions } from "@/db/schema";
 import { signIn, userForApiToken } from "@/lib/auth/sessions";
 import { AppError } from "@/lib/errors";
 import { recentAccessChanges } from "@/lib/users/access-log";
-import { changeRole, createUser, issueToken, setGroups } from "@/lib/users/manage-users";
+import { changeRole, createUser, setGroups } from "@/lib/users/manage-users";
+import { issueToken } from "@/lib/users/tokens";
 import { freshDatabase } from "../support/db";
 import { createUser as factoryUser } from "../support/factories";
 
@@ -31,7 +32,7 @@ it("a role change ends the user's sessions; an admin cannot demote themselves", 
 });
 
 it("issues an API token that authenticates as the user and is stored only as a hash", async () => {
-  const token = await issueToken(t.db, { userId: admin.id, name: "ci" }, admin);
+  const { token } = await issueToken(t.db, { userId: admin.id, name: "ci" }, admin);
   expect(token).toMatch(/^fgt_/);
   expect(await userForApiToken(t.db, token)).toMatchObject({ id: admin.id });
   const stored = await t.sql`select token_hash from api_tokens where name = 'ci'`;
@@ -57,7 +58,7 @@ it("records every access change with who made it, in the same transaction, appen
     ["user_created", { role: "operator" }, admin.email, "audited@example.com"],
     ["role_changed", { from: "operator", to: "approver" }, admin.email, "audited@example.com"],
     ["groups_changed", { from: [], to: ["dba"] }, admin.email, "audited@example.com"],
-    ["token_issued", { token: "deploy bot" }, admin.email, "audited@example.com"],
+    ["token_issued", { token: "deploy bot", tokenId: expect.any(String), expiresAt: expect.any(String) }, admin.email, "audited@example.com"],
   ]);
   // Announced through the outbox too, without the token itself.
   const announced = await t.sql`select payload from events where type = 'access.changed' and payload->'subject'->>'id' = ${id} order by id`;

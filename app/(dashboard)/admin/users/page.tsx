@@ -4,7 +4,7 @@ import { RelativeTime } from "@/components/relative-time";
 import { getDb } from "@/db/client";
 import { requirePage } from "@/lib/auth/current-user";
 import { listUsers } from "@/lib/users/manage-users";
-import { CreateUserForm, GroupsForm, RoleForm, TokenForm } from "./user-forms";
+import { CreateUserForm, GroupsForm, RoleForm } from "./user-forms";
 
 export const metadata: Metadata = { title: "Users" };
 
@@ -16,7 +16,7 @@ export default async function UsersPage() {
       <div>
         <h1 className="text-xl font-semibold tracking-tight">Users</h1>
         <p className="text-sm text-slate-600">
-          Auditors read; operators pause, resume, start and cancel; approvers sign gates; admins do all and manage users. Every change here is recorded in the{" "}
+          Auditors read; operators pause, resume, start and cancel; approvers sign gates; admins do all and manage users. Open a user to deactivate them, issue a password reset link or manage their API tokens. Every change here is recorded in the{" "}
           <Link href="/history/access" className="text-indigo-700 underline">
             access log
           </Link>
@@ -34,6 +34,7 @@ export default async function UsersPage() {
               <th scope="col" className="px-3 py-2">User</th>
               <th scope="col" className="px-3 py-2">Role</th>
               <th scope="col" className="px-3 py-2">Groups</th>
+              <th scope="col" className="px-3 py-2">Status</th>
               <th scope="col" className="px-3 py-2">API tokens</th>
               <th scope="col" className="px-3 py-2">Since</th>
             </tr>
@@ -42,14 +43,24 @@ export default async function UsersPage() {
             {users.map((u) => (
               <tr key={u.id} className="align-top">
                 <th scope="row" className="px-3 py-2 text-left font-normal">
-                  <span className="font-medium">{u.name}</span>
+                  <Link href={`/admin/users/${u.id}`} className="font-medium text-indigo-700 underline-offset-2 hover:underline">
+                    {u.name}
+                  </Link>
                   <span className="block text-slate-600">{u.email}</span>
                 </th>
                 <td className="px-3 py-2"><RoleForm userId={u.id} email={u.email} role={u.role} /></td>
                 <td className="px-3 py-2"><GroupsForm userId={u.id} email={u.email} groups={u.groups} /></td>
                 <td className="px-3 py-2">
-                  <span className="mr-2 text-slate-600">{u.tokens}</span>
-                  <TokenForm userId={u.id} email={u.email} />
+                  {u.deactivatedAt ? (
+                    <span className="rounded bg-red-50 px-1.5 py-0.5 text-xs text-red-800">Deactivated</span>
+                  ) : (
+                    <span className="rounded bg-emerald-50 px-1.5 py-0.5 text-xs text-emerald-800">Active</span>
+                  )}
+                </td>
+                <td className="px-3 py-2">
+                  <Link href={`/admin/users/${u.id}`} className="text-indigo-700 underline-offset-2 hover:underline" aria-label={`API tokens of ${u.email}: ${u.activeTokens} active`}>
+                    {u.activeTokens} active
+                  </Link>
                 </td>
                 <td className="px-3 py-2"><RelativeTime value={u.createdAt} /></td>
               </tr>

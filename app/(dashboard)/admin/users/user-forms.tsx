@@ -5,13 +5,13 @@ import { Button } from "@/components/ui/button";
 import { Field, Input, Select } from "@/components/ui/field";
 import { roles } from "@/lib/domain";
 import { idle } from "@/lib/action-state";
-import { changeRoleAction, createUserAction, issueTokenAction, setGroupsAction } from "./actions";
+import { changeRoleAction, createUserAction, passwordResetAction, reactivateUserAction, setGroupsAction } from "./actions";
 
 export function CreateUserForm() {
   const [state, action, pending] = useActionState(createUserAction, idle);
   const f = state.status === "error" ? state.fields ?? {} : {};
   return (
-    <form action={action} aria-label="Create a user" className="grid gap-3 md:grid-cols-5 md:items-end" noValidate>
+    <form key={state.at ?? 0} action={action} aria-label="Create a user" className="grid gap-3 md:grid-cols-5 md:items-end" noValidate>
       <Field id="new-email" label="Email" errors={f.email}>
         <Input id="new-email" name="email" type="email" defaultValue={state.status === "error" ? state.values?.email : ""} aria-invalid={!!f.email} />
       </Field>
@@ -19,7 +19,7 @@ export function CreateUserForm() {
         <Input id="new-name" name="name" defaultValue={state.status === "error" ? state.values?.name : ""} aria-invalid={!!f.name} />
       </Field>
       <Field id="new-role" label="Role" errors={f.role}>
-        <Select id="new-role" name="role" defaultValue="operator">
+        <Select id="new-role" name="role" defaultValue={state.status === "error" ? (state.values?.role ?? "operator") : "operator"}>
           {roles.map((r) => (
             <option key={r}>{r}</option>
           ))}
@@ -60,27 +60,6 @@ export function RoleForm({ userId, email, role }: { userId: string; email: strin
   );
 }
 
-export function TokenForm({ userId, email }: { userId: string; email: string }) {
-  const [state, action, pending] = useActionState(issueTokenAction.bind(null, userId), idle);
-  return (
-    <form action={action} className="flex flex-wrap items-center gap-2">
-      <label htmlFor={`token-${userId}`} className="sr-only">
-        Token name for {email}
-      </label>
-      <Input id={`token-${userId}`} name="name" placeholder="token name, e.g. ci" className="w-40" />
-      <Button type="submit" variant="secondary" size="sm" disabled={pending}>
-        Issue API token
-      </Button>
-      {state.status === "success" && (
-        <span role="status" className="text-xs">
-          Copy it now, it is shown once: <code className="select-all break-all rounded bg-slate-100 px-1 font-mono">{state.message}</code>
-        </span>
-      )}
-      {state.status === "error" && <span className="text-xs text-red-700">{state.message}</span>}
-    </form>
-  );
-}
-
 export function GroupsForm({ userId, email, groups }: { userId: string; email: string; groups: string[] }) {
   const [state, action, pending] = useActionState(setGroupsAction.bind(null, userId), idle);
   return (
@@ -95,6 +74,45 @@ export function GroupsForm({ userId, email, groups }: { userId: string; email: s
       <span aria-live="polite" className="text-xs">
         {state.status === "error" ? <span className="text-red-700">{state.message}</span> : state.status === "success" ? <span className="text-emerald-800">{state.message}</span> : null}
       </span>
+    </form>
+  );
+}
+
+/** Reactivates a deactivated user in one click: nothing is lost by it, so no reason is asked. */
+export function ReactivateForm({ userId }: { userId: string }) {
+  const [state, action, pending] = useActionState(reactivateUserAction.bind(null, userId), idle);
+  return (
+    <form action={action} className="flex flex-wrap items-center gap-2">
+      <Button type="submit" variant="secondary" disabled={pending}>
+        Reactivate
+      </Button>
+      <span aria-live="polite" className="text-sm">
+        {state.status === "error" ? <span className="text-red-700">{state.message}</span> : state.status === "success" ? <span className="text-emerald-800">{state.message}</span> : null}
+      </span>
+    </form>
+  );
+}
+
+/** Issues a one-time reset link and shows it once, to hand to the user (there is no mail yet). */
+export function PasswordResetForm({ userId, email }: { userId: string; email: string }) {
+  const [state, action, pending] = useActionState(passwordResetAction.bind(null, userId), idle);
+  const link = state.status === "success" && state.message ? new URL(state.message, window.location.origin).toString() : null;
+  return (
+    <form action={action} className="space-y-2">
+      <Button type="submit" variant="secondary" disabled={pending}>
+        Issue a password reset link
+      </Button>
+      {link && (
+        <p role="status" className="rounded-md bg-emerald-50 p-3 text-sm text-emerald-900">
+          Give this link to {email}; it works once, for an hour, and is shown only now:{" "}
+          <code className="select-all break-all rounded bg-white px-1 font-mono">{link}</code>
+        </p>
+      )}
+      {state.status === "error" && (
+        <p role="alert" className="rounded-md bg-red-50 p-3 text-sm text-red-800">
+          {state.message}
+        </p>
+      )}
     </form>
   );
 }
