@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useConnection } from "@/db/client";
-import { gateDecisions, gateDelegations, history, instances, workflowHolds, type HistoryAction } from "@/db/schema";
+import { accessChanges, apiTokens, gateDecisions, gateDelegations, history, instances, users, workflowHolds, type HistoryAction } from "@/db/schema";
 import { catalog } from "@/workflows/catalog";
 import { registerDefinitions } from "@/lib/workflows/registry";
 import { verifyChains } from "@/lib/audit/verify-chain";
@@ -39,6 +39,11 @@ const routes = {
   hold: (await import("@/app/api/v1/workflows/[key]/pause/route")).POST,
   release: (await import("@/app/api/v1/workflows/[key]/resume/route")).POST,
   history: (await import("@/app/api/v1/history/route")).GET,
+  issueToken: (await import("@/app/api/v1/users/[id]/tokens/route")).POST,
+  revokeToken: (await import("@/app/api/v1/tokens/[id]/revoke/route")).POST,
+  deactivate: (await import("@/app/api/v1/users/[id]/deactivate/route")).POST,
+  reactivate: (await import("@/app/api/v1/users/[id]/reactivate/route")).POST,
+  passwordReset: (await import("@/app/api/v1/users/[id]/password-reset/route")).POST,
   exportHistory: (await import("@/app/api/v1/history/export/route")).GET,
 };
 type Route = (request: Request, context: { params: Promise<never> }) => Promise<Response>;
@@ -222,6 +227,72 @@ describe("every write route: a 4xx naming the field, or a success that reads bac
       else expect(holds).toHaveLength(0);
       await answered("release", await send(routes.release, `/api/v1/workflows/x/resume`, { key }, raw));
     });
+  });
+});
+
+describe("account routes: a 4xx naming the field, or a success that reads back equal; never a 500 or a partial write", () => {
+  const accessRows = async (subjectId: string) => t.db.select().from(accessChanges).where(eq(accessChanges.subjectId, subjectId));
+  const lifetime = fc.oneof(fc.constantFrom("7", "30", "90", "365", "never", 7, 365), anyValue);
+
+  it("POST /users/{id}/tokens", async () => {
+    await writeProperty(fc.record({ name: maybe(anyValue), expiresInDays: maybe(lifetime) }), { name: "ci", expiresInDays: "30" }, async ({ raw, sent }) => {
+      const owner = await createUser(t.db, "operator");
+      const out = (await answered("issue token", await send(routes.issueToken, `/api/v1/users/${owner.id}/tokens`, { id: owner.id }, raw))) as { id: string; token: string } | undefined;
+      const rows = await t.db.select().from(apiTokens).where(eq(apiTokens.userId, owner.id));
+      if (out) {
+        expect(rows.map((r) => r.name)).toEqual([stored(sent!.name)]);
+        expect(out.token).toMatch(/^fgt_/);
+        expect((await accessRows(owner.id)).map((r) => r.action)).toEqual(["token_issued"]);
+      } else {
+        expect(rows).toEqual([]);
+        expect(await accessRows(owner.id)).toEqual([]);
+      }
+    });
+  });
+
+  it("POST /tokens/{id}/revoke", async () => {
+    await writeProperty(fc.record({ reason: maybe(anyValue) }), { reason: "leaked" }, async ({ raw, sent }) => {
+      const owner = await createUser(t.db, "operator");
+      const minted = await createApiToken(t.db, owner.id, "target");
+      const [row] = await t.db.select().from(apiTokens).where(eq(apiTokens.userId, owner.id));
+      const out = await answered("revoke token", await send(routes.revokeToken, `/api/v1/tokens/${row!.id}/revoke`, { id: row!.id }, raw));
+      const [after] = await t.db.select().from(apiTokens).where(eq(apiTokens.id, row!.id));
+      const log = await accessRows(owner.id);
+      if (out) {
+        expect(after!.revokedAt).not.toBeNull();
+        expect(log.map((r) => r.details.reason ?? null)).toEqual([stored(sent!.reason)]);
+      } else {
+        expect(after!.revokedAt).toBeNull();
+        expect(log).toEqual([]);
+      }
+      expect(minted).toMatch(/^fgt_/);
+    });
+  });
+
+  it("POST /users/{id}/deactivate, then reactivate", async () => {
+    await writeProperty(fc.record({ reason: maybe(anyValue) }), { reason: "left the team" }, async ({ raw, sent }) => {
+      const subject = await createUser(t.db, "operator");
+      const out = await answered("deactivate", await send(routes.deactivate, `/api/v1/users/${subject.id}/deactivate`, { id: subject.id }, raw));
+      const [after] = await t.db.select().from(users).where(eq(users.id, subject.id));
+      if (out) {
+        expect(after!.deactivationReason).toBe(stored(sent!.reason));
+        await answered("reactivate", await send(routes.reactivate, `/api/v1/users/${subject.id}/reactivate`, { id: subject.id }, raw));
+      } else {
+        expect(after!.deactivatedAt).toBeNull();
+        expect(await accessRows(subject.id)).toEqual([]);
+      }
+    });
+  });
+
+  it("any id in the path of the account routes: 404 or 400, never a 500", async () => {
+    await fc.assert(
+      fc.asyncProperty(anyId, fc.constantFrom("issueToken", "revokeToken", "deactivate", "reactivate", "passwordReset") , async (id, name) => {
+        const response = await send(routes[name], `/api/v1/x/${encodeURIComponent(id)}`, { id }, JSON.stringify({ name: "n", reason: "r" }));
+        await answered(name, response);
+        expect(response.status).toBeGreaterThanOrEqual(400);
+      }),
+      { numRuns: RUNS },
+    );
   });
 });
 

@@ -59,7 +59,8 @@ export function TokensPanel({ userId, email, tokens }: { userId: string; email: 
           Issue token
         </Button>
       </form>
-      {state.status === "success" && state.message && (
+      {/* Shown until it is revoked from this list: a token that no longer works is not worth copying. */}
+      {state.status === "success" && state.message && !tokens.some((t) => t.status !== "active" && t.hint && state.message!.startsWith(t.hint)) && (
         <p role="status" className="rounded-md bg-emerald-50 p-3 text-sm text-emerald-900">
           Copy it now, it is shown once: <code className="select-all break-all rounded bg-white px-1 font-mono">{state.message}</code>
         </p>

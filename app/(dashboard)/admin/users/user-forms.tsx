@@ -4,7 +4,8 @@ import { useActionState } from "react";
 import { Button } from "@/components/ui/button";
 import { Field, Input, Select } from "@/components/ui/field";
 import { roles } from "@/lib/domain";
-import { idle } from "@/lib/action-state";
+import { idle, type ActionState } from "@/lib/action-state";
+import { toast } from "sonner";
 import { changeRoleAction, createUserAction, passwordResetAction, reactivateUserAction, setGroupsAction } from "./actions";
 
 export function CreateUserForm() {
@@ -80,7 +81,12 @@ export function GroupsForm({ userId, email, groups }: { userId: string; email: s
 
 /** Reactivates a deactivated user in one click: nothing is lost by it, so no reason is asked. */
 export function ReactivateForm({ userId }: { userId: string }) {
-  const [state, action, pending] = useActionState(reactivateUserAction.bind(null, userId), idle);
+  // A toast, raised when the action answers: the success re-renders the page without this form.
+  const [state, action, pending] = useActionState(async (prev: ActionState, formData: FormData) => {
+    const next = await reactivateUserAction(userId, prev, formData);
+    if (next.status === "success") toast.success(next.message);
+    return next;
+  }, idle);
   return (
     <form action={action} className="flex flex-wrap items-center gap-2">
       <Button type="submit" variant="secondary" disabled={pending}>
