@@ -4,8 +4,12 @@ import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { NuqsAdapter } from "nuqs/adapters/next/app";
 import { useState, type ReactNode } from "react";
 import { Toaster } from "sonner";
+import { syncServerClock } from "@/components/server-clock";
 
-export function Providers({ children }: { children: ReactNode }) {
+/** `serverNow`: the server's clock when it rendered the page, ms since epoch (see components/server-clock.ts). */
+export function Providers({ children, serverNow }: { children: ReactNode; serverNow: number }) {
+  // Once per page load, before any relative time is shown (children's effects run after this render).
+  useState(() => (typeof window === "undefined" ? null : syncServerClock(serverNow)));
   // One client per browser session; a non-zero staleTime keeps server-rendered data from refetching at once.
   const [client] = useState(() => new QueryClient({ defaultOptions: { queries: { staleTime: 2_000, refetchOnWindowFocus: true } } }));
   return (

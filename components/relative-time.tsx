@@ -2,6 +2,7 @@
 
 import { useEffect, useState } from "react";
 import { utc } from "@/lib/time";
+import { serverNow } from "./server-clock";
 
 const units: [Intl.RelativeTimeFormatUnit, number][] = [
   ["day", 86_400_000],
@@ -11,7 +12,7 @@ const units: [Intl.RelativeTimeFormatUnit, number][] = [
 ];
 const format = new Intl.RelativeTimeFormat("en", { numeric: "auto", style: "short" });
 
-export function relative(date: Date, now = Date.now()): string {
+export function relative(date: Date, now = serverNow()): string {
   const diff = date.getTime() - now;
   for (const [unit, ms] of units) {
     if (Math.abs(diff) >= ms || unit === "second") return format.format(Math.round(diff / ms), unit);
@@ -24,8 +25,8 @@ export function relative(date: Date, now = Date.now()): string {
 export function RelativeTime({ value }: { value: Date | string | null | undefined }) {
   const [now, setNow] = useState<number | null>(null);
   useEffect(() => {
-    setNow(Date.now());
-    const timer = setInterval(() => setNow(Date.now()), 15_000);
+    setNow(serverNow());
+    const timer = setInterval(() => setNow(serverNow()), 15_000);
     return () => clearInterval(timer);
   }, []);
   if (!value) return <span className="text-slate-500">—</span>;

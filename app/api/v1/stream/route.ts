@@ -36,7 +36,8 @@ export const GET = apiRoute("instances:read", async ({ request, sql }) => {
           // already closed
         }
       });
-      send("retry: 3000\nevent: ready\ndata: {}\n\n");
+      // `now`: the server's clock, so the browser can correct its own (components/server-clock.ts).
+      send(`retry: 3000\nevent: ready\ndata: ${JSON.stringify({ now: Date.now() })}\n\n`);
     },
     cancel() {
       cleanup();
