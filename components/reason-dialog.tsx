@@ -1,6 +1,6 @@
 "use client";
 
-import { useActionState, useEffect, useState, type ReactNode } from "react";
+import { useEffect, useState, type ReactNode } from "react";
 import { toast } from "sonner";
 import { idle, type ActionState } from "@/lib/action-state";
 import { REASON_MAX } from "@/lib/instances/limits";
@@ -8,6 +8,7 @@ import { textFieldStatus } from "@/lib/text";
 import { Button, type ButtonProps } from "./ui/button";
 import { Dialog } from "./ui/dialog";
 import { Field, Textarea } from "./ui/field";
+import { useFormAction } from "./use-form-action";
 
 type Props = {
   title: string;
@@ -37,9 +38,13 @@ export function ReasonDialog({ title, description, triggerLabel, triggerVariant 
   const [touched, setTouched] = useState(false);
   // The toast is raised when the action answers, not in an effect: a successful decision may
   // revalidate this very card out of the page, and an unmounted dialog would never show it.
-  const [state, formAction, pending] = useActionState(async (prev: ActionState, formData: FormData) => {
+  const [state, onSubmit, pending] = useFormAction(async (prev: ActionState, formData: FormData) => {
     const next = await action(prev, formData);
-    if (next.status === "success") toast.success(next.message);
+    if (next.status === "success") {
+      toast.success(next.message);
+      // Closed with the answer, so the page it revalidates never shows under a still-open dialog.
+      setOpen(false);
+    }
     return next;
   }, idle);
 
@@ -68,7 +73,7 @@ export function ReasonDialog({ title, description, triggerLabel, triggerVariant 
         setOpen(next);
         if (!next) setTouched(false);
       }} title={title} description={description} trigger={<Button variant={triggerVariant}>{triggerLabel}</Button>}>
-      <form action={formAction} className="space-y-4" noValidate>
+      <form onSubmit={onSubmit} className="space-y-4" noValidate>
         <Field
           id={fieldName}
           label={reasonLabel}
