@@ -111,6 +111,7 @@ export function InstanceControls({ instanceId, status, lastChange, may, refusals
           triggerLabel="Cancel instance"
           triggerVariant="secondary"
           submitLabel="Cancel instance"
+          dismissLabel="Keep instance"
           reasonLabel="Reason"
           reasonRequired
           requiredMessage="Say why you are cancelling"
