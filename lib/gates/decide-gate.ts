@@ -70,7 +70,8 @@ async function decide(db: Db, gateId: string, decision: "approve" | "reject", co
     });
     if (settled === "rejected") await failAtGate(tx, instance, updated, `Gate "${gate.stage}" rejected by ${user.email}: ${comment}`, actorOf(user));
     await enqueueApprovalEvent(tx, "workflow.approval.decided", instance.id, { gate: updated, decision: row });
-    const heldBy = (move?.to ?? instance.status) === "paused" ? instance.pausedByLabel : null;
+    // A rejection has just ended the instance, and an ended instance is held by no one.
+    const heldBy = settled !== "rejected" && (move?.to ?? instance.status) === "paused" ? instance.pausedByLabel : null;
     return { gate: updated, outcome: settled ?? "recorded", progress, heldBy };
   });
 }
