@@ -1,6 +1,6 @@
 "use client";
 
-import { useActionState, useEffect, useState, type ReactNode } from "react";
+import { useEffect, useState, type ReactNode } from "react";
 import { toast } from "sonner";
 import { idle, type ActionState } from "@/lib/action-state";
 import { REASON_MAX } from "@/lib/instances/limits";
@@ -8,6 +8,23 @@ import { textFieldStatus } from "@/lib/text";
 import { Button, type ButtonProps } from "./ui/button";
 import { Dialog } from "./ui/dialog";
 import { Field, Textarea } from "./ui/field";
+import { useFormAction } from "./use-form-action";
+
+/**
+ * What the dialog acts on, as the page last rendered it. Live updates re-render the page while
+ * the dialog is open; when someone else changes the subject meanwhile, the dialog stays open with
+ * what was typed, says who changed it and when, and disables submit where acting became moot.
+ */
+export type DialogSubject = {
+  /** Changes when the subject's state changes (a status, and the history row that set it). */
+  key: string;
+  /** Its state in words ("running"), for "no longer running, now paused". */
+  state: string;
+  /** Who changed it last and when: "Paused by x 3 sec. ago". */
+  lastChange: ReactNode;
+  /** Why this dialog's action no longer makes sense (the state machine's words), or null while it does. */
+  refusal: string | null;
+};
 
 type Props = {
   title: string;
@@ -25,21 +42,30 @@ type Props = {
   requiredMessage?: string;
   /** Extra fields; as a function, it gets the server's field errors to show beside them. */
   children?: ReactNode | ((fields: Record<string, string[]>) => ReactNode);
+  /** The button that closes without acting; "Cancel" reads like the action in a cancel dialog. */
+  dismissLabel?: string;
+  subject?: DialogSubject;
 };
 
 /**
  * The deliberate way to act: a dialog that says what will happen, asks why, keeps the button
  * disabled until the reason is acceptable, and shows the server's field errors beside it.
  */
-export function ReasonDialog({ title, description, triggerLabel, triggerVariant = "primary", submitLabel, action, reasonLabel, reasonRequired, requiredMessage = "A reason is required", fieldName = "reason", maxLength = REASON_MAX, children }: Props) {
+export function ReasonDialog({ title, description, triggerLabel, triggerVariant = "primary", submitLabel, action, reasonLabel, reasonRequired, requiredMessage = "A reason is required", fieldName = "reason", maxLength = REASON_MAX, children, dismissLabel = "Cancel", subject }: Props) {
   const [open, setOpen] = useState(false);
+  // The subject as it was when the dialog opened, to tell what changed since.
+  const [openedOn, setOpenedOn] = useState<Pick<DialogSubject, "key" | "state"> | null>(null);
   const [reason, setReason] = useState("");
   const [touched, setTouched] = useState(false);
   // The toast is raised when the action answers, not in an effect: a successful decision may
   // revalidate this very card out of the page, and an unmounted dialog would never show it.
-  const [state, formAction, pending] = useActionState(async (prev: ActionState, formData: FormData) => {
+  const [state, onSubmit, pending] = useFormAction(async (prev: ActionState, formData: FormData) => {
     const next = await action(prev, formData);
-    if (next.status === "success") toast.success(next.message);
+    if (next.status === "success") {
+      toast.success(next.message);
+      // Closed with the answer, so the page it revalidates never shows under a still-open dialog.
+      setOpen(false);
+    }
     return next;
   }, idle);
 
@@ -60,15 +86,29 @@ export function ReasonDialog({ title, description, triggerLabel, triggerVariant 
   // Errors not about the main field (a conflict, a refusal, another field) are shown above the buttons.
   const otherFieldErrors = state.status === "error" && Object.keys(state.fields ?? {}).some((k) => k !== fieldName);
   const formError = state.status === "error" && !serverFieldErrors && !otherFieldErrors ? state.message : undefined;
+  const changed = open && subject && openedOn && openedOn.key !== subject.key ? { from: openedOn.state, ...subject } : null;
+  const moot = open && !!subject?.refusal;
+
+  // Nothing to offer while the action makes no sense; an open dialog stays (see DialogSubject).
+  if (!open && subject?.refusal) return null;
 
   return (
     <Dialog
       open={open}
       onOpenChange={(next) => {
         setOpen(next);
-        if (!next) setTouched(false);
+        if (next) setOpenedOn(subject ? { key: subject.key, state: subject.state } : null);
+        else setTouched(false);
       }} title={title} description={description} trigger={<Button variant={triggerVariant}>{triggerLabel}</Button>}>
-      <form action={formAction} className="space-y-4" noValidate>
+      <form onSubmit={onSubmit} className="space-y-4" noValidate>
+        {changed && (
+          <div role="alert" className="rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-950">
+            <p>
+              {changed.lastChange} — no longer {changed.from}, now {changed.state}.
+            </p>
+            {changed.refusal && <p className="mt-1 font-medium">{changed.refusal}. What you typed stays here until you close this dialog.</p>}
+          </div>
+        )}
         <Field
           id={fieldName}
           label={reasonLabel}
@@ -100,10 +140,10 @@ export function ReasonDialog({ title, description, triggerLabel, triggerVariant 
               setTouched(false);
             }}
           >
-            Cancel
+            {dismissLabel}
           </Button>
-          {/* Disabled while the reason is visibly unacceptable; the server checks again regardless. */}
-          <Button type="submit" variant={triggerVariant} disabled={pending || clientInvalid} aria-disabled={pending || clientInvalid}>
+          {/* Disabled while the reason is visibly unacceptable or the action moot; the server checks again regardless. */}
+          <Button type="submit" variant={triggerVariant} disabled={pending || clientInvalid || moot} aria-disabled={pending || clientInvalid || moot}>
             {pending ? "Working…" : submitLabel}
           </Button>
         </div>

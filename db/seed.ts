@@ -33,6 +33,8 @@ type Fixture = {
   context?: Record<string, unknown>;
   minutesAgo: number;
   error?: string;
+  /** For a failed instance: the step that failed, out of retries, and the error of each attempt. */
+  failedStep?: { key: string; attempts: number; error: string };
 };
 
 /** Writes one demo instance as the engine would have left it: finished runs, queued runs, history. */
@@ -63,6 +65,12 @@ async function seedInstance(db: Db, defs: Map<string, WorkflowDefinition>, f: Fi
       t += 8_000 + Math.floor(Math.random() * 12_000);
       await tx.insert(stepRuns).values({ instanceId: inst!.id, stepKey: key, status: "completed", startedAt, finishedAt: new Date(t), createdAt: startedAt, workerId: "seed" });
     }
+    // Every attempt of the failed step, failed, as the engine records a step that ran out of retries.
+    for (let attempt = 1; f.failedStep && attempt <= f.failedStep.attempts; attempt++) {
+      const startedAt = new Date(t);
+      t += 5_000;
+      await tx.insert(stepRuns).values({ instanceId: inst!.id, stepKey: f.failedStep.key, attempt, status: "failed", error: f.failedStep.error, startedAt, finishedAt: new Date(t), createdAt: startedAt, workerId: "seed" });
+    }
     for (const key of f.pending ?? []) {
       await tx.insert(stepRuns).values({ instanceId: inst!.id, stepKey: key, status: "pending", createdAt: new Date(t) });
     }
@@ -72,7 +80,7 @@ async function seedInstance(db: Db, defs: Map<string, WorkflowDefinition>, f: Fi
     }
     const ending = { completed: "completed", failed: "failed", cancelled: "cancelled", timed_out: "timed_out" } as const;
     if (f.status in ending) {
-      await appendHistory(tx, { instanceId: inst!.id, workflowKey: def.key, action: ending[f.status as keyof typeof ending], actor: f.status === "cancelled" ? f.starter : engineActor, reason: f.error ?? null, fromStatus: "running", toStatus: f.status });
+      await appendHistory(tx, { instanceId: inst!.id, workflowKey: def.key, action: ending[f.status as keyof typeof ending], actor: f.status === "cancelled" ? f.starter : engineActor, reason: f.error ?? null, fromStatus: "running", toStatus: f.status, details: f.failedStep ? { step: f.failedStep.key } : {} });
     }
     return inst!.id;
   });
@@ -102,7 +110,7 @@ export async function seedDatabase(db: Db, options: { demo: boolean; onProgress?
     { workflow: "deploy-pipeline", starter: operator, status: "cancelled", done: ["build"], input: svc("legacy-reports"), minutesAgo: 600, error: "Superseded by a newer build" },
     { workflow: "nightly-etl", starter: schedule, status: "running", done: ["extract"], pending: ["transform-orders", "transform-customers", "transform-inventory"], context: { rowsExtracted: 1_262_114 }, minutesAgo: 6 },
     { workflow: "nightly-etl", starter: schedule, status: "running", done: ["extract"], pending: ["transform-orders", "transform-customers", "transform-inventory"], context: { rowsExtracted: 1_249_870 }, minutesAgo: 12 },
-    { workflow: "nightly-etl", starter: schedule, status: "failed", done: ["extract", "transform-orders"], context: { rowsExtracted: 1_190_004 }, minutesAgo: 1440, error: "transform-customers: upstream feed returned HTTP 503 three times" },
+    { workflow: "nightly-etl", starter: schedule, status: "failed", done: ["extract", "transform-orders"], context: { rowsExtracted: 1_190_004 }, minutesAgo: 1440, error: "transform-customers: upstream feed returned HTTP 503 three times", failedStep: { key: "transform-customers", attempts: 3, error: "upstream feed returned HTTP 503" } },
     { workflow: "database-migration", starter: operator, status: "running", done: ["generate"], pending: ["apply"], input: { database: "orders" }, context: { migration: "0042_orders_add_index.sql", statements: 3 }, minutesAgo: 20 },
     { workflow: "database-migration", starter: admin, status: "completed", done: ["generate", "apply"], input: { database: "inventory" }, minutesAgo: 2000 },
     { workflow: "access-request", starter: operator, status: "waiting", done: ["validate"], current: ["grant"], input: { engineer: "sam@example.com", hours: 4 }, context: { engineer: "sam@example.com", hours: 4, onCallConfirmed: true }, minutesAgo: 25 },

@@ -14,7 +14,11 @@ import { lockGate } from "./lock-gate";
 import { continueAfterGate, failAtGate } from "./outcome";
 import { isSatisfied, mayDecide, progressLabel } from "./rules";
 
-export type DecisionResult = { gate: Gate; outcome: "recorded" | "approved" | "rejected"; progress: string };
+/**
+ * `heldBy`: who holds the instance paused once the decision is recorded, or null. An approval that
+ * settles a gate of a paused instance lets it through only when the instance is resumed.
+ */
+export type DecisionResult = { gate: Gate; outcome: "recorded" | "approved" | "rejected"; progress: string; heldBy: string | null };
 
 export async function approveGate(db: Db, raw: ApproveInput | Untrusted, user: SessionUser): Promise<DecisionResult> {
   const input = parseInput(approveInputSchema, raw);
@@ -66,7 +70,9 @@ async function decide(db: Db, gateId: string, decision: "approve" | "reject", co
     });
     if (settled === "rejected") await failAtGate(tx, instance, updated, `Gate "${gate.stage}" rejected by ${user.email}: ${comment}`, actorOf(user));
     await enqueueApprovalEvent(tx, "workflow.approval.decided", instance.id, { gate: updated, decision: row });
-    return { gate: updated, outcome: settled ?? "recorded", progress };
+    // A rejection has just ended the instance, and an ended instance is held by no one.
+    const heldBy = settled !== "rejected" && (move?.to ?? instance.status) === "paused" ? instance.pausedByLabel : null;
+    return { gate: updated, outcome: settled ?? "recorded", progress, heldBy };
   });
 }
 

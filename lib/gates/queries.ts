@@ -45,6 +45,10 @@ const inboxColumns = {
   gate: gates,
   workflowName: workflowDefinitions.name,
   instanceStatus: instances.status,
+  // A reviewer should know the instance is held: an approval then takes effect only on resume.
+  pausedByLabel: instances.pausedByLabel,
+  pausedAt: instances.pausedAt,
+  pauseReason: instances.pauseReason,
   startedById: instances.startedById,
   startedByLabel: instances.startedByLabel,
   context: instances.context,

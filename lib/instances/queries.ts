@@ -2,7 +2,7 @@ import "server-only";
 import { and, asc, desc, eq, ilike, lt, or, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { DbOrTx } from "@/db/client";
-import { history, instanceStatuses, instances, stepRuns, workflowDefinitions } from "@/db/schema";
+import { history, instanceStatuses, instances, stepRuns, workflowDefinitions, type HistoryRow, type InstanceStatus, type StepRun, type StepSpec } from "@/db/schema";
 import { decodeCursor, encodeCursor, limitSchema } from "@/lib/cursor";
 import { notFound } from "@/lib/errors";
 import { gatesForInstance } from "@/lib/gates/queries";
@@ -97,26 +97,44 @@ export async function getInstanceDetail(db: DbOrTx, id: string) {
     db.select().from(history).where(eq(history.instanceId, id)).orderBy(desc(history.seq)),
     gatesForInstance(db, id),
   ]);
+  const failedStep = failedStepOf(instance, rows);
   const steps = definitionSteps.map((spec) => {
     const attempts = runs.filter((r) => r.stepKey === spec.key);
-    const latest = attempts.at(-1);
-    return {
-      key: spec.key,
-      name: spec.name,
-      dependsOn: spec.dependsOn,
-      pauseBefore: spec.pauseBefore ?? false,
-      gate: spec.gate ?? null,
-      status: latest?.status ?? ("not_started" as const),
-      attempt: latest?.attempt ?? 0,
-      startedAt: latest?.startedAt ?? null,
-      finishedAt: latest?.finishedAt ?? null,
-      error: latest?.error ?? null,
-      runs: attempts.map((r) => ({ id: r.id, attempt: r.attempt, status: r.status, startedAt: r.startedAt, finishedAt: r.finishedAt, error: r.error, workerId: r.workerId })),
-    };
+    const view = stepView(spec, attempts);
+    // The step an engine failure names reads as failed even when its last run does not: a step
+    // that lost its worker too often fails the instance with its next run queued, and the ending
+    // cancels that run. Its error is the last failed attempt's, else the instance's.
+    if (spec.key !== failedStep || view.status === "failed") return view;
+    return { ...view, status: "failed" as const, error: attempts.findLast((r) => r.status === "failed")?.error ?? instance.error };
   });
   return { ...instance, steps, gates: gateRows, history: rows };
 }
 export type InstanceDetail = Awaited<ReturnType<typeof getInstanceDetail>>;
+
+/** The step a failed instance's `failed` history row names (engine failures carry `details.step`), if any. */
+function failedStepOf(instance: { status: InstanceStatus }, newestFirst: HistoryRow[]): string | null {
+  if (instance.status !== "failed") return null;
+  const step = newestFirst.find((r) => r.action === "failed")?.details.step;
+  return typeof step === "string" ? step : null;
+}
+
+/** A step as its runs (oldest first) leave it: the latest attempt's status, timings and error. */
+function stepView(spec: StepSpec, attempts: StepRun[]) {
+  const latest = attempts.at(-1);
+  return {
+    key: spec.key,
+    name: spec.name,
+    dependsOn: spec.dependsOn,
+    pauseBefore: spec.pauseBefore ?? false,
+    gate: spec.gate ?? null,
+    status: latest?.status ?? ("not_started" as const),
+    attempt: latest?.attempt ?? 0,
+    startedAt: latest?.startedAt ?? null,
+    finishedAt: latest?.finishedAt ?? null,
+    error: latest?.error ?? null,
+    runs: attempts.map((r) => ({ id: r.id, attempt: r.attempt, status: r.status, startedAt: r.startedAt, finishedAt: r.finishedAt, error: r.error, workerId: r.workerId })),
+  };
+}
 
 export async function listWorkflowKeys(db: DbOrTx) {
   const rows = await db

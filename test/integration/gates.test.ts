@@ -107,7 +107,7 @@ describe("approving", () => {
   it("an approval given while an operator holds the instance paused counts, but it proceeds only when resumed", async () => {
     const { instance, gate } = await createGatedInstance(t.db, { stage: "staging" });
     await pauseInstance(t.db, { instanceId: instance.id, reason: "freeze" }, actor(operator));
-    expect((await approveGate(t.db, { gateId: gate.id }, alice)).outcome).toBe("approved");
+    expect(await approveGate(t.db, { gateId: gate.id }, alice)).toMatchObject({ outcome: "approved", heldBy: operator.email });
     const held = await instanceRow(instance.id);
     expect(held).toMatchObject({ status: "paused", pausedFromStatus: "running" });
     expect((await resumeInstance(t.db, { instanceId: instance.id }, actor(operator))).status).toBe("running");
@@ -122,7 +122,7 @@ describe("rejecting", () => {
     expect(missing.fields?.comment).toEqual(["Say why you reject: the requester needs to know"]);
     expect((await gateRow(gate.id)).status).toBe("pending");
 
-    expect((await rejectGate(t.db, { gateId: gate.id, comment: "error rate doubled" }, alice)).outcome).toBe("rejected");
+    expect(await rejectGate(t.db, { gateId: gate.id, comment: "error rate doubled" }, alice)).toMatchObject({ outcome: "rejected", heldBy: null });
     const failed = await instanceRow(instance.id);
     expect(failed.status).toBe("failed");
     expect(failed.error).toContain("error rate doubled");

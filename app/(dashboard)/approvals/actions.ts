@@ -3,10 +3,17 @@
 import { revalidatePath } from "next/cache";
 import type { ActionState } from "@/lib/action-state";
 import { runAction } from "@/lib/actions";
-import { approveGate, rejectGate } from "@/lib/gates/decide-gate";
+import { approveGate, rejectGate, type DecisionResult } from "@/lib/gates/decide-gate";
 import { delegateGate } from "@/lib/gates/delegate-gate";
 
 const settledMessage = { approved: "Gate approved: the instance moves on", rejected: "Gate rejected: the instance has failed", recorded: "Approval recorded" } as const;
+
+/** What an approval did, in words: a paused instance moves on only once it is resumed. */
+function approvedMessage(result: DecisionResult): string {
+  if (result.outcome === "recorded") return `${settledMessage.recorded} (${result.progress})`;
+  if (result.heldBy) return `Gate approved: the instance moves on when it is resumed (paused by ${result.heldBy})`;
+  return settledMessage[result.outcome];
+}
 
 function refresh(state: ActionState, instanceId: string): ActionState {
   if (state.status === "success") {
@@ -18,8 +25,7 @@ function refresh(state: ActionState, instanceId: string): ActionState {
 
 export async function approveAction(gateId: string, instanceId: string, _prev: ActionState, formData: FormData): Promise<ActionState> {
   const state = await runAction("gates:decide", formData, async ({ db, user, form }) => {
-    const result = await approveGate(db, { gateId, comment: form.comment }, user);
-    return result.outcome === "recorded" ? `${settledMessage.recorded} (${result.progress})` : settledMessage[result.outcome];
+    return approvedMessage(await approveGate(db, { gateId, comment: form.comment }, user));
   });
   return refresh(state, instanceId);
 }

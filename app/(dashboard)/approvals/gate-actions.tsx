@@ -7,12 +7,12 @@ import { COMMENT_MAX } from "@/lib/gates/limits";
 import { approveAction, delegateAction, rejectAction } from "./actions";
 
 /** Approve, reject (a comment required) and delegate, for one gate the user may decide. */
-export function GateActions({ gateId, instanceId, stage, progress, delegates }: { gateId: string; instanceId: string; stage: string; progress: string; delegates: { email: string; name: string }[] }) {
+export function GateActions({ gateId, instanceId, stage, progress, delegates, heldBy }: { gateId: string; instanceId: string; stage: string; progress: string; delegates: { email: string; name: string }[]; heldBy: string | null }) {
   return (
     <div className="flex flex-wrap gap-2">
       <ReasonDialog
         title={`Approve "${stage}"`}
-        description={`Your approval is recorded with your name and comment. This gate has ${progress} so far.`}
+        description={`Your approval is recorded with your name and comment. This gate has ${progress} so far.${heldBy ? ` The instance is paused by ${heldBy}: it moves on only when it is resumed.` : ""}`}
         triggerLabel="Approve"
         submitLabel="Approve"
         reasonLabel="Comment"

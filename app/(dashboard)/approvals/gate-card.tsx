@@ -38,6 +38,15 @@ export function GateCard({ item, delegates }: { item: InboxItem; delegates?: { e
         {gate.expiresAt && <div><dt className="inline text-slate-500">Expires </dt><dd className="inline"><RelativeTime value={gate.expiresAt} /> ({gate.onExpiry === "fail" ? "then fails" : "then continues"})</dd></div>}
         <div><dt className="inline text-slate-500">Who may approve </dt><dd className="inline">{gate.approvers.length || gate.groups.length ? [...gate.approvers, ...gate.groups.map((g) => `group ${g}`)].join(", ") : gate.mode === "per_role" ? `one each: ${gate.roles.join(", ")}` : gate.approverRole ?? "any approver"}</dd></div>
       </dl>
+      {item.instanceStatus === "paused" && (
+        <p role="status" aria-label="Instance paused" className="mt-2 rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-950">
+          <span className="font-medium">
+            Paused by {item.pausedByLabel ?? "someone"} <RelativeTime value={item.pausedAt} />
+          </span>
+          {item.pauseReason && <span className="break-words">: “{item.pauseReason}”</span>}
+          <span className="block text-amber-900">Decisions still count; once approved, the instance moves on when it is resumed.</span>
+        </p>
+      )}
       <div className="mt-3 grid gap-4 md:grid-cols-2">
         <section aria-label="Instructions" className="text-sm text-slate-800">
           <h3 className="mb-1 text-xs font-medium uppercase tracking-wide text-slate-500">Instructions</h3>
@@ -64,7 +73,7 @@ export function GateCard({ item, delegates }: { item: InboxItem; delegates?: { e
       </section>
       {delegates && gate.status === "pending" && (
         <div className="mt-4 border-t border-slate-100 pt-3">
-          <GateActions gateId={gate.id} instanceId={gate.instanceId} stage={gate.stage} progress={item.progress} delegates={delegates} />
+          <GateActions gateId={gate.id} instanceId={gate.instanceId} stage={gate.stage} progress={item.progress} delegates={delegates} heldBy={item.instanceStatus === "paused" ? (item.pausedByLabel ?? "someone") : null} />
         </div>
       )}
     </article>

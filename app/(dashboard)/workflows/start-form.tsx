@@ -1,9 +1,10 @@
 "use client";
 
-import { useActionState, useEffect } from "react";
+import { useEffect, useRef } from "react";
 import { toast } from "sonner";
 import { Button } from "@/components/ui/button";
 import { Field, Input, Select } from "@/components/ui/field";
+import { useFormAction } from "@/components/use-form-action";
 import { idle } from "@/lib/action-state";
 import { startAction } from "./actions";
 
@@ -11,9 +12,14 @@ type Property = { type?: string; enum?: string[]; default?: unknown; description
 
 /** A start form drawn from the workflow's input schema (as JSON Schema); the server validates with the zod schema itself. */
 export function StartForm({ workflow, schema }: { workflow: string; schema: Record<string, unknown> | null }) {
-  const [state, action, pending] = useActionState(async (prev: typeof idle, formData: FormData) => {
+  const form = useRef<HTMLFormElement>(null);
+  const [state, onSubmit, pending] = useFormAction(async (prev: typeof idle, formData: FormData) => {
     const next = await startAction(workflow, prev, formData);
-    if (next.status === "success") toast.success(next.message);
+    if (next.status === "success") {
+      toast.success(next.message);
+      // A fresh form for the next start; after a refusal nothing is reset (useFormAction).
+      form.current?.reset();
+    }
     return next;
   }, idle);
   useEffect(() => {
@@ -23,7 +29,7 @@ export function StartForm({ workflow, schema }: { workflow: string; schema: Reco
   const required = new Set((schema?.required as string[] | undefined) ?? []);
 
   return (
-    <form action={action} className="space-y-3" aria-label={`Start ${workflow}`} noValidate>
+    <form ref={form} onSubmit={onSubmit} className="space-y-3" aria-label={`Start ${workflow}`} noValidate>
       {properties.length === 0 && <p className="text-sm text-slate-600">This workflow takes no input.</p>}
       {properties.map(([key, prop]) => {
         const id = `${workflow}-${key}`;

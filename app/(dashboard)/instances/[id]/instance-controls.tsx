@@ -1,15 +1,46 @@
 "use client";
 
-import { ReasonDialog } from "@/components/reason-dialog";
+import { actionLabels } from "@/components/history-timeline";
+import { ReasonDialog, type DialogSubject } from "@/components/reason-dialog";
 import { ReasonTagsFields } from "@/components/reason-tags-fields";
+import { RelativeTime } from "@/components/relative-time";
 import { Field, Input } from "@/components/ui/field";
+import type { InstanceStatus } from "@/lib/domain";
+import type { HistoryRow } from "@/lib/rows";
 import { cancelAction, pauseAction, resumeAction } from "./actions";
 
-/** Pause and resume, each shown only when the role may use it and the state machine allows it. */
-export function InstanceControls({ instanceId, canPause, canResume, canCancel, hasResumeCondition }: { instanceId: string; canPause: boolean; canResume: boolean; canCancel: boolean; hasResumeCondition: boolean }) {
+type Command = "pause" | "resume" | "cancel";
+
+export type InstanceControlsProps = {
+  instanceId: string;
+  status: InstanceStatus;
+  /** The history row that set the current status: who acted last, shown if it happens while a dialog is open. */
+  lastChange: Pick<HistoryRow, "id" | "action" | "actorLabel" | "createdAt"> | null;
+  /** The commands the role may use (lib/auth/permissions.ts). */
+  may: Record<Command, boolean>;
+  /** Why the state machine refuses each command now, or null where it allows it. */
+  refusals: Record<Command, string | null>;
+  hasResumeCondition: boolean;
+};
+
+/**
+ * Pause, resume and cancel, each offered when the role may use it and the state machine allows
+ * it. A dialog left open while someone else changes the instance stays open (see DialogSubject).
+ */
+export function InstanceControls({ instanceId, status, lastChange, may, refusals, hasResumeCondition }: InstanceControlsProps) {
+  const subject = (command: Command): DialogSubject => ({
+    key: `${status}:${lastChange?.id ?? ""}`,
+    state: status.replace("_", " "),
+    lastChange: lastChange && (
+      <>
+        {actionLabels[lastChange.action]} by {lastChange.actorLabel} <RelativeTime value={lastChange.createdAt} />
+      </>
+    ),
+    refusal: refusals[command],
+  });
   return (
     <div className="flex gap-2">
-      {canPause && (
+      {may.pause && (
         <ReasonDialog
           title="Pause this instance"
           description="No new step will start once the pause commits. Graceful lets running steps finish; immediate interrupts them, and they run again from their start on resume."
@@ -20,33 +51,34 @@ export function InstanceControls({ instanceId, canPause, canResume, canCancel, h
           reasonRequired
           requiredMessage="Say why you are pausing"
           action={pauseAction.bind(null, instanceId)}
+          subject={subject("pause")}
         >
           {(errors) => (
             <>
-          <ReasonTagsFields idPrefix="pause" errors={errors} />
-          <fieldset className="space-y-2">
-            <legend className="text-sm font-medium text-slate-800">Mode</legend>
-            <label className="flex items-start gap-2 text-sm">
-              <input type="radio" name="mode" value="graceful" defaultChecked className="mt-1" />
-              <span>
-                Graceful <span className="block text-xs text-slate-500">Running steps finish and keep their results.</span>
-              </span>
-            </label>
-            <label className="flex items-start gap-2 text-sm">
-              <input type="radio" name="mode" value="immediate" className="mt-1" />
-              <span>
-                Immediate <span className="block text-xs text-slate-500">Running steps are interrupted now and rerun on resume.</span>
-              </span>
-            </label>
-          </fieldset>
-          <Field id="resumeAt" label="Resume automatically at (UTC, optional)" hint="Leave empty to wait for a person." errors={errors.resumeAt}>
-            <Input id="resumeAt" name="resumeAt" type="datetime-local" aria-describedby="resumeAt-hint resumeAt-error" />
-          </Field>
+              <ReasonTagsFields idPrefix="pause" errors={errors} />
+              <fieldset className="space-y-2">
+                <legend className="text-sm font-medium text-slate-800">Mode</legend>
+                <label className="flex items-start gap-2 text-sm">
+                  <input type="radio" name="mode" value="graceful" defaultChecked className="mt-1" />
+                  <span>
+                    Graceful <span className="block text-xs text-slate-500">Running steps finish and keep their results.</span>
+                  </span>
+                </label>
+                <label className="flex items-start gap-2 text-sm">
+                  <input type="radio" name="mode" value="immediate" className="mt-1" />
+                  <span>
+                    Immediate <span className="block text-xs text-slate-500">Running steps are interrupted now and rerun on resume.</span>
+                  </span>
+                </label>
+              </fieldset>
+              <Field id="resumeAt" label="Resume automatically at (UTC, optional)" hint="Leave empty to wait for a person." errors={errors.resumeAt}>
+                <Input id="resumeAt" name="resumeAt" type="datetime-local" aria-describedby="resumeAt-hint resumeAt-error" />
+              </Field>
             </>
           )}
         </ReasonDialog>
       )}
-      {canResume && (
+      {may.resume && (
         <ReasonDialog
           title="Resume this instance"
           description={
@@ -60,6 +92,7 @@ export function InstanceControls({ instanceId, canPause, canResume, canCancel, h
           reasonLabel="Reason"
           reasonRequired={false}
           action={resumeAction.bind(null, instanceId)}
+          subject={subject("resume")}
         >
           {(errors) => (
             <>
@@ -71,17 +104,19 @@ export function InstanceControls({ instanceId, canPause, canResume, canCancel, h
           )}
         </ReasonDialog>
       )}
-      {canCancel && (
+      {may.cancel && (
         <ReasonDialog
           title="Cancel this instance"
           description="Running steps are aborted, queued steps dropped and pending approvals withdrawn. This cannot be undone."
           triggerLabel="Cancel instance"
           triggerVariant="secondary"
           submitLabel="Cancel instance"
+          dismissLabel="Keep instance"
           reasonLabel="Reason"
           reasonRequired
           requiredMessage="Say why you are cancelling"
           action={cancelAction.bind(null, instanceId)}
+          subject={subject("cancel")}
         />
       )}
     </div>

@@ -15,7 +15,7 @@ import { requirePage } from "@/lib/auth/current-user";
 import { can } from "@/lib/auth/permissions";
 import { AppError } from "@/lib/errors";
 import { getInstanceDetail, type InstanceDetail } from "@/lib/instances/queries";
-import { allows } from "@/lib/state-machine";
+import { transition } from "@/lib/state-machine";
 import { InstanceControls } from "./instance-controls";
 import { StepList } from "./step-list";
 
@@ -35,6 +35,12 @@ export default async function InstancePage({ params }: { params: Promise<{ id: s
   const instance = await load((await params).id);
   const workflow = findWorkflow(instance.workflowKey, instance.workflowVersion);
   const paused = instance.status === "paused";
+  const refusal = (command: "pause" | "resume" | "cancel") => {
+    const t = transition(instance.status, command);
+    return t.ok ? null : t.message;
+  };
+  // History is newest first: the latest row that moved the status says who set the current one.
+  const lastChange = instance.history.find((row) => row.fromStatus !== row.toStatus) ?? null;
 
   return (
     <div className="space-y-6">
@@ -57,9 +63,10 @@ export default async function InstancePage({ params }: { params: Promise<{ id: s
         <div className="ml-auto">
           <InstanceControls
             instanceId={instance.id}
-            canPause={can(user, "instances:pause") && allows(instance.status, "pause")}
-            canResume={can(user, "instances:resume") && allows(instance.status, "resume")}
-            canCancel={can(user, "instances:cancel") && allows(instance.status, "cancel")}
+            status={instance.status}
+            lastChange={lastChange ? { id: lastChange.id, action: lastChange.action, actorLabel: lastChange.actorLabel, createdAt: lastChange.createdAt } : null}
+            may={{ pause: can(user, "instances:pause"), resume: can(user, "instances:resume"), cancel: can(user, "instances:cancel") }}
+            refusals={{ pause: refusal("pause"), resume: refusal("resume"), cancel: refusal("cancel") }}
             hasResumeCondition={!!workflow?.resumeCondition}
           />
         </div>
