@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { history, instances } from "@/db/schema";
 import { createInstance } from "@/test/support/factories";
+import type { Route } from "@playwright/test";
 import { expect, signInAs, test } from "../support/fixtures";
 
 test.describe("operator", () => {
@@ -80,6 +81,12 @@ test.describe("operator", () => {
   test("a second operator acting on a stale page gets a conflict naming who paused first", async ({ page, db }) => {
     const inst = await createInstance(db, { status: "running" });
     await signInAs(page, "operator");
+    // A stale page is one the news has not reached: no live stream, and the page's refreshes
+    // (GETs with the RSC header) held until the end. Otherwise the open dialog would learn of the
+    // other pause first and say so itself (e2e/operator/dialog-conflict.spec.ts).
+    await page.route("**/api/v1/stream", (route) => route.abort());
+    const held: Route[] = [];
+    await page.route(`**/instances/${inst.id}**`, (route) => (route.request().method() === "GET" && route.request().headers()["rsc"] ? void held.push(route) : route.continue()));
     await page.goto(`/instances/${inst.id}`);
     await page.getByRole("button", { name: "Pause" }).click();
     // Someone else pauses through the API-equivalent use case while this dialog is open.
@@ -89,5 +96,7 @@ test.describe("operator", () => {
     await dialog.getByRole("textbox", { name: "Reason" }).fill("second");
     await dialog.getByRole("button", { name: "Pause instance" }).click();
     await expect(dialog.getByRole("alert")).toContainText("Already paused by admin@flowgate.dev");
+    await page.unrouteAll({ behavior: "ignoreErrors" });
+    for (const route of held) await route.continue().catch(() => {});
   });
 });
