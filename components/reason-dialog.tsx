@@ -62,7 +62,8 @@ export function ReasonDialog({ title, description, triggerLabel, triggerVariant 
   const [state, onSubmit, pending] = useFormAction(async (prev: ActionState, formData: FormData) => {
     const next = await action(prev, formData);
     if (next.status === "success") {
-      toast.success(next.message);
+      if (next.tone === "warning") toast.warning(next.message);
+      else toast.success(next.message);
       // Closed with the answer, so the page it revalidates never shows under a still-open dialog.
       setOpen(false);
     }

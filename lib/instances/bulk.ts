@@ -2,15 +2,16 @@ import "server-only";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import type { Actor } from "@/db/schema";
-import { AppError, type ErrorCode } from "@/lib/errors";
+import { AppError } from "@/lib/errors";
 import { parseInput, type Untrusted } from "@/lib/validate";
 import { categorySchema, optionalReason, requiredReason, ticketUrlSchema } from "./inputs";
 import { pauseInstance } from "./pause-instance";
 import { resumeInstance } from "./resume-instance";
 
-import { BULK_MAX, BULK_RESUME_RATE } from "./bulk-limits";
+import { BULK_MAX, BULK_RESUME_RATE, type BulkRefusal, type BulkResult, type BulkSummary } from "./bulk-limits";
 
 export { BULK_MAX, BULK_RESUME_RATE };
+export type { BulkRefusal, BulkResult, BulkSummary };
 
 const ids = z.array(z.string().max(100)).min(1, "Select at least one instance").max(BULK_MAX, `Select at most ${BULK_MAX} instances`);
 
@@ -21,12 +22,13 @@ export const bulkPauseSchema = z.object({
   category: categorySchema,
   ticketUrl: ticketUrlSchema,
 });
-export const bulkResumeSchema = z.object({ instanceIds: ids, reason: optionalReason, category: categorySchema, ticketUrl: ticketUrlSchema });
+export const bulkResumeSchema = z
+  .object({ instanceIds: ids, reason: optionalReason, force: z.boolean().default(false), category: categorySchema, ticketUrl: ticketUrlSchema })
+  // Checked once for the whole command rather than refused once per instance.
+  .superRefine((value, ctx) => {
+    if (value.force && !value.reason) ctx.addIssue({ code: "custom", path: ["reason"], message: "A forced resume needs a reason" });
+  });
 
-export type BulkResult = { instanceId: string; ok: true } | { instanceId: string; ok: false; code: string; message: string };
-/** The refusals of a bulk command grouped by what they say (ErrorDetail's headline, else the message), in order of first appearance. */
-export type BulkRefusal = { code: ErrorCode; headline: string; count: number };
-export type BulkSummary = { succeeded: number; failed: number; results: BulkResult[]; refusals: BulkRefusal[] };
 
 /**
  * Each instance is its own command and its own transaction (one refusal must not undo the
@@ -43,7 +45,7 @@ export async function bulkPause(db: Db, raw: Untrusted, actor: Actor): Promise<B
 export async function bulkResume(db: Db, raw: Untrusted, actor: Actor, ratePerSecond = BULK_RESUME_RATE): Promise<BulkSummary> {
   const input = parseInput(bulkResumeSchema, raw);
   return run(input.instanceIds, 1000 / ratePerSecond, (instanceId) =>
-    resumeInstance(db, { instanceId, reason: input.reason, category: input.category, ticketUrl: input.ticketUrl }, actor),
+    resumeInstance(db, { instanceId, reason: input.reason, force: input.force, category: input.category, ticketUrl: input.ticketUrl }, actor),
   );
 }
 
@@ -69,8 +71,8 @@ async function run(instanceIds: string[], spacingMs: number, command: (id: strin
       results.push({ instanceId, ok: true });
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
-      results.push({ instanceId, ok: false, code: error.code, message: error.message });
       const headline = error.detail?.headline ?? error.message;
+      results.push({ instanceId, ok: false, code: error.code, message: error.message, headline });
       const group = refusals.get(headline);
       if (group) group.count++;
       else refusals.set(headline, { code: error.code, headline, count: 1 });

@@ -7,6 +7,7 @@ import { channels, enqueueEvent, notify } from "@/lib/events";
 import { appendHistory } from "@/lib/history";
 import { transition } from "@/lib/state-machine";
 import { parseInput, type Untrusted } from "@/lib/validate";
+import { RESUME_CONDITION_UNMET } from "./bulk-limits";
 import { resumeInputSchema, type ResumeInput } from "./inputs";
 import { moveClocksOnResume } from "./clocks";
 import { noPause } from "./end-instance";
@@ -48,7 +49,8 @@ export async function resumeInstance(db: Db, raw: ResumeInput | Untrusted, actor
 
     if (!input.force) {
       const check = await checkResumeCondition(tx, current);
-      if (!check.ok) throw conflict(`Resume condition not met: ${check.message}`);
+      // The headline groups such refusals in a bulk resume, which offers to force them.
+      if (!check.ok) throw new AppError("conflict", `${RESUME_CONDITION_UNMET}: ${check.message}`, undefined, { headline: RESUME_CONDITION_UNMET, at: null });
     }
 
     const now = new Date();

@@ -287,7 +287,8 @@ describe("account routes: a 4xx naming the field, or a success that reads back e
   it("any id in the path of the account routes: 404 or 400, never a 500", async () => {
     await fc.assert(
       fc.asyncProperty(anyId, fc.constantFrom("issueToken", "revokeToken", "deactivate", "reactivate", "passwordReset") , async (id, name) => {
-        const response = await send(routes[name], `/api/v1/x/${encodeURIComponent(id)}`, { id }, JSON.stringify({ name: "n", reason: "r" }));
+        // The handler reads the id from its params, as Next hands them over; the path is decoration.
+        const response = await send(routes[name], "/api/v1/x/id", { id }, JSON.stringify({ name: "n", reason: "r" }));
         await answered(name, response);
         expect(response.status).toBeGreaterThanOrEqual(400);
       }),

@@ -19,9 +19,9 @@ describe("bulk pause and resume", () => {
     expect(summary).toMatchObject({ succeeded: 1, failed: 3 });
     expect(summary.results).toEqual([
       { instanceId: a.id, ok: true },
-      { instanceId: b.id, ok: false, code: "conflict", message: expect.stringContaining("Already paused by first@test.dev") },
-      { instanceId: done.id, ok: false, code: "conflict", message: expect.stringContaining("ended") },
-      { instanceId: "nope", ok: false, code: "not_found", message: "Instance not found" },
+      { instanceId: b.id, ok: false, code: "conflict", message: expect.stringContaining("Already paused by first@test.dev"), headline: "Already paused by first@test.dev" },
+      { instanceId: done.id, ok: false, code: "conflict", message: expect.stringContaining("ended"), headline: expect.stringContaining("ended") },
+      { instanceId: "nope", ok: false, code: "not_found", message: "Instance not found", headline: "Instance not found" },
     ]);
   });
 
@@ -57,5 +57,16 @@ describe("bulk pause and resume", () => {
     await expect(bulkPause(t.db, { instanceIds: Array.from({ length: 501 }, (_, i) => String(i)), reason: "x" }, ops)).rejects.toThrow("at most 500");
     const inst = await createInstance(t.db);
     await expect(bulkPause(t.db, { instanceIds: [inst.id], reason: " " }, ops)).rejects.toThrow("Say why you are pausing");
+  });
+
+  it("a forced bulk resume needs one reason for the whole command, and records force_resumed for each", async () => {
+    const a = await createInstance(t.db);
+    await pauseInstance(t.db, { instanceId: a.id, reason: "held" }, ops);
+    const refused = await bulkResume(t.db, { instanceIds: [a.id], force: true }, ops, 1000).catch((e: unknown) => e);
+    expect((refused as AppError).fields?.reason).toEqual(["A forced resume needs a reason"]);
+    const summary = await bulkResume(t.db, { instanceIds: [a.id], force: true, reason: "checked by hand" }, ops, 1000);
+    expect(summary.succeeded).toBe(1);
+    const rows = await t.sql`select action, reason from history where instance_id = ${a.id} and action = 'force_resumed'`;
+    expect(rows.map((r) => [r.action, r.reason])).toEqual([["force_resumed", "checked by hand"]]);
   });
 });

@@ -4,16 +4,22 @@ import { ReasonDialog } from "@/components/reason-dialog";
 import { ReasonTagsFields } from "@/components/reason-tags-fields";
 import { Button } from "@/components/ui/button";
 import type { ActionState } from "@/lib/action-state";
-import { BULK_RESUME_RATE } from "@/lib/instances/bulk-limits";
+import { BULK_RESUME_RATE, type BulkSummary } from "@/lib/instances/bulk-limits";
 import { bulkPauseAction, bulkResumeAction } from "./actions";
 
-/** Acts on the selected rows: each instance is paused or resumed on its own; refusals are counted, not fatal. */
-export function BulkBar({ selected, canPause, canResume, onDone }: { selected: string[]; canPause: boolean; canResume: boolean; onDone: () => void }) {
+/** What a bulk command did, kept on screen by the table until dismissed (bulk-results.tsx). */
+export type BulkOutcome = { verb: "pause" | "resume" | "force-resume"; summary: BulkSummary; at: number };
+
+/**
+ * Acts on the selected rows: each instance is paused or resumed on its own; refusals are
+ * counted, not fatal. `onResult` gets every instance's answer; `onClear` empties the selection.
+ */
+export function BulkBar({ selected, canPause, canResume, onResult, onClear }: { selected: string[]; canPause: boolean; canResume: boolean; onResult: (outcome: BulkOutcome) => void; onClear: () => void }) {
   if (!selected.length) return null;
   const n = selected.length;
-  const after = (action: typeof bulkPauseAction) => async (prev: ActionState, formData: FormData) => {
+  const after = (action: typeof bulkPauseAction, verb: BulkOutcome["verb"]) => async (prev: ActionState, formData: FormData) => {
     const state = await action(selected, prev, formData);
-    if (state.status === "success") onDone();
+    if (state.status === "success" && state.summary) onResult({ verb, summary: state.summary, at: Date.now() });
     return state;
   };
   return (
@@ -29,7 +35,7 @@ export function BulkBar({ selected, canPause, canResume, onDone }: { selected: s
           reasonLabel="Reason"
           reasonRequired
           requiredMessage="Say why you are pausing"
-          action={after(bulkPauseAction)}
+          action={after(bulkPauseAction, "pause")}
         >
           {(errors) => (
             <>
@@ -47,12 +53,12 @@ export function BulkBar({ selected, canPause, canResume, onDone }: { selected: s
           submitLabel={`Resume ${n}`}
           reasonLabel="Reason"
           reasonRequired={false}
-          action={after(bulkResumeAction)}
+          action={after(bulkResumeAction, "resume")}
         >
           {(errors) => <ReasonTagsFields idPrefix="bulk-resume" errors={errors} />}
         </ReasonDialog>
       )}
-      <Button variant="ghost" size="sm" onClick={onDone}>
+      <Button variant="ghost" size="sm" onClick={onClear}>
         Clear selection
       </Button>
     </div>

@@ -15,7 +15,8 @@ import { cn } from "@/components/ui/cn";
 import type { InstanceStatus } from "@/lib/domain";
 import type { InstanceListItem } from "@/lib/instances/queries";
 import type { Jsonify } from "@/lib/jsonify";
-import { BulkBar } from "./bulk-bar";
+import { BulkBar, type BulkOutcome } from "./bulk-bar";
+import { BulkResults } from "./bulk-results";
 import { listFilterParsers, toQueryString, type ListFilters } from "./filters";
 
 type Item = Jsonify<InstanceListItem>;
@@ -104,6 +105,16 @@ export function InstancesTable({ workflows, initialCounts, initial, canPause, ca
     cell: (c) => <input type="checkbox" aria-label={`Select instance ${c.row.original.id}`} checked={selected.has(c.row.original.id)} onChange={() => toggle(c.row.original.id)} />,
   });
   const table = useReactTable({ data: items, columns: selectable ? [selectColumn, ...columns] : columns, getCoreRowModel: getCoreRowModel(), getRowId: (r) => r.id });
+  const [bulkOutcome, setBulkOutcome] = useState<BulkOutcome | null>(null);
+  // The refused stay selected, to act on again; what went through leaves the selection.
+  const onBulkResult = (outcome: BulkOutcome) => {
+    setBulkOutcome(outcome);
+    setSelected(new Set(outcome.summary.results.filter((r) => !r.ok).map((r) => r.instanceId)));
+    void query.refetch();
+    void counts.refetch();
+  };
+  // Names for the results panel, from the rows on screen (an instance off this page shows its id alone).
+  const workflowNames = new Map(items.map((i) => [i.id, workflows.find((w) => w.key === i.workflowKey)?.name ?? i.workflowKey]));
   const setFilter = (patch: Partial<ListFilters>) => {
     setCursors([]);
     void setFilters({ ...patch, cursor: null });
@@ -152,7 +163,8 @@ export function InstancesTable({ workflows, initialCounts, initial, canPause, ca
         </p>
       </div>
 
-      <BulkBar selected={[...selected]} canPause={canPause} canResume={canResume} onDone={() => { setSelected(new Set()); void query.refetch(); void counts.refetch(); }} />
+      {bulkOutcome && <BulkResults outcome={bulkOutcome} names={workflowNames} canResume={canResume} onResult={onBulkResult} onDismiss={() => setBulkOutcome(null)} />}
+      <BulkBar selected={[...selected]} canPause={canPause} canResume={canResume} onResult={onBulkResult} onClear={() => setSelected(new Set())} />
 
       <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
         <table className="w-full text-left text-sm">
