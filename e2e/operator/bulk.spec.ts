@@ -52,6 +52,7 @@ test("bulk results name each refused instance and stay until dismissed", async (
   await expect(page.getByRole("region", { name: "Selected instances" })).toContainText("3 selected");
   await page.waitForFunction(() => document.querySelectorAll("[data-sonner-toast]").length === 0, undefined, { timeout: 15_000 });
   await expect(results).toBeVisible();
+  await page.screenshot({ path: "test-results/bulk-results.png" });
   await results.getByRole("button", { name: "Dismiss" }).click();
   await expect(results).toBeHidden();
 });
