@@ -4,6 +4,7 @@
  *
  *   app ──► lib ──► db          engine ──► lib ──► db          components ──► lib
  *   workflows (user code) ──► lib/workflows/sdk.ts only
+ *   cli (the flowgate CLI) ──► nothing outside cli/: it speaks HTTP
  *   entry points (scripts/, bench/, db/seed.ts, db/cli.ts, engine/main.ts) and tests may
  *   compose everything but app (tests may call app's routes).
  *
@@ -23,6 +24,16 @@ module.exports = {
       comment: "Modules that import each other cannot be understood, tested or moved one at a time.",
       from: {},
       to: { circular: true },
+    },
+    {
+      name: "cli-talks-http",
+      severity: "error",
+      comment:
+        "The flowgate CLI (cli/) is a client of the REST API, shipped as an npm bin and run on people's own " +
+        "machines: it imports nothing of Flowgate outside cli/, so it needs no database, no server code and no " +
+        "tsconfig paths, and every rule it relies on is the server's.",
+      from: { path: "^cli/" },
+      to: { path: "^(app|components|lib|db|engine|workflows|scripts|bench|test|e2e)/" },
     },
     {
       name: "nothing-imports-app",

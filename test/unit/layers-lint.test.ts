@@ -38,6 +38,7 @@ describe("the layer linter fails on a tree that breaks the layers", () => {
         "components-not-db: components/badge.tsx → db/schema.ts",
         "workflows-use-the-sdk: workflows/flow.ts → lib/use-case.ts",
         "api-routes-take-db-from-apiRoute: app/api/v1/things/route.ts → db/client.ts",
+        "cli-talks-http: cli/command.ts → lib/use-case.ts",
       ]),
     );
     expect(result.summary.violations.map((v) => v.rule.name)).toContain("no-circular");
