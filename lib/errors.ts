@@ -1,4 +1,6 @@
-export type ErrorCode = "invalid" | "unauthenticated" | "forbidden" | "cross_origin" | "not_found" | "conflict" | "too_large" | "unsupported_media_type" | "unavailable";
+/** Every code an error answer may carry; the OpenAPI document's error schema lists the same. */
+export const errorCodes = ["invalid", "unauthenticated", "forbidden", "cross_origin", "not_found", "conflict", "too_large", "unsupported_media_type", "unavailable"] as const;
+export type ErrorCode = (typeof errorCodes)[number];
 
 const httpStatus: Record<ErrorCode, number> = {
   invalid: 400,

@@ -110,7 +110,10 @@ export type TextOptions = {
 function checkedText(options: TextOptions) {
   const { label, max, required, multiline = false } = options;
   const tooLong = options.tooLong ?? `Keep the ${label.toLowerCase()} to ${max} characters`;
-  return z.string({ error: `${label} must be text` }).transform((raw, ctx): string | undefined => {
+  // A transform has no JSON Schema of its own: the OpenAPI document (lib/api/openapi.ts) shows
+  // its input side, a plain string, so the rule is stated here, beside the code that enforces it.
+  const description = `${label}: ${required ? "1" : "0"}–${max} characters (code points, after trimming and Unicode NFC)${required ? "" : "; blank reads as absent"}; ${multiline ? "tabs and newlines allowed, no other" : "one line, no"} control characters or unpaired surrogates`;
+  return z.string({ error: `${label} must be text` }).meta({ description }).transform((raw, ctx): string | undefined => {
     const problem = textProblem(raw, label, multiline);
     if (problem) {
       ctx.addIssue({ code: "custom", message: problem });
@@ -193,6 +196,8 @@ export function isoDate(options: { label: string; endOfDay?: boolean }) {
   const name = label.toLowerCase();
   return z
     .union([z.string(), z.date()], { error: `Give the ${name} as an ISO 8601 date, like 2027-01-31 or 2027-01-31T09:00Z` })
+    // JSON can only send the string; the document (lib/api/openapi.ts) shows this input side.
+    .meta({ description: `${label}: an ISO 8601 date or date-time between 1970 and 9999, like 2027-01-31 or 2027-01-31T09:00Z (no zone: UTC${endOfDay ? "; a bare date means its whole day" : ""})`, examples: ["2027-01-31T09:00Z"] })
     .transform((raw, ctx): Date | undefined => {
       if (typeof raw === "string" && raw.trim() === "") return undefined;
       const date = typeof raw === "string" ? parseIsoDate(raw, endOfDay) : Number.isNaN(raw.getTime()) ? undefined : raw;

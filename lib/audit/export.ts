@@ -2,10 +2,20 @@ import "server-only";
 import type postgres from "postgres";
 import type { Db } from "@/db/client";
 import { history } from "@/db/schema";
-import { historyOrder, historyWhere, type HistoryFilter } from "./queries";
+import { z } from "zod";
+import { historyOrder, historyQuery, historyWhere, type HistoryFilter } from "./queries";
 
 export const exportFormats = ["csv", "ndjson"] as const;
 export type ExportFormat = (typeof exportFormats)[number];
+
+/** `GET /history/export`: the history filter, plus the file's format. */
+export const historyExportQuery = historyQuery.extend({ format: z.enum(exportFormats, { error: "Choose csv or ndjson" }).default("csv") });
+
+/**
+ * The query of a small log (access changes, workflow pauses): `format=csv` asks for all of it as a
+ * download; anything else, or nothing, is the JSON page, as it always was (hence the catch).
+ */
+export const logDownloadQuery = z.object({ format: z.literal("csv").optional().catch(undefined) });
 
 /** Column order is part of the format: append new columns at the end, never reorder. */
 export const exportColumns = [

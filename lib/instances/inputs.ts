@@ -15,7 +15,7 @@ export const ticketUrlSchema = z.preprocess(
     .pipe(z.string().url("Give the ticket as a full link, like https://tracker.example.com/OPS-42")
     .refine((u) => /^https?:\/\//i.test(u), "Only http and https links")
     .optional()),
-);
+).meta({ description: "A link to the ticket that explains the reason: http or https, up to 500 characters", format: "uri", examples: ["https://tracker.example.com/OPS-42"] });
 const MAX_SCHEDULE_MS = 366 * 24 * 3600_000;
 
 // Any string is accepted here: a malformed id is answered like an unknown one (404), in lockInstance.

@@ -48,6 +48,9 @@ export async function getUser(db: Db, userId: string) {
   return row;
 }
 
+export const deactivateUserSchema = z.object({ userId: z.string(), reason: requiredText({ label: "Reason", max: 500, multiline: true, required: "Say why the account is deactivated" }) });
+export const reactivateUserSchema = z.object({ userId: z.string() });
+
 /**
  * Deactivates `raw.userId`, saying why (`raw.reason`, required, up to 500 characters): at once
  * their sessions end, and neither sign-in nor their API tokens work until an admin reactivates
@@ -56,7 +59,7 @@ export async function getUser(db: Db, userId: string) {
  * yourself (an installation could lose its last admin) or when already deactivated, saying since when.
  */
 export async function deactivateUser(db: Db, raw: Untrusted, by: SessionUser) {
-  const input = parseInput(z.object({ userId: z.string(), reason: requiredText({ label: "Reason", max: 500, multiline: true, required: "Say why the account is deactivated" }) }), raw);
+  const input = parseInput(deactivateUserSchema, raw);
   if (!isUuid(input.userId)) throw notFound("User");
   if (input.userId === by.id) throw conflict("You cannot deactivate your own account; ask another admin");
   return db.transaction(async (tx) => {
@@ -72,7 +75,7 @@ export async function deactivateUser(db: Db, raw: Untrusted, by: SessionUser) {
 
 /** Lets a deactivated user sign in and use their unexpired, unrevoked tokens again. Errors: 404; 409 when not deactivated. */
 export async function reactivateUser(db: Db, raw: Untrusted, by: SessionUser) {
-  const input = parseInput(z.object({ userId: z.string() }), raw);
+  const input = parseInput(reactivateUserSchema, raw);
   if (!isUuid(input.userId)) throw notFound("User");
   return db.transaction(async (tx) => {
     const [before] = await tx.select({ email: users.email, deactivatedAt: users.deactivatedAt, reason: users.deactivationReason }).from(users).where(eq(users.id, input.userId)).for("update");

@@ -32,7 +32,10 @@ export const issueTokenSchema = z.object({
     .default(DEFAULT_TOKEN_LIFETIME),
 });
 
-export type TokenStatus = "active" | "expired" | "revoked";
+export const revokeTokenSchema = z.object({ tokenId: z.string(), reason: optionalText({ label: "Reason", max: 500, multiline: true }) });
+
+export const tokenStatuses = ["active", "expired", "revoked"] as const;
+export type TokenStatus = (typeof tokenStatuses)[number];
 
 /** A token's row as shown to people and the API: never its hash. */
 export type TokenView = {
@@ -108,7 +111,7 @@ export async function issueToken(db: Db, raw: Untrusted, by: SessionUser): Promi
  * (also when `by` may not see it, so ids cannot be probed); 409 already revoked, saying when.
  */
 export async function revokeToken(db: Db, raw: Untrusted, by: SessionUser): Promise<TokenView> {
-  const input = parseInput(z.object({ tokenId: z.string(), reason: optionalText({ label: "Reason", max: 500, multiline: true }) }), raw);
+  const input = parseInput(revokeTokenSchema, raw);
   if (!isUuid(input.tokenId)) throw notFound("API token");
   return db.transaction(async (tx) => {
     const [row] = await tx

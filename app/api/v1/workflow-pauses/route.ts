@@ -1,10 +1,11 @@
-import { apiRoute } from "@/lib/api/respond";
-import { csvResponse } from "@/lib/audit/export";
+import { apiRoute, searchParams } from "@/lib/api/respond";
+import { csvResponse, logDownloadQuery } from "@/lib/audit/export";
 import { workflowPauseLog } from "@/lib/workflows/workflow-pauses";
+import { parseInput } from "@/lib/validate";
 
 /** The newest 200 workflow pauses and resumes, or with `?format=csv` all of them as a download. */
 export const GET = apiRoute("history:read", async ({ request, db }) => {
-  if (new URL(request.url).searchParams.get("format") !== "csv") return Response.json({ items: await workflowPauseLog(db) });
+  if (parseInput(logDownloadQuery, searchParams(request)).format !== "csv") return Response.json({ items: await workflowPauseLog(db) });
   const rows = await workflowPauseLog(db, null);
   return csvResponse(
     "workflow-pauses",

@@ -1,14 +1,11 @@
-import { z } from "zod";
 import { apiRoute, searchParams } from "@/lib/api/respond";
-import { exportFormats, exportHistory } from "@/lib/audit/export";
-import { countHistory, historyQuery } from "@/lib/audit/queries";
+import { exportHistory, historyExportQuery } from "@/lib/audit/export";
+import { countHistory } from "@/lib/audit/queries";
 import { parseInput } from "@/lib/validate";
-
-const exportQuery = historyQuery.extend({ format: z.enum(exportFormats, { error: "Choose csv or ndjson" }).default("csv") });
 
 /** The history filter as a file, streamed; X-Total-Count lets a client show progress. */
 export const GET = apiRoute("history:read", async ({ request, db, sql }) => {
-  const { format, ...filter } = parseInput(exportQuery, searchParams(request));
+  const { format, ...filter } = parseInput(historyExportQuery, searchParams(request));
   const total = await countHistory(db, filter);
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   return new Response(exportHistory(db, sql, filter, format), {

@@ -1,0 +1,220 @@
+import { createSelectSchema } from "drizzle-zod";
+import { z } from "zod";
+import {
+  accessChanges,
+  apiTokens,
+  gateDecisions,
+  gateDelegations,
+  gateModes,
+  gates,
+  history,
+  instances,
+  instanceStatuses,
+  roles,
+  stepRuns,
+  stepRunStatuses,
+  users,
+  workflowDefinitions,
+  workflowHoldLog,
+  workflowHolds,
+  type GateSpec,
+  type StepSpec,
+} from "@/db/schema";
+import type { SessionUser } from "@/lib/auth/permissions";
+import { errorCodes } from "@/lib/errors";
+import type { DecisionResult } from "@/lib/gates/decide-gate";
+import type { InstanceGate, listGates } from "@/lib/gates/queries";
+import type { BulkSummary } from "@/lib/instances/bulk";
+import type { InstanceDetail, InstanceListItem, countByStatus } from "@/lib/instances/queries";
+import type { listHistory } from "@/lib/audit/queries";
+import type { listUsers } from "@/lib/users/manage-users";
+import { tokenStatuses, type TokenView } from "@/lib/users/tokens";
+import type { listDefinitions } from "@/lib/workflows/queries";
+
+/*
+ * What the REST API answers, as zod schemas for the OpenAPI document (lib/api/openapi.ts). Rows
+ * come from the Drizzle tables through drizzle-zod, so a column's type and nullability have one
+ * definition; the shapes built by queries are composed from those rows. Each schema is held to
+ * the type its query or use case returns (the `satisfies Agree<…>` lines at the end): add, drop
+ * or retype a field on either side and `tsc` fails, so the document cannot drift from the code.
+ * Dates are `z.date()` here, as the code returns them; the document renders them as the
+ * `date-time` strings that JSON carries.
+ */
+
+/** A jsonb object column (input, context, details): any JSON object. */
+const jsonObject = z.record(z.string(), z.unknown());
+
+export const instanceSchema = createSelectSchema(instances, { input: jsonObject, context: jsonObject }).meta({ id: "Instance", description: "An instance as a command leaves it" });
+
+const instanceColumns = instanceSchema.pick({
+  id: true,
+  workflowKey: true,
+  status: true,
+  currentSteps: true,
+  startedByLabel: true,
+  pausedAt: true,
+  pausedByLabel: true,
+  pauseReason: true,
+  pauseCategory: true,
+  pauseTicketUrl: true,
+  pauseMode: true,
+  pauseKind: true,
+  resumeAt: true,
+  version: true,
+  createdAt: true,
+  updatedAt: true,
+});
+const definition = createSelectSchema(workflowDefinitions).pick({ name: true, version: true });
+const listExtras = {
+  workflowName: definition.shape.name,
+  workflowVersion: definition.shape.version,
+  drainingSteps: z.number().int().meta({ description: "Steps still running while a graceful pause drains" }),
+};
+
+export const instanceListItemSchema = instanceColumns.extend(listExtras).meta({ id: "InstanceListItem" });
+
+/** A keyset page: `nextCursor` is null on the last page. */
+const page = <S extends z.ZodType>(item: S) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+
+export const instancePageSchema = page(instanceListItemSchema);
+
+export const instanceCountsSchema = z.partialRecord(z.enum(instanceStatuses), z.number().int()).meta({ description: "Instances by status; a status with none is absent" });
+
+const onExpiry = z.enum(["fail", "continue"]);
+
+const gateSpecSchema = z.object({
+  stage: z.string(),
+  approvals: z.number().int().optional(),
+  mode: z.enum(gateModes).optional(),
+  approverRole: z.enum(roles).optional(),
+  approvers: z.array(z.string()).optional(),
+  groups: z.array(z.string()).optional(),
+  roles: z.array(z.enum(roles)).optional(),
+  instructions: z.string().optional(),
+  expiresAfterMs: z.number().optional(),
+  onExpiry: onExpiry.optional(),
+  escalateAfterMs: z.number().optional(),
+  escalateTo: z.array(z.string()).optional(),
+}).meta({ id: "GateSpec", description: "A gate as the workflow's code declares it" });
+
+const stepSpecSchema = z.object({
+  key: z.string(),
+  name: z.string(),
+  dependsOn: z.array(z.string()),
+  pauseBefore: z.boolean().optional(),
+  gate: gateSpecSchema.optional(),
+  retries: z.number().int().optional(),
+  timeoutMs: z.number().optional(),
+}).meta({ id: "StepSpec" });
+
+const stepRun = createSelectSchema(stepRuns);
+// onExpiry is a text column narrowed with $type, which drizzle-zod cannot see.
+const gateRow = createSelectSchema(gates, { onExpiry });
+const decisionSchema = createSelectSchema(gateDecisions).meta({ id: "GateDecision" });
+export const delegationSchema = createSelectSchema(gateDelegations).meta({ id: "GateDelegation" });
+export const historyRowSchema = createSelectSchema(history, { details: jsonObject }).meta({ id: "HistoryRow" });
+
+export const gateSchema = gateRow.meta({ id: "Gate" });
+export const gateWithDecisionsSchema = gateRow
+  .extend({ decisions: z.array(decisionSchema), delegations: z.array(delegationSchema), progress: z.string().meta({ description: "How far the gate is, in words (\"1 of 2 approvals\")" }) })
+  .meta({ id: "GateWithDecisions" });
+export const gatePageSchema = page(gateWithDecisionsSchema);
+
+export const decisionResultSchema = z.object({ gate: gateSchema, outcome: z.enum(["recorded", "approved", "rejected"]), progress: z.string() });
+
+const stepSchema = z.object({
+  key: z.string(),
+  name: z.string(),
+  dependsOn: z.array(z.string()),
+  pauseBefore: z.boolean(),
+  gate: gateSpecSchema.nullable(),
+  status: z.enum([...stepRunStatuses, "not_started"]),
+  attempt: z.number().int(),
+  startedAt: z.date().nullable(),
+  finishedAt: z.date().nullable(),
+  error: z.string().nullable(),
+  runs: z.array(stepRun.pick({ id: true, attempt: true, status: true, startedAt: true, finishedAt: true, error: true, workerId: true })),
+});
+
+export const instanceDetailSchema = instanceColumns
+  .extend({
+    ...listExtras,
+    ...instanceSchema.pick({ input: true, context: true, error: true, finishedAt: true, dueAt: true, pausedFromStatus: true }).shape,
+    steps: z.array(stepSchema),
+    gates: z.array(gateWithDecisionsSchema),
+    history: z.array(historyRowSchema),
+  })
+  .meta({ id: "InstanceDetail" });
+
+export const bulkSummarySchema = z.object({
+  succeeded: z.number().int(),
+  failed: z.number().int(),
+  results: z.array(
+    z.union([
+      z.object({ instanceId: z.string(), ok: z.literal(true) }),
+      z.object({ instanceId: z.string(), ok: z.literal(false), code: z.string(), message: z.string() }),
+    ]),
+  ),
+  refusals: z.array(z.object({ code: z.enum(errorCodes), headline: z.string(), count: z.number().int() })).meta({ description: "The refusals grouped by what they say" }),
+});
+
+export const workflowHoldSchema = createSelectSchema(workflowHolds).meta({ id: "WorkflowHold" });
+export const workflowListSchema = z.object({
+  items: z.array(
+    createSelectSchema(workflowDefinitions, { steps: z.array(stepSpecSchema) }).extend({
+      counts: instanceCountsSchema,
+      hold: workflowHoldSchema.nullable().meta({ description: "Who paused the workflow and why; null while instances may start" }),
+    }),
+  ),
+});
+export const workflowResumedSchema = z.object({ workflowKey: z.string(), held: z.literal(false) });
+export const workflowPauseLogSchema = z.object({ items: z.array(createSelectSchema(workflowHoldLog)) });
+
+export const historyPageSchema = page(historyRowSchema);
+export const accessChangesSchema = z.object({ items: z.array(createSelectSchema(accessChanges, { details: jsonObject })) });
+
+const userRow = createSelectSchema(users);
+export const meSchema = userRow.pick({ id: true, email: true, name: true, role: true }).extend({ groups: userRow.shape.groups.optional() });
+export const userSchema = userRow.pick({ id: true, email: true, name: true, role: true, groups: true, createdAt: true, deactivatedAt: true, deactivationReason: true }).meta({ id: "User" });
+export const userListSchema = z.object({ items: z.array(userSchema.extend({ activeTokens: z.number().int() })) });
+
+export const tokenSchema = createSelectSchema(apiTokens)
+  .pick({ id: true, userId: true, name: true, hint: true, createdAt: true, lastUsedAt: true, expiresAt: true, revokedAt: true })
+  .extend({ status: z.enum(tokenStatuses) })
+  .meta({ id: "ApiToken", description: "A token's row: never the token itself" });
+export const tokenListSchema = z.object({ items: z.array(tokenSchema) });
+export const issuedTokenSchema = tokenSchema.extend({ token: z.string().meta({ description: "The token, shown this once: send it as `Authorization: Bearer <token>`" }) });
+
+export const passwordResetSchema = z.object({ email: z.string(), url: z.url().meta({ description: "The one-time link, valid an hour" }), expiresAt: z.date() });
+
+export const errorSchema = z
+  .object({
+    error: z.object({
+      code: z.enum(errorCodes),
+      message: z.string().meta({ description: "Safe to show a person" }),
+      fields: z.record(z.string(), z.array(z.string())).optional().meta({ description: "For `invalid`: each field's problems, keyed by the field" }),
+    }),
+  })
+  .meta({ id: "Error" });
+
+/**
+ * True when a schema's output and the type the code returns are assignable both ways, so a field
+ * added to, dropped from or retyped on either side fails the type check.
+ */
+type Agree<S extends z.ZodType, T> = [z.output<S>] extends [T] ? ([T] extends [z.output<S>] ? true : false) : false;
+
+true satisfies Agree<typeof gateSpecSchema, GateSpec>;
+true satisfies Agree<typeof stepSpecSchema, StepSpec>;
+true satisfies Agree<typeof instanceSchema, typeof instances.$inferSelect>;
+true satisfies Agree<typeof instanceListItemSchema, InstanceListItem>;
+true satisfies Agree<typeof instanceCountsSchema, Awaited<ReturnType<typeof countByStatus>>>;
+true satisfies Agree<typeof instanceDetailSchema, InstanceDetail>;
+true satisfies Agree<typeof gateWithDecisionsSchema, InstanceGate>;
+true satisfies Agree<typeof gatePageSchema, Awaited<ReturnType<typeof listGates>>>;
+true satisfies Agree<typeof decisionResultSchema, DecisionResult>;
+true satisfies Agree<typeof bulkSummarySchema, BulkSummary>;
+true satisfies Agree<typeof workflowListSchema.shape.items.element, Awaited<ReturnType<typeof listDefinitions>>[number] & { hold: typeof workflowHolds.$inferSelect | null }>;
+true satisfies Agree<typeof historyPageSchema, Awaited<ReturnType<typeof listHistory>>>;
+true satisfies Agree<typeof meSchema, SessionUser>;
+true satisfies Agree<typeof userListSchema.shape.items.element, Awaited<ReturnType<typeof listUsers>>[number]>;
+true satisfies Agree<typeof tokenSchema, TokenView>;

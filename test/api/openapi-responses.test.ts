@@ -1,0 +1,191 @@
+import path from "node:path";
+import Ajv2020, { type ValidateFunction } from "ajv/dist/2020";
+import addFormats from "ajv-formats";
+import { beforeAll, describe, expect, it } from "vitest";
+import { useConnection } from "@/db/client";
+import type { Role } from "@/db/schema";
+import { mediaType } from "@/lib/api/cookie-writes";
+import { openApiDocument } from "@/lib/api/openapi";
+import { hashPassword } from "@/lib/auth/password";
+import { createApiToken, SESSION_COOKIE, signIn } from "@/lib/auth/sessions";
+import { registerDefinitions } from "@/lib/workflows/registry";
+import { catalog } from "@/workflows/catalog";
+import { apiRequest, params } from "../support/api";
+import { freshDatabase } from "../support/db";
+import { createGatedInstance, createInstance, createUser } from "../support/factories";
+
+// Issue 13 §2: real answers of the route handlers, checked against the OpenAPI document with a
+// JSON Schema 2020-12 validator (OpenAPI 3.1's dialect). Answer objects are closed in the
+// document (additionalProperties: false), so a field the code adds without the document fails
+// here, as does a status code the operation does not list.
+
+const t = await freshDatabase();
+useConnection({ db: t.db, sql: t.sql });
+await registerDefinitions(t.db, catalog);
+
+type Route = (request: Request, context: { params: Promise<never> }) => Promise<Response>;
+const routes = path.join(import.meta.dirname, "../../app/api/v1");
+const route = async (file: string, method: "GET" | "POST"): Promise<Route> => (await import(/* @vite-ignore */ path.join(routes, file, "route.ts")))[method];
+
+const document = openApiDocument();
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+addFormats(ajv);
+// The whole document as one schema resource, so its `#/components/schemas/…` references resolve.
+ajv.addSchema(JSON.parse(JSON.stringify(document)), "openapi");
+
+const pointer = (...parts: string[]) => parts.map((p) => p.replaceAll("~", "~0").replaceAll("/", "~1")).join("/");
+type ResponseObject = { $ref?: string; content?: Record<string, unknown> };
+
+/** The validator of the answer `status` of `method path` with `type`, following a shared response's $ref. */
+function validatorFor(path: string, method: "get" | "post", status: number, type: string): ValidateFunction {
+  const operation = document.paths?.[path]?.[method];
+  expect(operation, `${method.toUpperCase()} ${path} is not in the document`).toBeDefined();
+  let answer = operation!.responses?.[String(status)] as ResponseObject | undefined;
+  expect(answer, `${method.toUpperCase()} ${path} answered ${status}, which the document does not list`).toBeDefined();
+  let at = ["paths", path, method, "responses", String(status)];
+  if (answer!.$ref) {
+    const name = answer!.$ref.split("/").at(-1)!;
+    at = ["components", "responses", name];
+    answer = document.components?.responses?.[name] as ResponseObject;
+  }
+  expect(Object.keys(answer!.content ?? {}), `${method.toUpperCase()} ${path} ${status}: media types`).toContain(type);
+  const validate = ajv.getSchema(`openapi#/${pointer(...at, "content", type, "schema")}`);
+  expect(validate).toBeDefined();
+  return validate!;
+}
+
+/** Checks that a real answer has the expected status and matches the document; returns its parsed body. */
+async function conforms<T = Record<string, unknown>>(response: Response, operation: string, status: number): Promise<T> {
+  const [verb, path] = operation.split(" ") as [string, string];
+  const method = verb.toLowerCase() as "get" | "post";
+  expect(response.status, `${operation}: ${await response.clone().text()}`).toBe(status);
+  const type = mediaType(response.headers.get("content-type"));
+  const validate = validatorFor(path, method, response.status, type);
+  const body: unknown = type === "application/json" ? await response.json() : await response.text();
+  expect(validate(body), `${method.toUpperCase()} ${path} ${response.status}: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body).slice(0, 600)}`).toBe(true);
+  return body as T;
+}
+
+const tokens = {} as Record<Role, string>;
+const ids = {} as Record<Role, string>;
+beforeAll(async () => {
+  for (const role of ["operator", "approver", "auditor", "admin"] as const) {
+    const user = await createUser(t.db, role);
+    ids[role] = user.id;
+    tokens[role] = await createApiToken(t.db, user.id, "test");
+  }
+});
+
+const get = async (file: string, path: string, token: string | undefined, p: Record<string, string> = {}) => (await route(file, "GET"))(apiRequest(path, { token }), params(p) as { params: Promise<never> });
+const post = async (file: string, path: string, token: string | undefined, p: Record<string, string> = {}, body: unknown = {}) =>
+  (await route(file, "POST"))(apiRequest(path, { method: "POST", token, body }), params(p) as { params: Promise<never> });
+
+describe("instances: answers match the document", () => {
+  it("list, counts and one instance with running steps, gates and history", async () => {
+    const { instance } = await createGatedInstance(t.db, { stage: "staging" });
+    await createInstance(t.db, { runningSteps: ["a"] });
+    const page = await conforms<{ items: unknown[] }>(await get("instances", "/api/v1/instances?limit=2", tokens.auditor), "GET /instances", 200);
+    expect(page.items).toHaveLength(2);
+    await conforms(await get("instances/counts", "/api/v1/instances/counts", tokens.auditor), "GET /instances/counts", 200);
+    const detail = await conforms<{ gates: unknown[]; history: unknown[] }>(await get("instances/[id]", `/api/v1/instances/${instance.id}`, tokens.auditor, { id: instance.id }), "GET /instances/{id}", 200);
+    expect(detail.gates).toHaveLength(1);
+    expect(detail.history.length).toBeGreaterThan(0);
+  });
+
+  it("pause, resume and cancel, their refusals (400, 401, 403, 404, 409), and the bulk commands", async () => {
+    const inst = await createInstance(t.db);
+    const path = (verb: string) => `/api/v1/instances/${inst.id}/${verb}`;
+    const p = { id: inst.id };
+    const paused = await conforms<{ status: string }>(await post("instances/[id]/pause", path("pause"), tokens.operator, p, { reason: "Maintenance", mode: "immediate", category: "maintenance", ticketUrl: "https://tracker.example.com/OPS-1" }), "POST /instances/{id}/pause", 200);
+    expect(paused.status).toBe("paused");
+    await conforms(await post("instances/[id]/pause", path("pause"), tokens.operator, p, { reason: "again" }), "POST /instances/{id}/pause", 409);
+    await conforms(await post("instances/[id]/pause", path("pause"), tokens.auditor, p, { reason: "x" }), "POST /instances/{id}/pause", 403);
+    await conforms(await post("instances/[id]/pause", path("pause"), undefined, p, { reason: "x" }), "POST /instances/{id}/pause", 401);
+    await conforms(await post("instances/[id]/pause", "/api/v1/instances/nope/pause", tokens.operator, { id: "nope" }, { reason: "x" }), "POST /instances/{id}/pause", 404);
+    const invalid = await conforms<{ error: { fields: Record<string, string[]> } }>(await post("instances/[id]/resume", path("resume"), tokens.operator, p, { force: true }), "POST /instances/{id}/resume", 400);
+    expect(invalid.error.fields.reason).toBeDefined();
+    await conforms(await post("instances/[id]/resume", path("resume"), tokens.operator, p, { reason: "done" }), "POST /instances/{id}/resume", 200);
+    await conforms(await post("instances/[id]/cancel", path("cancel"), tokens.operator, p, { reason: "not needed" }), "POST /instances/{id}/cancel", 200);
+
+    const other = await createInstance(t.db);
+    const bulk = await conforms<{ failed: number }>(await post("instances/bulk/pause", "/api/v1/instances/bulk/pause", tokens.operator, {}, { instanceIds: [other.id, inst.id], reason: "bulk" }), "POST /instances/bulk/pause", 200);
+    expect(bulk.failed).toBe(1);
+    await conforms(await post("instances/bulk/resume", "/api/v1/instances/bulk/resume", tokens.operator, {}, { instanceIds: [other.id] }), "POST /instances/bulk/resume", 200);
+  });
+
+  it("a body over 64 KB (413) and a cookie write that is not JSON (415)", async () => {
+    const inst = await createInstance(t.db);
+    const pause = await route("instances/[id]/pause", "POST");
+    const big = await pause(apiRequest(`/api/v1/instances/${inst.id}/pause`, { method: "POST", token: tokens.operator, rawBody: JSON.stringify({ reason: "x".repeat(70_000) }) }), params({ id: inst.id }) as { params: Promise<never> });
+    await conforms(big, "POST /instances/{id}/pause", 413);
+    await createUser(t.db, "operator", { email: "openapi-cookie@test.dev", passwordHash: await hashPassword("correct horse") });
+    const session = await signIn(t.db, "openapi-cookie@test.dev", "correct horse");
+    const form = new Request(`http://flowgate.test/api/v1/instances/${inst.id}/pause`, { method: "POST", headers: { cookie: `${SESSION_COOKIE}=${session.token}`, "content-type": "text/plain" }, body: "{}" });
+    const refused = await pause(form, params({ id: inst.id }) as { params: Promise<never> });
+    await conforms(refused, "POST /instances/{id}/pause", 415);
+  });
+
+  it("start an instance (201) and an unknown workflow (404)", async () => {
+    await conforms(await post("instances", "/api/v1/instances", tokens.operator, {}, { workflow: "deploy-pipeline", input: { service: "billing" } }), "POST /instances", 201);
+    await conforms(await post("instances", "/api/v1/instances", tokens.operator, {}, { workflow: "no-such-flow" }), "POST /instances", 404);
+  });
+});
+
+describe("workflows, gates, history and accounts: answers match the document", () => {
+  it("workflows: list, pause, resume and the pause log (JSON and CSV)", async () => {
+    await conforms(await get("workflows", "/api/v1/workflows", tokens.auditor), "GET /workflows", 200);
+    const key = { key: "nightly-etl" };
+    await conforms(await post("workflows/[key]/pause", "/api/v1/workflows/nightly-etl/pause", tokens.operator, key, { reason: "freeze" }), "POST /workflows/{key}/pause", 200);
+    await conforms(await get("workflows", "/api/v1/workflows", tokens.auditor), "GET /workflows", 200);
+    await conforms(await post("workflows/[key]/pause", "/api/v1/workflows/nightly-etl/pause", tokens.operator, key, { reason: "again" }), "POST /workflows/{key}/pause", 409);
+    await conforms(await post("workflows/[key]/resume", "/api/v1/workflows/nightly-etl/resume", tokens.operator, key, {}), "POST /workflows/{key}/resume", 200);
+    await conforms(await get("workflow-pauses", "/api/v1/workflow-pauses", tokens.auditor), "GET /workflow-pauses", 200);
+    await conforms(await get("workflow-pauses", "/api/v1/workflow-pauses?format=csv", tokens.auditor), "GET /workflow-pauses", 200);
+  });
+
+  it("gates: list, approve, reject", async () => {
+    const one = await createGatedInstance(t.db, { stage: "staging" });
+    const two = await createGatedInstance(t.db, { stage: "production" });
+    const list = await conforms<{ items: unknown[] }>(await get("gates", "/api/v1/gates?status=pending", tokens.auditor), "GET /gates", 200);
+    expect(list.items.length).toBeGreaterThanOrEqual(2);
+    await conforms(await post("gates/[id]/approve", `/api/v1/gates/${one.gate.id}/approve`, tokens.approver, { id: one.gate.id }, { comment: "ship it" }), "POST /gates/{id}/approve", 200);
+    await conforms(await post("gates/[id]/reject", `/api/v1/gates/${two.gate.id}/reject`, tokens.approver, { id: two.gate.id }, { comment: "not now", category: "incident" }), "POST /gates/{id}/reject", 200);
+    await conforms(await post("gates/[id]/approve", `/api/v1/gates/${two.gate.id}/approve`, tokens.approver, { id: two.gate.id }, {}), "POST /gates/{id}/approve", 409);
+    await conforms(await get("gates", "/api/v1/gates?status=approved", tokens.auditor), "GET /gates", 200);
+  });
+
+  it("history: a page, a bad filter (400) and the export", async () => {
+    const page = await conforms<{ items: unknown[] }>(await get("history", "/api/v1/history?limit=50", tokens.auditor), "GET /history", 200);
+    expect(page.items.length).toBeGreaterThan(0);
+    const bad = await conforms<{ error: { fields: Record<string, string[]> } }>(await get("history", "/api/v1/history?from=2027-02-30", tokens.auditor), "GET /history", 400);
+    expect(bad.error.fields.from).toBeDefined();
+    await conforms(await get("history/export", "/api/v1/history/export?format=csv", tokens.auditor), "GET /history/export", 200);
+    await conforms(await get("history/export", "/api/v1/history/export?format=ndjson", tokens.auditor), "GET /history/export", 200);
+  });
+
+  it("accounts: me, users, tokens, deactivation, reset links and the access log", async () => {
+    await conforms(await get("me", "/api/v1/me", tokens.approver), "GET /me", 200);
+    await conforms(await get("users", "/api/v1/users", tokens.admin), "GET /users", 200);
+    await conforms(await get("users", "/api/v1/users", tokens.auditor), "GET /users", 403);
+    const me = { id: ids.operator };
+    const issued = await conforms<{ id: string }>(await post("users/[id]/tokens", `/api/v1/users/${ids.operator}/tokens`, tokens.operator, me, { name: "cli", expiresInDays: 30 }), "POST /users/{id}/tokens", 201);
+    await conforms(await get("users/[id]/tokens", `/api/v1/users/${ids.operator}/tokens`, tokens.operator, me), "GET /users/{id}/tokens", 200);
+    await conforms(await post("tokens/[id]/revoke", `/api/v1/tokens/${issued.id}/revoke`, tokens.operator, { id: issued.id }, { reason: "rotated" }), "POST /tokens/{id}/revoke", 200);
+    await conforms(await post("tokens/[id]/revoke", `/api/v1/tokens/${issued.id}/revoke`, tokens.operator, { id: issued.id }, {}), "POST /tokens/{id}/revoke", 409);
+    const subject = await createUser(t.db, "auditor");
+    const s = { id: subject.id };
+    await conforms(await post("users/[id]/deactivate", `/api/v1/users/${subject.id}/deactivate`, tokens.admin, s, { reason: "left the team" }), "POST /users/{id}/deactivate", 200);
+    await conforms(await post("users/[id]/reactivate", `/api/v1/users/${subject.id}/reactivate`, tokens.admin, s), "POST /users/{id}/reactivate", 200);
+    await conforms(await post("users/[id]/reactivate", `/api/v1/users/${subject.id}/reactivate`, tokens.admin, s), "POST /users/{id}/reactivate", 409);
+    await conforms(await post("users/[id]/password-reset", `/api/v1/users/${subject.id}/password-reset`, tokens.admin, s), "POST /users/{id}/password-reset", 201);
+    await conforms(await get("access-changes", "/api/v1/access-changes", tokens.auditor), "GET /access-changes", 200);
+    await conforms(await get("access-changes", "/api/v1/access-changes?format=csv", tokens.admin), "GET /access-changes", 200);
+  });
+
+  it("the document itself is served, and is the one the tests check against", async () => {
+    const served = await conforms(await get("openapi.json", "/api/v1/openapi.json", tokens.auditor), "GET /openapi.json", 200);
+    expect(served).toEqual(JSON.parse(JSON.stringify(document)));
+    expect(served.openapi).toBe("3.1.0");
+    await conforms(await get("openapi.json", "/api/v1/openapi.json", undefined), "GET /openapi.json", 401);
+  });
+});
