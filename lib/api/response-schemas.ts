@@ -120,7 +120,12 @@ export const gateWithDecisionsSchema = gateRow
   .meta({ id: "GateWithDecisions" });
 export const gatePageSchema = page(gateWithDecisionsSchema);
 
-export const decisionResultSchema = z.object({ gate: gateSchema, outcome: z.enum(["recorded", "approved", "rejected"]), progress: z.string() });
+export const decisionResultSchema = z.object({
+  gate: gateSchema,
+  outcome: z.enum(["recorded", "approved", "rejected"]),
+  progress: z.string(),
+  heldBy: z.string().nullable().meta({ description: "Who holds the instance paused once the decision is recorded (it moves on when resumed), or null" }),
+});
 
 const stepSchema = z.object({
   key: z.string(),
@@ -152,7 +157,7 @@ export const bulkSummarySchema = z.object({
   results: z.array(
     z.union([
       z.object({ instanceId: z.string(), ok: z.literal(true) }),
-      z.object({ instanceId: z.string(), ok: z.literal(false), code: z.string(), message: z.string() }),
+      z.object({ instanceId: z.string(), ok: z.literal(false), code: z.string(), message: z.string(), headline: z.string().meta({ description: "The message without its instance-specific time, to group refusals by" }) }),
     ]),
   ),
   refusals: z.array(z.object({ code: z.enum(errorCodes), headline: z.string(), count: z.number().int() })).meta({ description: "The refusals grouped by what they say" }),
