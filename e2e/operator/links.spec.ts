@@ -13,12 +13,12 @@ test("the instance page links to its workflow, its gates in the approvals inbox 
   await expect(page.getByRole("article", { name: "Test workflow" }).filter({ hasText: `${instance.workflowKey} v1` })).toBeInViewport();
 
   await page.goBack();
-  await links.getByRole("link", { name: "Its approvals" }).click();
+  await links.getByRole("link", { name: "Its gates" }).click();
   await expect(page.getByRole("article", { name: "linked gate e2e" })).toBeVisible();
   await expect(page.getByRole("article")).toHaveCount(1);
 
   await page.goBack();
-  await links.getByRole("link", { name: "Its history" }).click();
+  await links.getByRole("link", { name: "Its audit trail" }).click();
   await expect(page.getByRole("search", { name: "Filter history" }).getByLabel("Instance id")).toHaveValue(instance.id);
   await expect(page.getByRole("table", { name: "History entries" }).getByRole("link", { name: `Open instance ${instance.id}` }).first()).toBeVisible();
 });

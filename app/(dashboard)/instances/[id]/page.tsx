@@ -58,12 +58,12 @@ export default async function InstancePage({ params }: { params: Promise<{ id: s
             </li>
             <li>
               <Link href={`/approvals?instance=${instance.id}`} className="text-indigo-700 hover:underline">
-                Its approvals{instance.gates.length > 0 && ` (${instance.gates.length})`}
+                Its gates{instance.gates.length > 0 && ` (${instance.gates.length})`}
               </Link>
             </li>
             <li>
               <Link href={`/history?instanceId=${instance.id}`} className="text-indigo-700 hover:underline">
-                Its history
+                Its audit trail
               </Link>
             </li>
           </ul>
