@@ -1,4 +1,6 @@
 import { NextResponse, type NextRequest } from "next/server";
+import { SESSION_COOKIE } from "@/lib/auth/sessions";
+import { needsSignIn, signInHref } from "@/lib/return-to";
 import { isHttps, newNonce, securityHeaders } from "@/lib/security-headers";
 
 /**
@@ -7,6 +9,10 @@ import { isHttps, newNonce, securityHeaders } from "@/lib/security-headers";
  * request, where Next reads the nonce during rendering and adds it to its framework and page
  * scripts; that is why every page renders per request (`connection()` in the root layout).
  * NODE_ENV is read per call, not at import, so tests can switch it.
+ *
+ * It also sends a visit to a dashboard page without a session cookie straight to sign-in with the
+ * page as `next`, so a deep link (`/history?action=paused`) survives signing in; the pages' own
+ * check (requirePage) still decides, and covers a cookie that is present but no longer valid.
  */
 export function proxy(request: NextRequest): NextResponse {
   const headers = securityHeaders({
@@ -14,6 +20,11 @@ export function proxy(request: NextRequest): NextResponse {
     development: process.env.NODE_ENV === "development",
     httpsInProduction: process.env.NODE_ENV === "production" && isHttps(request.url, request.headers.get("x-forwarded-proto")),
   });
+  if ((request.method === "GET" || request.method === "HEAD") && !request.cookies.has(SESSION_COOKIE) && needsSignIn(request.nextUrl.pathname)) {
+    const response = NextResponse.redirect(new URL(signInHref(`${request.nextUrl.pathname}${request.nextUrl.search}`), request.url));
+    for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
+    return response;
+  }
   const requestHeaders = new Headers(request.headers);
   requestHeaders.set("Content-Security-Policy", headers["Content-Security-Policy"]!);
   const response = NextResponse.next({ request: { headers: requestHeaders } });

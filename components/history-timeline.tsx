@@ -52,7 +52,7 @@ export function HistoryTimeline({ rows }: { rows: HistoryRow[] }) {
                 {actionLabels[row.action]}
                 {stage && <span className="font-normal text-slate-600">: {stage}</span>}
               </span>
-              {mode && <span className="rounded bg-slate-100 px-1.5 text-xs text-slate-700">{mode}</span>}
+              {mode && <span className="rounded bg-slate-100 px-1.5 text-xs text-slate-700">{row.details.escalated === true ? `escalated to ${mode}` : mode}</span>}
               <span className="text-slate-600">by {row.actorLabel}</span>
               <span className="text-slate-400" aria-hidden>
                 ·

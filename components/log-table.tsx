@@ -3,8 +3,9 @@ import type { ReactNode } from "react";
 
 /** The audit pages' table: a caption for screen readers, column headings, rows, and what to say when there are none. */
 export function LogTable({ caption, columns, empty, children }: { caption: string; columns: string[]; empty: ReactNode | null; children: ReactNode }) {
+  // relative: screen-reader-only labels inside are positioned absolutely; without it they escape this scroller and widen the page.
   return (
-    <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
+    <div className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
       <table className="w-full text-left text-sm">
         <caption className="sr-only">{caption}</caption>
         <thead className="border-b border-slate-200 bg-slate-50 text-xs uppercase tracking-wide text-slate-600">

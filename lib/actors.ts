@@ -1,4 +1,4 @@
-import type { Actor } from "@/lib/domain";
+import type { Actor, PauseKind } from "@/lib/domain";
 
 /*
  * The actors that are not people, in one place. History rows, pause columns and events name
@@ -20,3 +20,16 @@ export const stepActor = (key: string): Actor => ({ id: null, label: `step:${key
 
 /** A named schedule that starts instances (the demo driver, `schedule:demo`; seeded nightly runs, `schedule:nightly`). */
 export const startScheduleActor = (name: string): Actor => ({ id: null, label: `schedule:${name}` });
+
+/**
+ * What a pause's actor label means, for a person reading "Paused by": null for a person (their
+ * email says it), a sentence for the actors above, whose labels are terse by design (auditors
+ * filter on them).
+ */
+export function pauserExplanation(label: string, kind: PauseKind | null): string | null {
+  if (label.startsWith("step:")) return `the step ${label.slice("step:".length)} asked to pause`;
+  if (label === engineActor.label) return kind === "checkpoint" ? "the engine stopped at a pauseBefore checkpoint, a review point in the workflow" : "the engine paused it";
+  if (label === scheduleActor.label) return "a schedule paused it (a maintenance window)";
+  if (label === clockActor.label) return "the clock paused it";
+  return null;
+}

@@ -4,7 +4,7 @@ import type { InstanceStatus } from "@/db/schema";
  * The one place that decides which status changes are legal. Use cases, the engine and
  * the UI (to hide impossible controls) all ask here; none re-implements the table.
  */
-export type Command = "start" | "pause" | "resume" | "wait" | "continue" | "complete" | "fail" | "cancel" | "time_out";
+export type Command = "start" | "pause" | "resume" | "escalate" | "wait" | "continue" | "complete" | "fail" | "cancel" | "time_out";
 
 export const terminalStatuses: readonly InstanceStatus[] = ["completed", "failed", "cancelled", "timed_out"];
 
@@ -18,6 +18,9 @@ const table: Record<Command, Partial<Record<InstanceStatus, InstanceStatus>>> = 
   pause: { running: "paused", waiting: "paused" },
   // The target of resume depends on what the pause interrupted; see resumeTarget.
   resume: { paused: "running" },
+  // A graceful pause still draining made immediate: the status stays paused, running steps are
+  // interrupted (escalatePause, which also requires steps still running and a graceful pause).
+  escalate: { paused: "paused" },
   wait: { running: "waiting" },
   continue: { waiting: "running" },
   complete: { running: "completed" },
@@ -77,6 +80,7 @@ export const isTerminal = (status: InstanceStatus) => terminalStatuses.includes(
 
 function illegalMessage(from: InstanceStatus, command: Command): string {
   if (command === "pause" && from === "paused") return "The instance is already paused";
+  if (command === "escalate" && !isTerminal(from)) return `Only a paused instance can be paused immediately; this one is ${from}`;
   if (command === "resume" && !isTerminal(from)) return `Only a paused instance can be resumed; this one is ${from}`;
   if (isTerminal(from)) return `The instance has ended (${from.replace("_", " ")}); it cannot be ${pastTense[command]}`;
   return `A ${from} instance cannot be ${pastTense[command]}`;
@@ -86,6 +90,7 @@ const pastTense: Record<Command, string> = {
   start: "started",
   pause: "paused",
   resume: "resumed",
+  escalate: "paused immediately",
   wait: "made to wait",
   continue: "continued",
   complete: "completed",

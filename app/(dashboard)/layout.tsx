@@ -1,6 +1,7 @@
 import { Workflow } from "lucide-react";
 import Link from "next/link";
 import type { ReactNode } from "react";
+import { HeaderMenu } from "@/components/header-menu";
 import { LiveUpdates } from "@/components/live-updates";
 import { NavLink } from "@/components/nav-link";
 import { Button } from "@/components/ui/button";
@@ -18,39 +19,41 @@ export default async function DashboardLayout({ children }: { children: ReactNod
   return (
     <div className="min-h-screen">
       <header className="border-b border-slate-200 bg-white">
-        <div className="mx-auto flex max-w-screen-2xl items-center gap-6 px-6 py-3">
+        <div className="mx-auto flex max-w-screen-2xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3 lg:flex-nowrap lg:px-6">
           <span className="flex items-center gap-2 font-semibold">
             <Workflow className="size-5 text-indigo-600" aria-hidden /> Flowgate
           </span>
-          <nav aria-label="Main" className="flex gap-1">
-            <NavLink href="/instances">Instances</NavLink>
-            <NavLink href="/workflows">Workflows</NavLink>
-            <NavLink href="/approvals">
-              Approvals
-              {waiting > 0 && (
-                <span className="ml-1.5 rounded-full bg-violet-600 px-1.5 py-0.5 text-xs text-white" aria-label={`${waiting} waiting for you`}>
-                  {waiting}
-                </span>
-              )}
-            </NavLink>
-            <NavLink href="/history">History</NavLink>
-            <NavLink href="/insights">Insights</NavLink>
-            {can(user, "users:manage") && <NavLink href="/admin/users">Users</NavLink>}
-          </nav>
-          <div className="ml-auto flex items-center gap-3 text-sm">
-            <LiveUpdates />
-            <Link href="/account" className="text-slate-600 underline-offset-2 hover:underline" aria-label={`Your account: ${user.name}, ${user.role}`}>
-              {user.name} <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-700">{user.role}</span>
-            </Link>
-            <form action={signOutAction}>
-              <Button type="submit" variant="ghost" size="sm">
-                Sign out
-              </Button>
-            </form>
-          </div>
+          <HeaderMenu>
+            <nav aria-label="Main" className="flex flex-col gap-1 lg:flex-row">
+              <NavLink href="/instances">Instances</NavLink>
+              <NavLink href="/workflows">Workflows</NavLink>
+              <NavLink href="/approvals">
+                Approvals
+                {waiting > 0 && (
+                  <span className="ml-1.5 rounded-full bg-violet-600 px-1.5 py-0.5 text-xs text-white" aria-label={`${waiting} waiting for you`}>
+                    {waiting}
+                  </span>
+                )}
+              </NavLink>
+              <NavLink href="/history">History</NavLink>
+              <NavLink href="/insights">Insights</NavLink>
+              {can(user, "users:manage") && <NavLink href="/admin/users">Users</NavLink>}
+            </nav>
+            <div className="flex flex-wrap items-center gap-3 border-t border-slate-100 pt-3 text-sm lg:ml-auto lg:border-0 lg:pt-0">
+              <LiveUpdates />
+              <Link href="/account" className="text-slate-600 underline-offset-2 hover:underline" aria-label={`Your account: ${user.name}, ${user.role}`}>
+                {user.name} <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-700">{user.role}</span>
+              </Link>
+              <form action={signOutAction}>
+                <Button type="submit" variant="ghost" size="sm">
+                  Sign out
+                </Button>
+              </form>
+            </div>
+          </HeaderMenu>
         </div>
       </header>
-      <main className="mx-auto max-w-screen-2xl px-6 py-6">{children}</main>
+      <main className="mx-auto max-w-screen-2xl px-4 py-6 md:px-6">{children}</main>
     </div>
   );
 }

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { getDb } from "@/db/client";
 import { SESSION_COOKIE, signIn, signOut } from "@/lib/auth/sessions";
 import { knownError } from "@/lib/db-unavailable";
+import { safeReturnPath } from "@/lib/return-to";
 import { fieldErrors } from "@/lib/validate";
 import type { ActionState } from "@/lib/action-state";
 
@@ -32,7 +33,9 @@ export async function signInAction(_prev: ActionState, formData: FormData): Prom
     if (known) return { status: "error", message: known.message, fields: known.fields, values };
     throw error;
   }
-  redirect("/instances");
+  // Back to the page that sent the person here, when it is one of ours; anything else (another
+  // origin, a protocol-relative `//host`) is ignored rather than followed: no open redirect.
+  redirect(safeReturnPath(formData.get("next")) ?? "/instances");
 }
 
 export async function signOutAction(): Promise<void> {

@@ -3,13 +3,16 @@ import { redirect } from "next/navigation";
 import { DEMO_PASSWORD, demoUsers } from "@/db/seed-users";
 import { currentUser } from "@/lib/auth/current-user";
 import { isDemoMode } from "@/lib/env";
+import { safeReturnPath } from "@/lib/return-to";
 import { SignInForm } from "./sign-in-form";
 
 export const metadata: Metadata = { title: "Sign in" };
 export const dynamic = "force-dynamic";
 
-export default async function SignInPage() {
-  if (await currentUser()) redirect("/instances");
+export default async function SignInPage({ searchParams }: { searchParams: Promise<{ next?: string | string[] }> }) {
+  const asked = (await searchParams).next;
+  const next = safeReturnPath(Array.isArray(asked) ? asked[0] : asked);
+  if (await currentUser()) redirect(next ?? "/instances");
   const demo = isDemoMode();
   return (
     <main className="flex min-h-screen items-center justify-center p-6">
@@ -19,7 +22,7 @@ export default async function SignInPage() {
           <p className="mt-1 text-sm text-slate-600">Pause, resume and sign off running workflows.</p>
         </div>
         <div className="rounded-lg border border-slate-200 bg-white p-6 shadow-sm">
-          <SignInForm />
+          <SignInForm next={next} />
         </div>
         {demo && (
           <section aria-labelledby="demo-heading" className="rounded-lg border border-dashed border-slate-300 bg-white p-4 text-sm">

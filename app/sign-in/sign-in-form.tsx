@@ -6,10 +6,12 @@ import { Field, Input } from "@/components/ui/field";
 import { idle } from "@/lib/action-state";
 import { signInAction } from "./actions";
 
-export function SignInForm() {
+/** `next`: the page to return to after signing in, already checked to be one of ours (lib/return-to.ts). */
+export function SignInForm({ next }: { next: string | null }) {
   const [state, action, pending] = useActionState(signInAction, idle);
   return (
     <form action={action} className="space-y-4" noValidate>
+      {next && <input type="hidden" name="next" value={next} />}
       <Field id="email" label="Email" errors={state.fields?.email}>
         <Input id="email" name="email" type="email" autoComplete="username" required defaultValue={state.values?.email} aria-invalid={!!state.fields?.email} aria-describedby="email-error" />
       </Field>

@@ -69,6 +69,9 @@ const listExtras = {
   workflowName: definition.shape.name,
   workflowVersion: definition.shape.version,
   drainingSteps: z.number().int().meta({ description: "Steps still running while a graceful pause drains" }),
+  waitingFor: z.array(z.object({ stage: z.string(), whoMayApprove: z.string() })).meta({ description: "The pending gates the instance waits for, and who may approve each, in words" }),
+  nextSteps: z.array(z.string()).meta({ description: "For a paused instance with no current step: the steps it goes to when resumed" }),
+  pausedByExplanation: z.string().nullable().meta({ description: "Who paused it, in words (`step:extract` → the step extract asked to pause)" }),
 };
 
 export const instanceListItemSchema = instanceColumns.extend(listExtras).meta({ id: "InstanceListItem" });
@@ -144,7 +147,7 @@ const stepSchema = z.object({
 export const instanceDetailSchema = instanceColumns
   .extend({
     ...listExtras,
-    ...instanceSchema.pick({ input: true, context: true, error: true, finishedAt: true, dueAt: true, pausedFromStatus: true }).shape,
+    ...instanceSchema.pick({ definitionId: true, input: true, context: true, error: true, finishedAt: true, dueAt: true, pausedFromStatus: true }).shape,
     steps: z.array(stepSchema),
     gates: z.array(gateWithDecisionsSchema),
     history: z.array(historyRowSchema),
@@ -175,7 +178,7 @@ export const workflowListSchema = z.object({
 export const workflowResumedSchema = z.object({ workflowKey: z.string(), held: z.literal(false) });
 export const workflowPauseLogSchema = z.object({ items: z.array(createSelectSchema(workflowHoldLog)) });
 
-export const historyPageSchema = page(historyRowSchema);
+export const historyPageSchema = page(historyRowSchema).extend({ prevCursor: z.string().nullable().meta({ description: "Pass as `before` for the page before this one; null on the first page" }) });
 export const accessChangesSchema = z.object({ items: z.array(createSelectSchema(accessChanges, { details: jsonObject })) });
 
 const userRow = createSelectSchema(users);

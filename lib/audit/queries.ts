@@ -25,6 +25,8 @@ export const historyQuery = z.object({
   // A bare day as the upper bound means "through the end of that day" (UTC), as a person reads it.
   to: isoDate({ label: "To date", endOfDay: true }),
   cursor: z.string().max(200).optional(),
+  /** The page before this cursor (a page's `prevCursor`): the way back, which keyset pages otherwise lack. */
+  before: z.string().max(200).optional(),
   limit: limitSchema,
 });
 export type HistoryQuery = z.input<typeof historyQuery>;
@@ -67,19 +69,48 @@ export const historyOrder = [sql`${history.createdAt} desc nulls last`, sql`${hi
 /**
  * Newest first, keyset-paginated on (created_at, id): a page is an index range scan whatever
  * the filter, and rows arriving while someone pages down land above the cursor, never in it.
+ * `cursor` pages down (older rows); `before` pages back up: the same range scan read the other
+ * way, the `limit` rows just newer than the cursor, turned back to newest first. `prevCursor` is
+ * null on the first page, where there is nothing newer to go back to.
  */
 export async function listHistory(db: DbOrTx, filter: HistoryFilter) {
+  const key = sql`(${history.createdAt}, ${history.id})`;
+  if (filter.before) {
+    const before = decodeCursor(cursorSchema, filter.before)!;
+    const rows = await db
+      .select()
+      .from(history)
+      .where(and(historyWhere(filter), sql`${key} > (${before[0]}::timestamptz, ${before[1]})`))
+      .orderBy(sql`${history.createdAt} asc nulls first`, sql`${history.id} asc nulls first`)
+      .limit(filter.limit + 1);
+    const items = rows.slice(0, filter.limit).reverse();
+    const newest = items[0];
+    const oldest = items.at(-1);
+    return {
+      items,
+      // Rows older than this page exist: the page we came back from at least.
+      nextCursor: oldest ? cursorOf(oldest) : null,
+      prevCursor: rows.length > filter.limit && newest ? cursorOf(newest) : null,
+    };
+  }
   const after = decodeCursor(cursorSchema, filter.cursor);
   const rows = await db
     .select()
     .from(history)
-    .where(and(historyWhere(filter), after ? sql`(${history.createdAt}, ${history.id}) < (${after[0]}::timestamptz, ${after[1]})` : undefined))
+    .where(and(historyWhere(filter), after ? sql`${key} < (${after[0]}::timestamptz, ${after[1]})` : undefined))
     .orderBy(...historyOrder)
     .limit(filter.limit + 1);
   const items = rows.slice(0, filter.limit);
   const last = items.at(-1);
-  return { items, nextCursor: rows.length > filter.limit && last ? encodeCursor([last.createdAt.toISOString(), last.id]) : null };
+  const first = items[0];
+  return {
+    items,
+    nextCursor: rows.length > filter.limit && last ? cursorOf(last) : null,
+    prevCursor: after && first ? cursorOf(first) : null,
+  };
 }
+
+const cursorOf = (row: { createdAt: Date; id: number }) => encodeCursor([row.createdAt.toISOString(), row.id]);
 
 /**
  * For the /history page: parses raw query parameters with the API's schema and lists the page,

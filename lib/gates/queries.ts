@@ -120,6 +120,24 @@ export async function delegateCandidatesFor(db: DbOrTx, user: SessionUser, items
   );
 }
 
+/**
+ * Every pending gate, oldest first, with its review context: what the Approvals page shows people
+ * who read approvals but do not decide them (operators, auditors), read-only.
+ */
+export function pendingForReview(db: DbOrTx) {
+  return gatesForReview(db, pending(), oldestFirst(), INBOX_MAX);
+}
+
+/** One instance's gates, in the order they were requested, with their review context: the instance page's "Its approvals". */
+export function instanceGatesForReview(db: DbOrTx, instanceId: string) {
+  return gatesForReview(db, eq(gates.instanceId, instanceId), oldestFirst(), INBOX_MAX);
+}
+
+/** Which of these gates `user` may decide now (the inbox's rule), by gate id. */
+export function decidableIds(user: SessionUser, items: Decidable[]): Set<string> {
+  return new Set(items.filter((i) => i.gate.status === "pending").filter(decidableBy(user)).map((i) => i.gate.id));
+}
+
 /** Recently settled gates, newest first, for the inbox's Decided view. */
 export function recentlyDecided(db: DbOrTx, limit = 50) {
   return gatesForReview(db, ne(gates.status, "pending"), [desc(gates.decidedAt), desc(gates.id)], limit);

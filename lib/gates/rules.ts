@@ -140,3 +140,10 @@ export function progressLabel(gate: Pick<Gate, "mode" | "required" | "roles">, d
   }
   return `${approvals.length} of ${gate.required} approval${gate.required === 1 ? "" : "s"}`;
 }
+
+/** Who may approve a gate, in words: the same phrase on its card and beside a waiting instance. */
+export function whoMayApprove(gate: Pick<Gate, "approvers" | "groups" | "mode" | "roles" | "approverRole">): string {
+  if (gate.approvers.length || gate.groups.length) return [...gate.approvers, ...gate.groups.map((g) => `group ${g}`)].join(", ");
+  if (gate.mode === "per_role") return `one each: ${gate.roles.join(", ")}`;
+  return gate.approverRole ?? "any approver";
+}

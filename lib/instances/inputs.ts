@@ -40,6 +40,16 @@ export const pauseInputSchema = z.object({
 });
 export type PauseInput = z.input<typeof pauseInputSchema>;
 
+/** Making a draining graceful pause immediate (escalatePause): why the running steps must stop now. */
+export const escalatePauseInputSchema = z.object({
+  instanceId: instanceIdSchema,
+  reason: requiredReason("Say why the running steps must stop now"),
+  category: categorySchema,
+  ticketUrl: ticketUrlSchema,
+  expectedVersion: expectedVersionSchema,
+});
+export type EscalatePauseInput = z.input<typeof escalatePauseInputSchema>;
+
 export const resumeInputSchema = z
   .object({
     instanceId: instanceIdSchema,

@@ -7,7 +7,7 @@ import { channels, enqueueEvent, notify } from "@/lib/events";
 import { appendHistory } from "@/lib/history";
 import { allows, transition } from "@/lib/state-machine";
 import { parseInput, type Untrusted } from "@/lib/validate";
-import { pauseInputSchema, type PauseInput } from "./inputs";
+import { escalatePauseInputSchema, pauseInputSchema, type EscalatePauseInput, type PauseInput } from "./inputs";
 import { REASON_MAX } from "./limits";
 import { lockInstance } from "./lock";
 import { reasonTags } from "./reason-tags";
@@ -48,19 +48,7 @@ export async function applyPause(
     throw conflict(t.message);
   }
 
-  let interrupted: string[] = [];
-  if (input.mode === "immediate") {
-    const rows = await tx
-      .update(stepRuns)
-      .set({ status: "interrupted", finishedAt: new Date(), error: "Interrupted by an immediate pause", leaseExpiresAt: null })
-      .where(and(eq(stepRuns.instanceId, current.id), eq(stepRuns.status, "running")))
-      .returning({ stepKey: stepRuns.stepKey, attempt: stepRuns.attempt });
-    interrupted = rows.map((r) => r.stepKey);
-    if (rows.length) {
-      // The rerun keeps the attempt number: an interruption is not a failure and spends no retry.
-      await tx.insert(stepRuns).values(rows.map((r) => ({ instanceId: current.id, stepKey: r.stepKey, attempt: r.attempt })));
-    }
-  }
+  const interrupted = input.mode === "immediate" ? await interruptRunningSteps(tx, current.id) : [];
 
   const [updated] = await tx
     .update(instances)
@@ -97,6 +85,65 @@ export async function applyPause(
   // leave the instance fully paused already, which is when its onPause hook is due.
   await notify(tx, channels.control, current.id);
   return updated!;
+}
+
+/**
+ * What an immediate pause does to the steps in flight: each running run is marked interrupted (its
+ * worker sees that and aborts it on the control notification) and a fresh run is queued, to start
+ * from the beginning on resume. Returns the interrupted step keys. The caller holds the row lock.
+ */
+async function interruptRunningSteps(tx: Tx, instanceId: string): Promise<string[]> {
+  const rows = await tx
+    .update(stepRuns)
+    .set({ status: "interrupted", finishedAt: new Date(), error: "Interrupted by an immediate pause", leaseExpiresAt: null })
+    .where(and(eq(stepRuns.instanceId, instanceId), eq(stepRuns.status, "running")))
+    .returning({ stepKey: stepRuns.stepKey, attempt: stepRuns.attempt });
+  if (rows.length) {
+    // The rerun keeps the attempt number: an interruption is not a failure and spends no retry.
+    await tx.insert(stepRuns).values(rows.map((r) => ({ instanceId, stepKey: r.stepKey, attempt: r.attempt })));
+  }
+  return rows.map((r) => r.stepKey);
+}
+
+/**
+ * Escalates a graceful pause that is still draining to an immediate one, in one transaction:
+ * lock, check, interrupt the running steps, set the pause's mode, history, event, notify. The
+ * state machine refuses `pause` on a paused instance (a second pause would hide who paused it),
+ * so this is its own command (`escalate`, paused → paused): the pause keeps its author, reason
+ * and clocks, and the escalation is a `paused` history row of its own, paused → paused, by the
+ * person who escalated and saying why, with `escalated: true` and the interrupted steps.
+ * Refused (conflict) unless the instance is paused, gracefully, with steps still running: once
+ * the drain has finished there is nothing left to interrupt.
+ */
+export async function escalatePause(db: Db, raw: EscalatePauseInput | Untrusted, actor: Actor): Promise<Instance> {
+  const input = parseInput(escalatePauseInputSchema, raw);
+  return db.transaction(async (tx) => {
+    const current = await lockInstance(tx, input.instanceId, input.expectedVersion);
+    const t = transition(current.status, "escalate");
+    if (!t.ok) throw conflict(t.message);
+    if (current.pauseMode === "immediate") throw conflictSince(`Already paused immediately by ${current.pausedByLabel ?? "someone"}`, current.pausedAt);
+    const interrupted = await interruptRunningSteps(tx, current.id);
+    if (!interrupted.length) throw conflict("No step is still running: the pause has already taken full effect");
+    const [updated] = await tx
+      .update(instances)
+      .set({ pauseMode: "immediate", version: sql`${instances.version} + 1`, updatedAt: new Date() })
+      .where(eq(instances.id, current.id))
+      .returning();
+    await appendHistory(tx, {
+      instanceId: current.id,
+      workflowKey: current.workflowKey,
+      action: "paused",
+      actor,
+      reason: input.reason,
+      fromStatus: t.from,
+      toStatus: t.to,
+      details: { mode: "immediate", kind: current.pauseKind, escalated: true, escalatedFrom: "graceful", interrupted, ...reasonTags(input) },
+    });
+    await enqueueEvent(tx, "workflow.instance.paused", updated!);
+    // The workers abort the interrupted runs on this; with nothing left running, the onPause hook is due too.
+    await notify(tx, channels.control, current.id);
+    return updated!;
+  });
 }
 
 /**

@@ -2,15 +2,16 @@ import "server-only";
 import { and, asc, desc, eq, ilike, lt, or, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { DbOrTx } from "@/db/client";
-import { history, instanceStatuses, instances, stepRuns, workflowDefinitions, type HistoryRow, type InstanceStatus, type StepRun, type StepSpec } from "@/db/schema";
+import { gates, history, instanceStatuses, instances, stepRuns, workflowDefinitions, type Gate, type HistoryRow, type Instance, type InstanceStatus, type StepRun, type StepSpec } from "@/db/schema";
+import { pauserExplanation } from "@/lib/actors";
 import { decodeCursor, encodeCursor, limitSchema } from "@/lib/cursor";
 import { notFound } from "@/lib/errors";
 import { gatesForInstance } from "@/lib/gates/queries";
+import { whoMayApprove } from "@/lib/gates/rules";
+import { readySteps } from "./lifecycle/plan";
 import { optionalText } from "@/lib/text";
 import { parseInput } from "@/lib/validate";
 import { isUuid } from "@/lib/domain";
-
-
 
 export const listInstancesQuery = z.object({
   status: z.enum([...instanceStatuses, "all"]).default("all"),
@@ -25,6 +26,30 @@ const cursorSchema = z.tuple([z.string().datetime(), z.string().uuid()]);
 
 /** Steps still running while a graceful pause drains; derived, so it can never go stale. */
 const drainingSteps = sql<number>`(select count(*)::int from ${stepRuns} where ${stepRuns.instanceId} = ${instances.id} and ${stepRuns.status} = 'running')`;
+
+type GateWho = Pick<Gate, "stage" | "mode" | "approverRole" | "approvers" | "groups" | "roles">;
+// Raw SQL results may come back as JSON text depending on the driver's parsers; accept both.
+const json = <T>(v: unknown): T => (typeof v === "string" ? (JSON.parse(v) as T) : (v as T));
+
+/** The instance's pending gates (stage and who may approve): what a waiting instance waits for. */
+const pendingGates = sql<GateWho[]>`(select coalesce(json_agg(json_build_object('stage', g.stage, 'mode', g.mode, 'approverRole', g.approver_role, 'approvers', g.approvers, 'groups', g.groups, 'roles', g.roles) order by g.requested_at), '[]'::json) from ${gates} g where g.instance_id = ${instances.id} and g.status = 'pending')`.mapWith((v) => json<GateWho[]>(v));
+/** Only for a paused instance with no current step: its definition's steps and the ones done, to name where it goes next. */
+const stoppedBetween = sql`${instances.status} = 'paused' and cardinality(${instances.currentSteps}) = 0`;
+const stepSpecs = sql<Pick<StepSpec, "key" | "dependsOn">[] | null>`case when ${stoppedBetween} then ${workflowDefinitions.steps} end`.mapWith((v) => (v === null ? null : json<StepSpec[]>(v)));
+const completedSteps = sql<string[] | null>`case when ${stoppedBetween} then array(select distinct ${stepRuns.stepKey} from ${stepRuns} where ${stepRuns.instanceId} = ${instances.id} and ${stepRuns.status} = 'completed') end`;
+
+/**
+ * What the list and the instance page say about a row beyond its columns: the gates it waits for
+ * and who may approve them, the step it goes to next when none is current, and who paused it in words.
+ */
+function summarize<R extends { pendingGates: GateWho[]; stepSpecs: Pick<StepSpec, "key" | "dependsOn">[] | null; completedSteps: string[] | null; pausedByLabel: string | null; pauseKind: Instance["pauseKind"] }>({ pendingGates, stepSpecs, completedSteps, ...row }: R) {
+  return {
+    ...row,
+    waitingFor: pendingGates.map((g) => ({ stage: g.stage, whoMayApprove: whoMayApprove(g) })),
+    nextSteps: stepSpecs && completedSteps ? readySteps(stepSpecs, completedSteps) : [],
+    pausedByExplanation: row.pausedByLabel ? pauserExplanation(row.pausedByLabel, row.pauseKind) : null,
+  };
+}
 
 const listColumns = {
   id: instances.id,
@@ -46,6 +71,9 @@ const listColumns = {
   createdAt: instances.createdAt,
   updatedAt: instances.updatedAt,
   drainingSteps,
+  pendingGates,
+  stepSpecs,
+  completedSteps,
 };
 
 /**
@@ -76,7 +104,7 @@ export async function listInstances(db: DbOrTx, raw: ListInstancesQuery) {
     .where(and(...where))
     .orderBy(...instanceOrder)
     .limit(query.limit + 1);
-  const items = rows.slice(0, query.limit);
+  const items = rows.slice(0, query.limit).map(summarize);
   const last = items.at(-1);
   const nextCursor = rows.length > query.limit && last ? encodeCursor([last.updatedAt.toISOString(), last.id]) : null;
   return { items, nextCursor };
@@ -95,12 +123,12 @@ export async function countByStatus(db: DbOrTx) {
 export async function getInstanceDetail(db: DbOrTx, id: string) {
   if (!isUuid(id)) throw notFound("Instance");
   const [row] = await db
-    .select({ ...listColumns, input: instances.input, context: instances.context, error: instances.error, finishedAt: instances.finishedAt, dueAt: instances.dueAt, pausedFromStatus: instances.pausedFromStatus, steps: workflowDefinitions.steps })
+    .select({ ...listColumns, definitionId: instances.definitionId, input: instances.input, context: instances.context, error: instances.error, finishedAt: instances.finishedAt, dueAt: instances.dueAt, pausedFromStatus: instances.pausedFromStatus, steps: workflowDefinitions.steps })
     .from(instances)
     .innerJoin(workflowDefinitions, eq(workflowDefinitions.id, instances.definitionId))
     .where(eq(instances.id, id));
   if (!row) throw notFound("Instance");
-  const { steps: definitionSteps, ...instance } = row;
+  const { steps: definitionSteps, ...instance } = summarize(row);
   const [runs, rows, gateRows] = await Promise.all([
     db.select().from(stepRuns).where(eq(stepRuns.instanceId, id)).orderBy(asc(stepRuns.createdAt)),
     db.select().from(history).where(eq(history.instanceId, id)).orderBy(desc(history.seq)),

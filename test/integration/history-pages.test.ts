@@ -35,3 +35,16 @@ it("the actor filter is a case-insensitive prefix", async () => {
   expect(page.items).toHaveLength(12);
   expect((await listHistory(t.db, historyQuery.parse({ actor: "ops.test" }))).items).toHaveLength(0);
 });
+
+it("paging back with prevCursor returns exactly the page before, and the first page has no prevCursor", async () => {
+  const first = await listHistory(t.db, historyQuery.parse({ limit: 5 }));
+  expect(first.prevCursor).toBeNull();
+  const second = await listHistory(t.db, historyQuery.parse({ limit: 5, cursor: first.nextCursor! }));
+  const third = await listHistory(t.db, historyQuery.parse({ limit: 5, cursor: second.nextCursor! }));
+  const backToSecond = await listHistory(t.db, historyQuery.parse({ limit: 5, before: third.prevCursor! }));
+  expect(backToSecond.items.map((r) => r.id)).toEqual(second.items.map((r) => r.id));
+  expect(backToSecond.nextCursor).toBe(second.nextCursor);
+  const backToFirst = await listHistory(t.db, historyQuery.parse({ limit: 5, before: backToSecond.prevCursor! }));
+  expect(backToFirst.items.map((r) => r.id)).toEqual(first.items.map((r) => r.id));
+  expect(backToFirst.prevCursor).toBeNull();
+});

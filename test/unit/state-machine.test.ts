@@ -7,6 +7,7 @@ const legal: Record<Command, Partial<Record<InstanceStatus, InstanceStatus>>> = 
   start: { pending: "running" },
   pause: { running: "paused", waiting: "paused" },
   resume: { paused: "running" },
+  escalate: { paused: "paused" },
   wait: { running: "waiting" },
   continue: { waiting: "running" },
   complete: { running: "completed" },
@@ -64,7 +65,7 @@ describe("state machine", () => {
 
 /**
  * Properties of the whole table, checked over every state rather than sampled: an instance's
- * state is its status and, while paused, what the pause interrupted (8 × 9 commands), so
+ * state is its status and, while paused, what the pause interrupted (8 × 10 commands), so
  * enumerating it is complete where random generation would only be likely to be.
  */
 describe("state machine properties", () => {
@@ -78,7 +79,8 @@ describe("state machine properties", () => {
     const out: State[] = [];
     for (const command of commands) {
       const t = transition(s.status, command, { pausedFrom: s.pausedFrom });
-      if (t.ok) out.push({ status: t.to, pausedFrom: t.to === "paused" ? s.status : null });
+      // A pause records what it interrupted; a paused → paused change (escalate) keeps what the pause interrupted.
+      if (t.ok) out.push({ status: t.to, pausedFrom: t.to === "paused" ? (s.status === "paused" ? s.pausedFrom : s.status) : null });
     }
     const g = passGate(s.status, s.pausedFrom);
     if (g.ok) out.push({ status: g.to, pausedFrom: g.pausedFrom });

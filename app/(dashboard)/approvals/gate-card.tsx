@@ -3,6 +3,7 @@ import { GateDecisions } from "@/components/gate-decisions";
 import { MarkdownText } from "@/components/markdown-text";
 import { RelativeTime } from "@/components/relative-time";
 import type { InboxItem } from "@/lib/gates/queries";
+import { whoMayApprove } from "@/lib/gates/rules";
 import { GateActions } from "./gate-actions";
 
 const statusStyle: Record<InboxItem["gate"]["status"], string> = {
@@ -36,7 +37,7 @@ export function GateCard({ item, delegates }: { item: InboxItem; delegates?: { e
         <div><dt className="inline text-slate-500">Requested by </dt><dd className="inline">{gate.requestedByLabel}</dd></div>
         <div><dt className="inline text-slate-500">Waiting since </dt><dd className="inline"><RelativeTime value={gate.requestedAt} /></dd></div>
         {gate.expiresAt && <div><dt className="inline text-slate-500">Expires </dt><dd className="inline"><RelativeTime value={gate.expiresAt} /> ({gate.onExpiry === "fail" ? "then fails" : "then continues"})</dd></div>}
-        <div><dt className="inline text-slate-500">Who may approve </dt><dd className="inline">{gate.approvers.length || gate.groups.length ? [...gate.approvers, ...gate.groups.map((g) => `group ${g}`)].join(", ") : gate.mode === "per_role" ? `one each: ${gate.roles.join(", ")}` : gate.approverRole ?? "any approver"}</dd></div>
+        <div><dt className="inline text-slate-500">Who may approve </dt><dd className="inline">{whoMayApprove(gate)}</dd></div>
       </dl>
       {item.instanceStatus === "paused" && (
         <p role="status" aria-label="Instance paused" className="mt-2 rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-950">
@@ -47,7 +48,7 @@ export function GateCard({ item, delegates }: { item: InboxItem; delegates?: { e
           <span className="block text-amber-900">Decisions still count; once approved, the instance moves on when it is resumed.</span>
         </p>
       )}
-      <div className="mt-3 grid gap-4 md:grid-cols-2">
+      <div className="mt-3 grid gap-4 md:grid-cols-2 [&>*]:min-w-0">
         <section aria-label="Instructions" className="text-sm text-slate-800">
           <h3 className="mb-1 text-xs font-medium uppercase tracking-wide text-slate-500">Instructions</h3>
           {gate.instructions ? <MarkdownText text={gate.instructions} /> : <p className="text-slate-500">None given.</p>}
@@ -55,7 +56,7 @@ export function GateCard({ item, delegates }: { item: InboxItem; delegates?: { e
         <section aria-label="Context" className="text-sm">
           <h3 className="mb-1 text-xs font-medium uppercase tracking-wide text-slate-500">Context</h3>
           {context.length ? (
-            <dl className="grid grid-cols-[auto_1fr] gap-x-3 font-mono text-xs">
+            <dl className="grid grid-cols-[auto_minmax(0,1fr)] gap-x-3 font-mono text-xs">
               {context.map(([k, v]) => (
                 <div key={k} className="contents">
                   <dt className="text-slate-500">{k}</dt>

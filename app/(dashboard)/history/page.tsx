@@ -11,7 +11,7 @@ import { historyActions, reasonCategories } from "@/db/schema";
 import { ChainStatus } from "@/components/chain-status";
 import { ReasonTags } from "@/components/reason-tags";
 import { ExportButton } from "./export-button";
-import { latestCheckpoint } from "@/lib/audit/checkpoints";
+import { latestCheckpoint, rowsAfter } from "@/lib/audit/checkpoints";
 import { listHistoryForPage } from "@/lib/audit/queries";
 import { requirePage } from "@/lib/auth/current-user";
 import { can } from "@/lib/auth/permissions";
@@ -28,7 +28,11 @@ export default async function HistoryPage({ searchParams }: { searchParams: Prom
   const db = getDb();
   // Same schema as the API; a bad filter or cursor shows beside the form instead of an error page.
   const [workflows, { page, errors }, checkpoint] = await Promise.all([listWorkflowKeys(db), listHistoryForPage(db, raw), latestCheckpoint(db)]);
-  const nextParams = (cursor: string) => new URLSearchParams({ ...Object.fromEntries(Object.entries(raw).filter(([, v]) => v)), cursor }).toString();
+  const unverified = checkpoint ? await rowsAfter(db, checkpoint.throughId) : 0;
+  // The filter without its page position: what links to other pages keep, and the form's identity.
+  const filterEntries = Object.entries(raw).filter(([k, v]) => v && k !== "cursor" && k !== "before");
+  const filterQuery = new URLSearchParams(filterEntries).toString();
+  const pageHref = (position: { cursor: string } | { before: string }) => `/history?${new URLSearchParams({ ...Object.fromEntries(filterEntries), ...position }).toString()}`;
 
   return (
     <div className="space-y-4">
@@ -54,11 +58,13 @@ export default async function HistoryPage({ searchParams }: { searchParams: Prom
       </div>
 
       <div className="flex flex-wrap items-start justify-between gap-3">
-        <ChainStatus checkpoint={checkpoint} />
-        {page && <ExportButton query={new URLSearchParams(Object.entries(raw).filter(([k, v]) => v && k !== "cursor" && k !== "limit")).toString()} />}
+        <ChainStatus checkpoint={checkpoint} unverifiedRows={unverified} />
+        {page && <ExportButton query={new URLSearchParams(filterEntries.filter(([k]) => k !== "limit")).toString()} />}
       </div>
 
-      <form method="get" role="search" aria-label="Filter history" className="flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-3">
+      {/* Keyed by the filter: its fields are uncontrolled, so a client-side navigation to another
+          filter (Clear, a link) must remount them, or they keep showing the filter left behind. */}
+      <form key={filterQuery} method="get" role="search" aria-label="Filter history" className="flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-3">
         <FilterField id="action" label="Action">
           <Select id="action" name="action" defaultValue={raw.action}>
             <option value="">Any action</option>
@@ -142,18 +148,23 @@ export default async function HistoryPage({ searchParams }: { searchParams: Prom
           </tr>
         ))}
       </LogTable>
-      <div className="flex justify-end gap-2">
-        {raw.cursor && (
-          <Link href={`/history?${new URLSearchParams(Object.entries(raw).filter(([k, v]) => v && k !== "cursor")).toString()}`} className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm">
-            First page
-          </Link>
+      <nav aria-label="History pages" className="flex flex-wrap justify-end gap-2">
+        {page?.prevCursor && (
+          <>
+            <Link href={`/history${filterQuery ? `?${filterQuery}` : ""}`} className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm">
+              First page
+            </Link>
+            <Link href={pageHref({ before: page.prevCursor })} className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm">
+              Previous page
+            </Link>
+          </>
         )}
         {page?.nextCursor && (
-          <Link href={`/history?${nextParams(page.nextCursor)}`} className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm">
+          <Link href={pageHref({ cursor: page.nextCursor })} className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm">
             Next page
           </Link>
         )}
-      </div>
+      </nav>
     </div>
   );
 }

@@ -43,21 +43,54 @@ const columns = [
     ),
   }),
   column.accessor("workflowName", { header: "Workflow", cell: (c) => <span className="whitespace-nowrap">{c.getValue()} <span className="text-xs text-slate-500">v{c.row.original.workflowVersion}</span></span> }),
-  column.accessor("currentSteps", { header: "Current step", cell: (c) => (c.getValue().length ? c.getValue().join(", ") : <span className="text-slate-500">—</span>) }),
-  column.accessor("status", { header: "Status", cell: (c) => <StatusBadge status={c.getValue()} draining={c.row.original.drainingSteps} /> }),
-  column.display({ id: "since", header: "Since", cell: (c) => <RelativeTime value={c.row.original.status === "paused" ? c.row.original.pausedAt : c.row.original.updatedAt} /> }),
-  column.accessor("pausedByLabel", { header: "Paused by", cell: (c) => c.getValue() ?? <span className="text-slate-500">—</span> }),
-  column.accessor("pauseReason", {
-    header: "Reason",
+  column.accessor("currentSteps", {
+    header: "Current step",
     cell: (c) =>
-      c.getValue() ? (
-        <span className="line-clamp-2 max-w-xs" title={c.getValue() ?? undefined}>
-          {c.getValue()} <ReasonTags category={c.row.original.pauseCategory} ticketUrl={c.row.original.pauseTicketUrl} />
-          {c.row.original.resumeAt && <span className="block text-xs text-slate-500">resumes <RelativeTime value={c.row.original.resumeAt} /></span>}
-        </span>
+      c.getValue().length ? (
+        c.getValue().join(", ")
+      ) : c.row.original.nextSteps.length ? (
+        // Paused before a gate it asks only on resume: no step is current, but where it goes is known.
+        <span className="text-slate-600">next: {c.row.original.nextSteps.join(", ")}</span>
       ) : (
         <span className="text-slate-500">—</span>
       ),
+  }),
+  column.accessor("status", { header: "Status", cell: (c) => <StatusBadge status={c.getValue()} draining={c.row.original.drainingSteps} /> }),
+  column.display({ id: "since", header: "Since", cell: (c) => <RelativeTime value={c.row.original.status === "paused" ? c.row.original.pausedAt : c.row.original.updatedAt} /> }),
+  column.accessor("pausedByLabel", {
+    header: "Paused by",
+    cell: (c) =>
+      c.getValue() ? (
+        <>
+          <span className="break-all">{c.getValue()}</span>
+          {c.row.original.pausedByExplanation && <span className="block text-xs text-slate-500">{c.row.original.pausedByExplanation}</span>}
+        </>
+      ) : (
+        <span className="text-slate-500">—</span>
+      ),
+  }),
+  column.accessor("pauseReason", {
+    header: "Reason",
+    cell: (c) => {
+      const { resumeAt, waitingFor, pauseCategory, pauseTicketUrl } = c.row.original;
+      return (
+        <div className="max-w-xs space-y-0.5">
+          {c.getValue() && (
+            <span className="line-clamp-2" title={c.getValue() ?? undefined}>
+              {c.getValue()} <ReasonTags category={pauseCategory} ticketUrl={pauseTicketUrl} />
+            </span>
+          )}
+          {/* Outside the clamp: when it resumes matters more than the reason's third line. */}
+          {resumeAt && <span className="block text-xs font-medium text-slate-700">resumes <RelativeTime value={resumeAt} /></span>}
+          {waitingFor.map((g, i) => (
+            <span key={`${g.stage}-${i}`} className="block text-xs text-violet-900">
+              Waits for approval: <span className="font-medium">{g.stage}</span>, by {g.whoMayApprove}
+            </span>
+          ))}
+          {!c.getValue() && !waitingFor.length && <span className="text-slate-500">—</span>}
+        </div>
+      );
+    },
   }),
 ];
 
@@ -166,8 +199,24 @@ export function InstancesTable({ workflows, initialCounts, initial, canPause, ca
       {bulkOutcome && <BulkResults outcome={bulkOutcome} names={workflowNames} canResume={canResume} onResult={onBulkResult} onDismiss={() => setBulkOutcome(null)} />}
       <BulkBar selected={[...selected]} canPause={canPause} canResume={canResume} onResult={onBulkResult} onClear={() => setSelected(new Set())} />
 
-      <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
-        <table className="w-full text-left text-sm">
+      <div className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
+        {/* Phones: one card per instance, the table's own cells under their headings, so status and
+            reason are read without scrolling sideways; the table takes over from md up. */}
+        <ul aria-label="Workflow instances" className="divide-y divide-slate-100 md:hidden">
+          {table.getRowModel().rows.map((row) => (
+            <li key={row.id} className="p-3">
+              <dl className="grid grid-cols-[auto_minmax(0,1fr)] gap-x-3 gap-y-1.5 text-sm">
+                {row.getVisibleCells().map((cell) => (
+                  <div key={cell.id} className="contents">
+                    <dt className="pt-0.5 text-xs font-medium uppercase tracking-wide text-slate-500">{typeof cell.column.columnDef.header === "string" ? cell.column.columnDef.header : "Select"}</dt>
+                    <dd className="min-w-0 break-words">{flexRender(cell.column.columnDef.cell, cell.getContext())}</dd>
+                  </div>
+                ))}
+              </dl>
+            </li>
+          ))}
+        </ul>
+        <table className="hidden w-full text-left text-sm md:table">
           <caption className="sr-only">Workflow instances</caption>
           <thead className="border-b border-slate-200 bg-slate-50 text-xs uppercase tracking-wide text-slate-600">
             {table.getHeaderGroups().map((group) => (

@@ -10,7 +10,11 @@ import { pauseWorkflow, resumeWorkflow } from "@/lib/workflows/workflow-pauses";
 import { catalog } from "@/workflows/catalog";
 
 /** Form fields named `input.<key>` become the input object; blanks are left out so defaults apply. */
-export async function startAction(workflow: string, _prev: ActionState, formData: FormData): Promise<ActionState> {
+/** A start's result, with the new instance's id so the toast can link to it. */
+export type StartState = ActionState & { instanceId?: string };
+
+export async function startAction(workflow: string, _prev: ActionState, formData: FormData): Promise<StartState> {
+  let instanceId: string | undefined;
   const state = await runAction("instances:start", formData, async ({ db, user, form }) => {
     const input: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(form)) {
@@ -25,10 +29,11 @@ export async function startAction(workflow: string, _prev: ActionState, formData
       else input[key] = value;
     }
     const created = await startInstance(db, { workflow, input }, actorOf(user), { catalog });
+    instanceId = created.id;
     return `Started instance ${created.id}`;
   });
   if (state.status === "success") revalidatePath("/workflows");
-  return state;
+  return { ...state, instanceId };
 }
 
 export async function pauseWorkflowAction(workflow: string, _prev: ActionState, formData: FormData): Promise<ActionState> {

@@ -1,27 +1,36 @@
 "use client";
 
+import Link from "next/link";
 import { useEffect, useRef } from "react";
 import { toast } from "sonner";
 import { Button } from "@/components/ui/button";
 import { Field, Input, Select } from "@/components/ui/field";
 import { useFormAction } from "@/components/use-form-action";
 import { idle } from "@/lib/action-state";
-import { startAction } from "./actions";
+import { startAction, type StartState } from "./actions";
 
 type Property = { type?: string; enum?: string[]; default?: unknown; description?: string; minLength?: number; maxLength?: number };
 
 /** A start form drawn from the workflow's input schema (as JSON Schema); the server validates with the zod schema itself. */
 export function StartForm({ workflow, schema }: { workflow: string; schema: Record<string, unknown> | null }) {
   const form = useRef<HTMLFormElement>(null);
-  const [state, onSubmit, pending] = useFormAction(async (prev: typeof idle, formData: FormData) => {
+  const [state, onSubmit, pending] = useFormAction(async (prev: StartState, formData: FormData) => {
     const next = await startAction(workflow, prev, formData);
+    // The toast leads to the instance just started: the next thing a person wants to see.
     if (next.status === "success") {
-      toast.success(next.message);
+      toast.success(next.message, {
+        duration: 10_000,
+        description: next.instanceId && (
+          <Link href={`/instances/${next.instanceId}`} className="text-indigo-700 underline">
+            Open the new instance
+          </Link>
+        ),
+      });
       // A fresh form for the next start; after a refusal nothing is reset (useFormAction).
       form.current?.reset();
     }
     return next;
-  }, idle);
+  }, idle as StartState);
   useEffect(() => {
     if (state.status === "error" && !state.fields) toast.error(state.message);
   }, [state]);

@@ -124,3 +124,13 @@ export function planAdvance(instance: Pick<Instance, "status" | "currentSteps">,
     .map((s) => s.key);
   return plan;
 }
+
+/**
+ * The steps an instance goes to next when none is current: not completed, every dependency
+ * completed (the planner's own test above, without runs or gates). Shown for a paused instance
+ * whose next step is a gate, which it asks only after resume, so it has no current step.
+ */
+export function readySteps(specs: Pick<StepSpec, "key" | "dependsOn">[], completedKeys: readonly string[]): string[] {
+  const completed = new Set(completedKeys);
+  return specs.filter((s) => !completed.has(s.key) && s.dependsOn.every((d) => completed.has(d))).map((s) => s.key);
+}

@@ -26,7 +26,7 @@ export default async function UsersPage() {
       <section className="rounded-lg border border-slate-200 bg-white p-4">
         <CreateUserForm />
       </section>
-      <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+      <div className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white">
         <table className="w-full text-left text-sm">
           <caption className="sr-only">Users</caption>
           <thead className="border-b border-slate-200 bg-slate-50 text-xs uppercase tracking-wide text-slate-600">

@@ -15,7 +15,8 @@ import { requirePage } from "@/lib/auth/current-user";
 import { can } from "@/lib/auth/permissions";
 import { AppError } from "@/lib/errors";
 import { getInstanceDetail, type InstanceDetail } from "@/lib/instances/queries";
-import { transition } from "@/lib/state-machine";
+import { allows, transition } from "@/lib/state-machine";
+import { EscalateControl } from "./escalate-control";
 import { InstanceControls } from "./instance-controls";
 import { StepList } from "./step-list";
 
@@ -41,16 +42,39 @@ export default async function InstancePage({ params }: { params: Promise<{ id: s
   };
   // History is newest first: the latest row that moved the status says who set the current one.
   const lastChange = instance.history.find((row) => row.fromStatus !== row.toStatus) ?? null;
+  // A graceful pause still waiting for running steps may be made immediate (escalatePause's own rule).
+  const canEscalate = paused && instance.pauseMode === "graceful" && instance.drainingSteps > 0 && allows(instance.status, "escalate") && can(user, "instances:pause");
 
   return (
     <div className="space-y-6">
       <AutoRefresh />
-      <nav aria-label="Breadcrumb" className="text-sm text-slate-500">
-        <Link href="/instances" className="hover:underline">
-          Instances
-        </Link>{" "}
-        / <span className="font-mono">{instance.id.slice(0, 8)}</span>
-      </nav>
+      <div className="flex flex-wrap items-baseline justify-between gap-x-6 gap-y-1 text-sm">
+        <nav aria-label="Breadcrumb" className="text-slate-500">
+          <Link href="/instances" className="hover:underline">
+            Instances
+          </Link>{" "}
+          / <span className="font-mono">{instance.id.slice(0, 8)}</span>
+        </nav>
+        <nav aria-label="Related">
+          <ul className="flex flex-wrap gap-x-4 gap-y-1">
+            <li>
+              <Link href={`/workflows#wf-${instance.definitionId}`} className="text-indigo-700 hover:underline">
+                Its workflow
+              </Link>
+            </li>
+            <li>
+              <Link href={`/approvals?instance=${instance.id}`} className="text-indigo-700 hover:underline">
+                Its gates{instance.gates.length > 0 && ` (${instance.gates.length})`}
+              </Link>
+            </li>
+            <li>
+              <Link href={`/history?instanceId=${instance.id}`} className="text-indigo-700 hover:underline">
+                Its audit trail
+              </Link>
+            </li>
+          </ul>
+        </nav>
+      </div>
 
       <div className="flex flex-wrap items-start gap-4">
         <div className="space-y-1">
@@ -78,10 +102,17 @@ export default async function InstancePage({ params }: { params: Promise<{ id: s
             {instance.drainingSteps > 0
               ? `Pausing: waiting for ${instance.drainingSteps} running step${instance.drainingSteps === 1 ? "" : "s"} to finish`
               : "Paused"}
-            {" "}by {instance.pausedByLabel} <RelativeTime value={instance.pausedAt} /> ({instance.pauseMode}, {instance.pauseKind})
+            {" "}by {instance.pausedByLabel}
+            {instance.pausedByExplanation && ` (${instance.pausedByExplanation})`} <RelativeTime value={instance.pausedAt} /> ({instance.pauseMode}, {instance.pauseKind})
           </p>
           {instance.pauseReason && <p className="mt-1 whitespace-pre-wrap break-words">“{instance.pauseReason}”</p>}
           <ReasonTags category={instance.pauseCategory} ticketUrl={instance.pauseTicketUrl} />
+          {canEscalate && (
+            <div className="mt-2 flex flex-wrap items-center gap-3">
+              <EscalateControl instanceId={instance.id} running={instance.drainingSteps} />
+              <span className="text-amber-900">Stop the running steps now instead of waiting for them.</span>
+            </div>
+          )}
           <p className="mt-1 text-amber-900">
             {instance.resumeAt
               ? `Resumes automatically at ${utc(new Date(instance.resumeAt))}, or earlier by an operator.`
@@ -97,12 +128,15 @@ export default async function InstancePage({ params }: { params: Promise<{ id: s
         </p>
       )}
 
-      <div className="grid gap-6 lg:grid-cols-3">
+      {/* min-w-0: a grid item is otherwise as wide as its widest content (the step table, the JSON), wider than a phone. */}
+      <div className="grid gap-6 lg:grid-cols-3 [&>*]:min-w-0">
         <section aria-labelledby="steps-heading" className="space-y-3 lg:col-span-2">
           <h2 id="steps-heading" className="font-semibold">
             Steps
           </h2>
-          <StepList steps={instance.steps} />
+          <div className="overflow-x-auto">
+            <StepList steps={instance.steps} />
+          </div>
         </section>
         <section aria-labelledby="details-heading" className="space-y-3">
           <h2 id="details-heading" className="font-semibold">
@@ -130,7 +164,7 @@ export default async function InstancePage({ params }: { params: Promise<{ id: s
               </>
             )}
             <dt className="text-slate-500">Current</dt>
-            <dd>{instance.currentSteps.join(", ") || "—"}</dd>
+            <dd>{instance.currentSteps.join(", ") || (instance.nextSteps.length ? `next: ${instance.nextSteps.join(", ")}` : "—")}</dd>
             <dt className="text-slate-500">Version</dt>
             <dd className="font-mono">{instance.version}</dd>
           </dl>
@@ -146,10 +180,20 @@ export default async function InstancePage({ params }: { params: Promise<{ id: s
           <h2 id="gates-heading" className="font-semibold">
             Approvals
           </h2>
+          {instance.waitingFor.length > 0 && (
+            <p className="text-sm text-violet-900">
+              {instance.waitingFor.map((g, i) => (
+                <span key={`${g.stage}-${i}`} className="block">
+                  Waits for approval: <span className="font-medium">{g.stage}</span>, by {g.whoMayApprove}
+                  {paused && " (approving it lets the instance go on only once it is resumed)"}
+                </span>
+              ))}
+            </p>
+          )}
           <GatePipeline gates={instance.gates} />
-          {instance.gates.some((g) => g.status === "pending") && can(user, "gates:decide") && (
-            <Link href="/approvals" className="text-sm text-indigo-700 underline">
-              Review pending approvals
+          {instance.gates.some((g) => g.status === "pending") && (
+            <Link href={`/approvals?instance=${instance.id}`} className="text-sm text-indigo-700 underline">
+              {can(user, "gates:decide") ? "Review pending approvals" : "See pending approvals"}
             </Link>
           )}
         </section>
