@@ -5,6 +5,7 @@ import type { DbOrTx } from "@/db/client";
 import { gateDecisions, gateDelegations, gateStatuses, gates, instances, roles, users, workflowDefinitions, type Gate, type GateDecision, type GateDelegation } from "@/db/schema";
 import { can, type SessionUser } from "@/lib/auth/permissions";
 import { decodeCursor, encodeCursor, limitSchema } from "@/lib/cursor";
+import { UUID_PATTERN } from "@/lib/domain";
 import { parseInput } from "@/lib/validate";
 import { mayDecide, mayReceiveDelegation, progressLabel } from "./rules";
 
@@ -14,7 +15,8 @@ export const listGatesQuery = z.object({
   limit: limitSchema,
 });
 
-const cursorSchema = z.tuple([z.string().datetime(), z.string().uuid()]);
+// Any UUID PostgreSQL accepts (UUID_PATTERN), not only RFC 9562 versions: ids may come from other systems.
+const cursorSchema = z.tuple([z.string().datetime(), z.string().regex(UUID_PATTERN)]);
 
 async function withDecisions<G extends Pick<Gate, "id">>(db: DbOrTx, rows: G[]) {
   const ids = rows.map((g) => g.id);

@@ -11,7 +11,7 @@ import { whoMayApprove } from "@/lib/gates/rules";
 import { readySteps } from "./lifecycle/plan";
 import { optionalText } from "@/lib/text";
 import { parseInput } from "@/lib/validate";
-import { isUuid } from "@/lib/domain";
+import { isUuid, UUID_PATTERN } from "@/lib/domain";
 
 export const listInstancesQuery = z.object({
   status: z.enum([...instanceStatuses, "all"]).default("all"),
@@ -22,7 +22,8 @@ export const listInstancesQuery = z.object({
 });
 export type ListInstancesQuery = z.input<typeof listInstancesQuery>;
 
-const cursorSchema = z.tuple([z.string().datetime(), z.string().uuid()]);
+// Any UUID PostgreSQL accepts (UUID_PATTERN), not only RFC 9562 versions: ids may come from other systems.
+const cursorSchema = z.tuple([z.string().datetime(), z.string().regex(UUID_PATTERN)]);
 
 /** Steps still running while a graceful pause drains; derived, so it can never go stale. */
 const drainingSteps = sql<number>`(select count(*)::int from ${stepRuns} where ${stepRuns.instanceId} = ${instances.id} and ${stepRuns.status} = 'running')`;

@@ -2,6 +2,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createDb } from "@/db/client";
 import { listHistory, historyQuery } from "@/lib/audit/queries";
 import { listInstances } from "@/lib/instances/queries";
+import { listGates } from "@/lib/gates/queries";
+import { encodeCursor } from "@/lib/cursor";
 import { recentAccessChanges } from "@/lib/users/access-log";
 import { freshDatabase } from "../support/db";
 import { createInstance } from "../support/factories";
@@ -52,4 +54,10 @@ describe("list queries walk an index in their order, never sort the table", () =
     const path = mainPath(await planOf(run));
     expect(path.filter((n) => n === "Sort" || n === "Incremental Sort"), path.join(" → ")).toEqual([]);
   });
+});
+
+it("a cursor naming an id that is a UUID but not an RFC 9562 version (ids from other systems) pages on", async () => {
+  const cursor = encodeCursor(["2026-01-01T00:00:00.000Z", "5d41402a-bc4b-0a76-0971-9d911017c592"]);
+  await expect(listInstances(t.db, { status: "all", cursor })).resolves.toMatchObject({ items: expect.any(Array) });
+  await expect(listGates(t.db, { cursor })).resolves.toMatchObject({ items: expect.any(Array) });
 });
