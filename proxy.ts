@@ -1,6 +1,6 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { SESSION_COOKIE } from "@/lib/auth/sessions";
-import { needsSignIn, signInHref } from "@/lib/return-to";
+import { needsSignIn, PATH_HEADER, signInHref } from "@/lib/return-to";
 import { isHttps, newNonce, securityHeaders } from "@/lib/security-headers";
 
 /**
@@ -12,7 +12,8 @@ import { isHttps, newNonce, securityHeaders } from "@/lib/security-headers";
  *
  * It also sends a visit to a dashboard page without a session cookie straight to sign-in with the
  * page as `next`, so a deep link (`/history?action=paused`) survives signing in; the pages' own
- * check (requirePage) still decides, and covers a cookie that is present but no longer valid.
+ * check (requirePage) still decides, and covers a cookie that is present but no longer valid,
+ * with the path the proxy passes on in PATH_HEADER.
  */
 export function proxy(request: NextRequest): NextResponse {
   const headers = securityHeaders({
@@ -27,6 +28,9 @@ export function proxy(request: NextRequest): NextResponse {
   }
   const requestHeaders = new Headers(request.headers);
   requestHeaders.set("Content-Security-Policy", headers["Content-Security-Policy"]!);
+  // For a session cookie that turns out to be invalid (expired, revoked, user deactivated): the
+  // page's requirePage then sends the visit to sign-in and back here, as above.
+  requestHeaders.set(PATH_HEADER, `${request.nextUrl.pathname}${request.nextUrl.search}`);
   const response = NextResponse.next({ request: { headers: requestHeaders } });
   for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
   return response;

@@ -4,7 +4,10 @@
  */
 
 /** The dashboard's pages, all behind sign-in (app/(dashboard)/…): the proxy sends anonymous visits to sign in from these. */
-const SIGNED_IN_PREFIXES = ["/instances", "/workflows", "/approvals", "/history", "/insights", "/admin"];
+const SIGNED_IN_PREFIXES = ["/instances", "/workflows", "/approvals", "/history", "/insights", "/admin", "/account"];
+
+/** The request header the proxy puts the page's path (with its query) in, for requirePage's redirect to sign-in. */
+export const PATH_HEADER = "x-flowgate-path";
 
 const BASE = "http://flowgate.invalid";
 

@@ -76,8 +76,9 @@ test("an admin issues and revokes a token, resets a password, deactivates and re
   await deactivate.getByLabel("Reason").fill("Left the company");
   await deactivate.getByRole("button", { name: "Deactivate account" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Deactivated" })).toContainText("Left the company");
-  await them.goto("/instances");
-  await expect(them).toHaveURL(/\/sign-in/);
+  // Their cookie is still there but no longer valid: sign-in, and back to the page asked for after.
+  await them.goto("/history?action=paused");
+  await expect(them).toHaveURL(/\/sign-in\?next=%2Fhistory%3Faction%3Dpaused$/);
   await them.getByLabel("Email").fill(email);
   await them.getByLabel("Password").fill("my brand new password");
   await them.getByRole("button", { name: "Sign in" }).click();
@@ -89,7 +90,7 @@ test("an admin issues and revokes a token, resets a password, deactivates and re
   await expect(page.getByRole("button", { name: "Deactivate" })).toBeVisible();
   await them.getByLabel("Password").fill("my brand new password");
   await them.getByRole("button", { name: "Sign in" }).click();
-  await expect(them.getByRole("heading", { name: "Instances" })).toBeVisible();
+  await expect(them).toHaveURL(/\/history\?action=paused$/);
   await theirs.close();
 
   await page.goto("/history/access");
