@@ -36,6 +36,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
             <NavLink href="/history">History</NavLink>
             <NavLink href="/insights">Insights</NavLink>
             {can(user, "users:manage") && <NavLink href="/admin/users">Users</NavLink>}
+            {can(user, "webhooks:manage") && <NavLink href="/admin/webhooks">Webhooks</NavLink>}
           </nav>
           <div className="ml-auto flex items-center gap-3 text-sm">
             <LiveUpdates />
