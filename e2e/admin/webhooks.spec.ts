@@ -35,6 +35,7 @@ test("an admin subscribes a local receiver to pauses, pauses an instance, and se
 
     await page.goto("/admin/webhooks");
     await page.getByRole("link", { name: receiver.url(path) }).click();
+    await expect(page.getByRole("heading", { name: "Webhook", level: 1, exact: true })).toBeVisible();
     const webhookId = request!.headers["webhook-id"]!;
     const row = page.getByRole("row", { name: new RegExp(webhookId) });
     await expect(async () => {
