@@ -1,6 +1,8 @@
 import { sql } from "drizzle-orm";
 import {
+  bigint,
   bigserial,
+  boolean,
   check,
   index,
   integer,
@@ -27,6 +29,7 @@ import {
   workflowHoldActions,
   gateStatuses,
   gateDecisionKinds,
+  webhookDeliveryStatuses,
   type StepSpec,
 } from "../lib/domain";
 
@@ -463,3 +466,89 @@ export type Instance = typeof instances.$inferSelect;
 export type StepRun = typeof stepRuns.$inferSelect;
 export type HistoryRow = typeof history.$inferSelect;
 export type WorkflowDefinition = typeof workflowDefinitions.$inferSelect;
+
+/**
+ * Webhook subscriptions, managed by admins (lib/webhooks/subscriptions.ts). The secret is kept as
+ * is, unlike tokens: it signs every delivery, so it cannot be a hash; it is shown once at creation
+ * and never answered again.
+ */
+export const webhookSubscriptions = pgTable("webhook_subscriptions", {
+  id: uuid().primaryKey().defaultRandom(),
+  url: text().notNull(),
+  description: text().notNull().default(""),
+  /** Outbox event types to deliver (lib/domain.ts `eventTypes`); empty means every type. */
+  eventTypes: text().array().notNull().default(sql`'{}'::text[]`),
+  /** `whsec_` and base64 of 32 random bytes: the Standard Webhooks signing key. */
+  secret: text().notNull(),
+  active: boolean().notNull().default(true),
+  /** Failed attempts in a row across its deliveries; a success resets it, a run of them disables the subscription. */
+  consecutiveFailures: integer().notNull().default(0),
+  disabledAt: timestamp({ withTimezone: true }),
+  /** Why it is disabled: the admin who did it, or the failure run and its last error. */
+  disabledReason: text(),
+  createdById: uuid().references(() => users.id, { onDelete: "set null" }),
+  /** Full precision, like events.created_at: the fan-out delivers the events created from this instant on. */
+  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp({ withTimezone: true, precision: 3 }).notNull().defaultNow(),
+});
+
+/**
+ * One event for one subscription, made by the fan-out (lib/webhooks/fan-out.ts) and sent until a
+ * 2xx or its last attempt. Its webhook-id is the event's, so every attempt and replay carries the
+ * same one. While an attempt is in flight `leaseToken` names it and `nextAttemptAt` is when its
+ * lease runs out: a worker that dies mid-send leaves it due again, never lost.
+ */
+export const webhookDeliveries = pgTable(
+  "webhook_deliveries",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    subscriptionId: uuid()
+      .notNull()
+      .references(() => webhookSubscriptions.id, { onDelete: "cascade" }),
+    eventId: bigint({ mode: "number" })
+      .notNull()
+      .references(() => events.id),
+    status: text({ enum: webhookDeliveryStatuses }).notNull().default("pending"),
+    /** Attempts claimed so far, replays included. */
+    attempts: integer().notNull().default(0),
+    nextAttemptAt: timestamp({ withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    leaseToken: uuid(),
+    /** An admin asked for this delivery again; the next attempt is recorded as a replay. */
+    replayRequested: boolean().notNull().default(false),
+    lastStatusCode: integer(),
+    lastError: text(),
+    deliveredAt: timestamp({ withTimezone: true, precision: 3 }),
+    createdAt: timestamp({ withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("webhook_deliveries_once_idx").on(t.subscriptionId, t.eventId),
+    // The claim walks each active subscription's due deliveries (a lateral join): per subscription, oldest due first.
+    index("webhook_deliveries_due_idx").on(t.subscriptionId, t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
+    index("webhook_deliveries_recent_idx").on(t.subscriptionId, t.createdAt.desc()),
+    check("webhook_deliveries_status", sql`${t.status} in (${sql.raw(webhookDeliveryStatuses.map((a) => `'${a}'`).join(", "))})`),
+  ],
+);
+
+/** Every attempt of a delivery, the delivery log admins browse: what the receiver answered, or why nothing came. */
+export const webhookAttempts = pgTable(
+  "webhook_attempts",
+  {
+    id: bigserial({ mode: "number" }).primaryKey(),
+    deliveryId: uuid()
+      .notNull()
+      .references(() => webhookDeliveries.id, { onDelete: "cascade" }),
+    /** 1 for the first attempt; counts on through retries and replays. */
+    attempt: integer().notNull(),
+    replay: boolean().notNull().default(false),
+    ok: boolean().notNull(),
+    statusCode: integer(),
+    /** From sending to the end of the excerpt read, in milliseconds. */
+    latencyMs: integer().notNull(),
+    /** The response body's first 1 KB (UTF-8, made storable). */
+    responseExcerpt: text(),
+    /** Why the attempt failed: a timeout, a refused connection, a non-2xx status. */
+    error: text(),
+    startedAt: timestamp({ withTimezone: true, precision: 3 }).notNull(),
+  },
+  (t) => [index("webhook_attempts_delivery_idx").on(t.deliveryId, t.id)],
+);

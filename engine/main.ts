@@ -10,6 +10,7 @@ import { startDemoDriver } from "./demo-driver";
 import { loadCatalog } from "./load-catalog";
 import { engineConnection } from "./prepared";
 import { registerDefinitions } from "@/lib/workflows/registry";
+import { WebhookLoop } from "./webhook-loop";
 import { Worker } from "./worker";
 
 async function main() {
@@ -23,6 +24,9 @@ async function main() {
   const worker = new Worker({ ...settings, db, sql, definitions: new Definitions(catalog), log });
   await worker.start();
   const stopDriver = demoDriver ? startDemoDriver(db, catalog, log) : () => {};
+  // Webhooks go out on their own timer and sends: a slow receiver never holds up a step or a claim.
+  const webhooks = new WebhookLoop({ db, log: rootLog.child({ component: "webhooks" }) });
+  webhooks.start();
   // Test harnesses and supervisors learn the worker is listening without parsing logs.
   process.send?.({ type: "ready", workerId: settings.workerId });
 
@@ -33,7 +37,7 @@ async function main() {
     log.info({ signal }, "shutting down");
     stopDriver();
     try {
-      await worker.stop();
+      await Promise.all([worker.stop(), webhooks.stop()]);
       await sql.end({ timeout: 5 });
       process.exit(0);
     } catch (error) {

@@ -154,3 +154,32 @@ export const gateDecisionKinds = ["approve", "reject"] as const;
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Whether `value` matches UUID_PATTERN. */
 export const isUuid = (value: string): boolean => UUID_PATTERN.test(value);
+
+/**
+ * Every event type the outbox carries (lib/events.ts writes them; the engine's batch statement
+ * writes the instance ones too): the list a webhook subscription chooses from.
+ */
+export const eventTypes = [
+  "workflow.instance.started",
+  "workflow.instance.paused",
+  "workflow.instance.resumed",
+  "workflow.instance.cancelled",
+  "workflow.instance.completed",
+  "workflow.instance.failed",
+  "workflow.instance.waiting",
+  "workflow.instance.timed_out",
+  "workflow.approval.requested",
+  "workflow.approval.decided",
+  "workflow.approval.delegated",
+  "workflow.approval.escalated",
+  "workflow.approval.expired",
+  "workflow.approval.withdrawn",
+  "workflow.paused",
+  "workflow.resumed",
+  "access.changed",
+] as const;
+export type OutboxEventType = (typeof eventTypes)[number];
+
+/** A webhook delivery: waiting for (another) attempt, delivered (a 2xx), or given up after its last attempt. */
+export const webhookDeliveryStatuses = ["pending", "delivered", "failed"] as const;
+export type WebhookDeliveryStatus = (typeof webhookDeliveryStatuses)[number];

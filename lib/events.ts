@@ -2,25 +2,12 @@ import "server-only";
 import { sql } from "drizzle-orm";
 import type { Tx } from "@/db/client";
 import { events, type Instance } from "@/db/schema";
-import type { AccessAction, Actor } from "@/lib/domain";
+import type { AccessAction, Actor, OutboxEventType } from "@/lib/domain";
 
-export type EventType =
-  | "workflow.instance.started"
-  | "workflow.instance.paused"
-  | "workflow.instance.resumed"
-  | "workflow.instance.cancelled"
-  | "workflow.instance.completed"
-  | "workflow.instance.failed"
-  | "workflow.instance.waiting"
-  | "workflow.instance.timed_out";
+/** The instance events: their payload is the instance. The lists are `eventTypes` in lib/domain.ts. */
+export type EventType = Extract<OutboxEventType, `workflow.instance.${string}`>;
 
-export type ApprovalEventType =
-  | "workflow.approval.requested"
-  | "workflow.approval.decided"
-  | "workflow.approval.delegated"
-  | "workflow.approval.escalated"
-  | "workflow.approval.expired"
-  | "workflow.approval.withdrawn";
+export type ApprovalEventType = Extract<OutboxEventType, `workflow.approval.${string}`>;
 
 /** The version every outbox event is written with (the contract's v1.0.0); one place for the engine's batch statement and the helpers below. */
 export const EVENT_VERSION = "1.0.0";
@@ -40,7 +27,7 @@ export async function enqueueEvent(tx: Tx, type: EventType, instance: Instance):
   await tx.insert(events).values({ type, version: EVENT_VERSION, instanceId: instance.id, payload: instance });
 }
 
-export type WorkflowEventType = "workflow.paused" | "workflow.resumed";
+export type WorkflowEventType = Extract<OutboxEventType, "workflow.paused" | "workflow.resumed">;
 
 /** Workflow-level events carry the workflow key, who acted and why; they belong to no instance. */
 export async function enqueueWorkflowEvent(tx: Tx, type: WorkflowEventType, payload: { workflowKey: string; reason: string | null; actor: { id: string | null; label: string } }): Promise<void> {

@@ -11,6 +11,8 @@ import { cancelInputSchema, pauseInputSchema, resumeInputSchema, startInputSchem
 import { listInstancesQuery } from "@/lib/instances/queries";
 import { deactivateUserSchema, reactivateUserSchema } from "@/lib/users/manage-users";
 import { issueTokenSchema, revokeTokenSchema } from "@/lib/users/tokens";
+import { deliveryListQuery, replaySchema } from "@/lib/webhooks/deliveries";
+import { createSubscriptionSchema, subscriptionIdSchema, updateSubscriptionSchema } from "@/lib/webhooks/subscriptions";
 import { pauseWorkflowInputSchema, resumeWorkflowInputSchema } from "@/lib/workflows/workflow-pauses";
 import { BODY_MAX_BYTES } from "./respond";
 import * as res from "./response-schemas";
@@ -36,6 +38,8 @@ const instanceId = z.object({ id: pauseInputSchema.shape.instanceId.meta({ descr
 const gateId = z.object({ id: approveInputSchema.shape.gateId.meta({ description: "The gate's id" }) });
 const userId = z.object({ id: issueTokenSchema.shape.userId.meta({ description: "The user's id" }) });
 const tokenId = z.object({ id: revokeTokenSchema.shape.tokenId.meta({ description: "The token's id (not the token)" }) });
+const webhookId = z.object({ id: subscriptionIdSchema.shape.subscriptionId.meta({ description: "The subscription's id" }) });
+const deliveryId = z.object({ id: replaySchema.shape.deliveryId.meta({ description: "The delivery's id" }) });
 const workflowKey = z.object({ key: pauseWorkflowInputSchema.shape.workflow });
 
 const json = (schema: z.ZodType) => ({ "application/json": { schema } });
@@ -304,6 +308,30 @@ const paths: ZodOpenApiPathsObject = {
       body: bodyOf(revokeTokenSchema, "tokenId"),
       conflict: "already revoked",
       ok: { description: "The revoked row", content: json(res.tokenSchema) },
+    }),
+  },
+  "/webhooks": {
+    get: operation({ tag: "Webhooks", summary: "Every webhook subscription", who: admins, ok: { description: "Subscriptions, newest first (never their secrets)", content: json(res.webhookListSchema) } }),
+    post: operation({ tag: "Webhooks", summary: "Subscribe a URL to outbox events", who: admins, body: createSubscriptionSchema, ok: { status: 201, description: "The subscription and its signing secret, shown this once", content: json(res.createdWebhookSchema) } }),
+  },
+  "/webhooks/{id}": {
+    get: operation({ tag: "Webhooks", summary: "One webhook subscription", who: admins, path: webhookId, ok: { description: "The subscription", content: json(res.webhookSchema) } }),
+    patch: operation({ tag: "Webhooks", summary: "Change, disable or enable a subscription", who: admins, path: webhookId, body: bodyOf(updateSubscriptionSchema, "subscriptionId"), ok: { description: "The subscription", content: json(res.webhookSchema) } }),
+    // No body, but a cookie-authenticated DELETE is a write like any other (application/json, same origin).
+    delete: operation({ tag: "Webhooks", summary: "Delete a subscription with its delivery log", who: admins, path: webhookId, body: z.object({}), ok: { description: "What was deleted", content: json(res.webhookSchema) } }),
+  },
+  "/webhooks/{id}/deliveries": {
+    get: operation({ tag: "Webhooks", summary: "A subscription's newest deliveries with every attempt", who: admins, path: webhookId, query: deliveryListQuery, ok: { description: "The delivery log", content: json(res.webhookDeliveryListSchema) } }),
+  },
+  "/webhooks/deliveries/{id}/replay": {
+    post: operation({
+      tag: "Webhooks",
+      summary: "Send a delivery again, with the same webhook-id",
+      who: admins,
+      path: deliveryId,
+      body: z.object({}),
+      conflict: "the subscription is disabled, or an attempt is in flight",
+      ok: { description: "The delivery, due now", content: json(res.webhookDeliverySchema) },
     }),
   },
   "/stream": {

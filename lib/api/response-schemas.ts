@@ -14,6 +14,9 @@ import {
   stepRuns,
   stepRunStatuses,
   users,
+  webhookAttempts,
+  webhookDeliveries,
+  webhookSubscriptions,
   workflowDefinitions,
   workflowHoldLog,
   workflowHolds,
@@ -30,6 +33,8 @@ import type { listHistory } from "@/lib/audit/queries";
 import type { listUsers } from "@/lib/users/manage-users";
 import { tokenStatuses, type TokenView } from "@/lib/users/tokens";
 import type { listDefinitions } from "@/lib/workflows/queries";
+import type { DeliveryView, replayDelivery } from "@/lib/webhooks/deliveries";
+import type { SubscriptionView } from "@/lib/webhooks/subscriptions";
 
 /*
  * What the REST API answers, as zod schemas for the OpenAPI document (lib/api/openapi.ts). Rows
@@ -195,6 +200,18 @@ export const issuedTokenSchema = tokenSchema.extend({ token: z.string().meta({ d
 
 export const passwordResetSchema = z.object({ email: z.string(), url: z.url().meta({ description: "The one-time link, valid an hour" }), expiresAt: z.date() });
 
+export const webhookSchema = createSelectSchema(webhookSubscriptions)
+  .omit({ secret: true })
+  .meta({ id: "Webhook", description: "A webhook subscription: never its secret. `eventTypes` empty means every type; `disabledReason` says who or what disabled it" });
+export const webhookListSchema = z.object({ items: z.array(webhookSchema) });
+export const createdWebhookSchema = webhookSchema.extend({ secret: z.string().meta({ description: "The signing secret (`whsec_…`), shown this once: verify deliveries with it" }) });
+const deliveryRow = createSelectSchema(webhookDeliveries).omit({ leaseToken: true });
+export const webhookDeliverySchema = deliveryRow.meta({ id: "WebhookDelivery" });
+const attemptSchema = createSelectSchema(webhookAttempts).omit({ deliveryId: true }).meta({ id: "WebhookAttempt", description: "One attempt: status code, latency in ms, the response's first 1 KB, or the error" });
+export const webhookDeliveryListSchema = z.object({
+  items: z.array(deliveryRow.extend({ eventType: z.string(), webhookId: z.string().meta({ description: "The `webhook-id` header of every attempt" }), inFlight: z.boolean(), attemptLog: z.array(attemptSchema) })),
+});
+
 export const errorSchema = z
   .object({
     error: z.object({
@@ -226,3 +243,6 @@ true satisfies Agree<typeof historyPageSchema, Awaited<ReturnType<typeof listHis
 true satisfies Agree<typeof meSchema, SessionUser>;
 true satisfies Agree<typeof userListSchema.shape.items.element, Awaited<ReturnType<typeof listUsers>>[number]>;
 true satisfies Agree<typeof tokenSchema, TokenView>;
+true satisfies Agree<typeof webhookSchema, SubscriptionView>;
+true satisfies Agree<typeof webhookDeliveryListSchema.shape.items.element, DeliveryView>;
+true satisfies Agree<typeof webhookDeliverySchema, Awaited<ReturnType<typeof replayDelivery>>>;

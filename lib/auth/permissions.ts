@@ -14,6 +14,7 @@ export type Permission =
   | "gates:decide-any-role"
   | "access:read"
   | "users:manage"
+  | "webhooks:manage"
   | "tokens:own";
 
 // Everyone signed in may hold API tokens of their own (the CLI, scripts), for what their role allows.
@@ -27,7 +28,7 @@ const grants: Record<Role, ReadonlySet<Permission>> = {
   operator: new Set([...readAll, ...operate]),
   approver: new Set([...readAll, "gates:decide"]),
   // Admins may also decide a gate that names another role (approverRole), never one that names people.
-  admin: new Set([...readAll, ...operate, "gates:decide", "gates:decide-any-role", "access:read", "users:manage"]),
+  admin: new Set([...readAll, ...operate, "gates:decide", "gates:decide-any-role", "access:read", "users:manage", "webhooks:manage"]),
 };
 
 export type SessionUser = { id: string; email: string; name: string; role: Role; groups?: string[] };
@@ -66,5 +67,7 @@ const describe: Record<Permission, string> = {
   "gates:decide-any-role": "decide gates meant for another role",
   "access:read": "read the access log",
   "users:manage": "manage users",
+  // Subscriptions send every event (access changes included) to a URL of the admin's choosing.
+  "webhooks:manage": "manage webhooks",
   "tokens:own": "hold API tokens",
 };

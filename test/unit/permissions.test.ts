@@ -19,6 +19,13 @@ describe("the role matrix", () => {
   });
 });
 
+describe("webhooks", () => {
+  it("managing webhooks (subscriptions, the delivery log, replays) is a permission of admins alone", () => {
+    expect(roles.filter((role) => can(as(role), "webhooks:manage"))).toEqual(["admin"]);
+    expect(() => authorize(as("operator"), "webhooks:manage")).toThrow("The operator role cannot manage webhooks");
+  });
+});
+
 describe("role checks have one home", () => {
   // A role compared with a literal outside lib/auth/permissions.ts is a rule the matrix does not
   // know about: granting a permission to another role would silently miss it.

@@ -1,0 +1,111 @@
+"use client";
+
+import { useActionState } from "react";
+import { Button } from "@/components/ui/button";
+import { Field, Input } from "@/components/ui/field";
+import { idle, type ActionState } from "@/lib/action-state";
+import { eventTypes } from "@/lib/domain";
+import { createWebhookAction, deleteWebhookAction, replayDeliveryAction, setWebhookActiveAction, updateWebhookAction } from "./actions";
+
+function EventTypeChoices({ idPrefix, chosen, errors }: { idPrefix: string; chosen: string[]; errors?: string[] }) {
+  return (
+    <fieldset className="space-y-1.5" aria-describedby={`${idPrefix}-types-hint`}>
+      <legend className="text-sm font-medium text-slate-800">Event types</legend>
+      <p id={`${idPrefix}-types-hint`} className="text-xs text-slate-500">
+        None chosen: every event.
+      </p>
+      <div className="grid gap-1 sm:grid-cols-2 lg:grid-cols-3">
+        {eventTypes.map((type) => (
+          <label key={type} className="flex items-center gap-2 font-mono text-xs">
+            <input type="checkbox" name="eventTypes" value={type} defaultChecked={chosen.includes(type)} /> {type}
+          </label>
+        ))}
+      </div>
+      <div aria-live="polite">{errors?.map((e) => <p key={e} className="text-sm text-red-700">{e}</p>)}</div>
+    </fieldset>
+  );
+}
+
+const fieldErrors = (state: ActionState) => (state.status === "error" ? (state.fields ?? {}) : {});
+const typeErrors = (f: Record<string, string[]>) => Object.entries(f).flatMap(([k, v]) => (k.startsWith("eventTypes") ? v : []));
+
+/** Creates a subscription and shows its signing secret once. */
+export function CreateWebhookForm() {
+  const [state, action, pending] = useActionState(createWebhookAction, idle);
+  const f = fieldErrors(state);
+  return (
+    <form key={state.status === "success" ? state.at : "form"} action={action} aria-label="Create a webhook" className="space-y-3" noValidate>
+      <div className="grid gap-3 md:grid-cols-2">
+        <Field id="webhook-url" label="URL" errors={f.url}>
+          <Input id="webhook-url" name="url" type="url" placeholder="https://hooks.example.com/flowgate" defaultValue={state.status === "error" ? state.values?.url : ""} aria-invalid={!!f.url} />
+        </Field>
+        <Field id="webhook-description" label="Description" errors={f.description}>
+          <Input id="webhook-description" name="description" defaultValue={state.status === "error" ? state.values?.description : ""} aria-invalid={!!f.description} />
+        </Field>
+      </div>
+      <EventTypeChoices idPrefix="new" chosen={[]} errors={typeErrors(f)} />
+      <Button type="submit" disabled={pending}>
+        Create webhook
+      </Button>
+      {state.status === "success" && (
+        <p role="status" className="rounded-md bg-emerald-50 p-3 text-sm text-emerald-900">
+          Created. Its signing secret, shown only now: <code className="select-all break-all rounded bg-white px-1 font-mono" aria-label="Signing secret">{state.message}</code>
+        </p>
+      )}
+      {state.status === "error" && !state.fields && <p role="alert" className="text-sm text-red-700">{state.message}</p>}
+    </form>
+  );
+}
+
+export function EditWebhookForm({ id, url, description, chosen }: { id: string; url: string; description: string; chosen: string[] }) {
+  const [state, action, pending] = useActionState(updateWebhookAction.bind(null, id), idle);
+  const f = fieldErrors(state);
+  return (
+    <form action={action} aria-label="Edit the webhook" className="space-y-3" noValidate>
+      <div className="grid gap-3 md:grid-cols-2">
+        <Field id="edit-url" label="URL" errors={f.url}>
+          <Input id="edit-url" name="url" type="url" defaultValue={url} aria-invalid={!!f.url} />
+        </Field>
+        <Field id="edit-description" label="Description" errors={f.description}>
+          <Input id="edit-description" name="description" defaultValue={description} aria-invalid={!!f.description} />
+        </Field>
+      </div>
+      <EventTypeChoices idPrefix="edit" chosen={chosen} errors={typeErrors(f)} />
+      <Button type="submit" disabled={pending}>
+        Save changes
+      </Button>
+      <Result state={state} />
+    </form>
+  );
+}
+
+function Result({ state }: { state: ActionState }) {
+  return (
+    <span aria-live="polite" className="text-sm">
+      {state.status === "error" ? <span className="text-red-700">{state.message}</span> : state.status === "success" ? <span className="text-emerald-800">{state.message}</span> : null}
+    </span>
+  );
+}
+
+/** One button that posts an action bound to its subject, and says how it went. */
+function ActionButton({ act, label, name, variant = "secondary" }: { act: (prev: ActionState, formData: FormData) => Promise<ActionState>; label: string; name: string; variant?: "secondary" | "ghost" }) {
+  const [state, action, pending] = useActionState(act, idle);
+  return (
+    <form action={action} className="inline-flex items-center gap-2">
+      <Button type="submit" size="sm" variant={variant} disabled={pending} aria-label={name}>
+        {label}
+      </Button>
+      <Result state={state} />
+    </form>
+  );
+}
+
+export const ToggleWebhook = ({ id, url, active }: { id: string; url: string; active: boolean }) => (
+  <ActionButton act={setWebhookActiveAction.bind(null, id, !active)} label={active ? "Disable" : "Enable"} name={`${active ? "Disable" : "Enable"} ${url}`} />
+);
+
+export const DeleteWebhook = ({ id, url }: { id: string; url: string }) => <ActionButton act={deleteWebhookAction.bind(null, id)} label="Delete" name={`Delete ${url}`} variant="ghost" />;
+
+export const ReplayDelivery = ({ subscriptionId, deliveryId, webhookId }: { subscriptionId: string; deliveryId: string; webhookId: string }) => (
+  <ActionButton act={replayDeliveryAction.bind(null, subscriptionId, deliveryId)} label="Replay" name={`Replay ${webhookId}`} />
+);
