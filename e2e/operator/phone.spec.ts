@@ -38,6 +38,8 @@ test("every dashboard page fits 390 px and keeps its navigation reachable, for t
     ["auditor", "/history/workflows", /Workflow/, true],
     ["auditor", "/insights", "Insights", true],
     ["admin", "/admin/users", "Users", true],
+    ["admin", "/admin/webhooks", "Webhooks", true],
+    ["operator", "/account", "Your account", true],
     ["operator", "/admin/users", "Your role does not open this page", false],
     ["operator", "/no-such-page", "Page not found", false],
   ];
@@ -52,8 +54,15 @@ test("every dashboard page fits 390 px and keeps its navigation reachable, for t
     await page.goto(url);
     await expect(page.getByRole("heading", { level: 1, name: heading }).first()).toBeVisible();
     await fitsTheScreen(page);
-    if (dashboard) await navReachable(page, role === "admin" ? [...mainLinks, "Users"] : mainLinks);
+    if (dashboard) await navReachable(page, role === "admin" ? [...mainLinks, "Users", "Webhooks"] : mainLinks);
   }
+  // An admin's page of one user (tokens, deactivation), reached as an admin would.
+  const admin = pages.get("admin")!;
+  await admin.goto("/admin/users");
+  await admin.getByRole("link", { name: "Olivia Operator" }).click();
+  await expect(admin.getByRole("heading", { level: 1, name: "Olivia Operator" })).toBeVisible();
+  await fitsTheScreen(admin);
+  await admin.screenshot({ path: "test-results/user-page-390.png", fullPage: true });
   for (const page of pages.values()) await page.context().close();
 });
 
