@@ -134,7 +134,7 @@ export default async function InstancePage({ params }: { params: Promise<{ id: s
           <h2 id="steps-heading" className="font-semibold">
             Steps
           </h2>
-          <div className="overflow-x-auto">
+          <div className="relative overflow-x-auto">
             <StepList steps={instance.steps} />
           </div>
         </section>

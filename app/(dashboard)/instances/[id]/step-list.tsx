@@ -21,7 +21,7 @@ function duration(start: Date | null, end: Date | null): string {
 
 export function StepList({ steps }: { steps: InstanceDetail["steps"] }) {
   return (
-    <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+    <div className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white">
       <table className="w-full text-left text-sm">
         <caption className="sr-only">Steps</caption>
         <thead className="border-b border-slate-200 bg-slate-50 text-xs uppercase tracking-wide text-slate-600">
