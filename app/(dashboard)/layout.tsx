@@ -4,6 +4,7 @@ import type { ReactNode } from "react";
 import { HeaderMenu } from "@/components/header-menu";
 import { LiveUpdates } from "@/components/live-updates";
 import { NavLink } from "@/components/nav-link";
+import { SkipLink } from "@/components/skip-link";
 import { Button } from "@/components/ui/button";
 import { getDb } from "@/db/client";
 import { requirePage } from "@/lib/auth/current-user";
@@ -18,6 +19,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
   const waiting = can(user, "gates:decide") ? await inboxCountFor(getDb(), user) : 0;
   return (
     <div className="min-h-screen">
+      <SkipLink />
       <header className="border-b border-slate-200 bg-white">
         <div className="mx-auto flex max-w-screen-2xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3 lg:flex-nowrap lg:px-6">
           <span className="flex items-center gap-2 font-semibold">
@@ -54,7 +56,10 @@ export default async function DashboardLayout({ children }: { children: ReactNod
           </HeaderMenu>
         </div>
       </header>
-      <main className="mx-auto max-w-screen-2xl px-4 py-6 md:px-6">{children}</main>
+      {/* tabIndex -1: the skip link's target takes focus, so the next Tab continues inside the content. */}
+      <main id="main" tabIndex={-1} className="mx-auto max-w-screen-2xl px-4 py-6 focus:outline-none md:px-6">
+        {children}
+      </main>
     </div>
   );
 }
