@@ -4,6 +4,7 @@ import type { ReactNode } from "react";
 import { HeaderMenu } from "@/components/header-menu";
 import { LiveUpdates } from "@/components/live-updates";
 import { NavLink } from "@/components/nav-link";
+import { NavigationProgress } from "@/components/navigation-progress";
 import { SkipLink } from "@/components/skip-link";
 import { Button } from "@/components/ui/button";
 import { getDb } from "@/db/client";
@@ -20,6 +21,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
   return (
     <div className="min-h-screen">
       <SkipLink />
+      <NavigationProgress />
       <header className="border-b border-slate-200 bg-white">
         <div className="mx-auto flex max-w-screen-2xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3 lg:flex-nowrap lg:px-6">
           <span className="flex items-center gap-2 font-semibold">
