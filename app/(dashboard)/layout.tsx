@@ -6,6 +6,7 @@ import { LiveUpdates } from "@/components/live-updates";
 import { NavLink } from "@/components/nav-link";
 import { NavigationProgress } from "@/components/navigation-progress";
 import { SkipLink } from "@/components/skip-link";
+import { ThemeToggle } from "@/components/theme-toggle";
 import { Button } from "@/components/ui/button";
 import { getDb } from "@/db/client";
 import { requirePage } from "@/lib/auth/current-user";
@@ -46,6 +47,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
             </nav>
             <div className="flex flex-wrap items-center gap-3 border-t border-slate-100 pt-3 text-sm lg:ml-auto lg:border-0 lg:pt-0">
               <LiveUpdates />
+              <ThemeToggle />
               <Link href="/account" className="text-slate-600 underline-offset-2 hover:underline" aria-label={`Your account: ${user.name}, ${user.role}`}>
                 {user.name} <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-700">{user.role}</span>
               </Link>

@@ -168,9 +168,9 @@ export function InstancesTable({ workflows, initialCounts, initial, canPause, ca
                 type="button"
                 aria-pressed={filters.status === v.value}
                 onClick={() => setFilter({ status: v.value })}
-                className={cn("rounded px-3 py-1.5 text-sm font-medium", filters.status === v.value ? "bg-slate-900 text-white" : "text-slate-700 hover:bg-slate-100")}
+                className={cn("rounded px-3 py-1.5 text-sm font-medium", filters.status === v.value ? "bg-slate-900 text-white dark:bg-indigo-600" : "text-slate-700 hover:bg-slate-100")}
               >
-                {v.label} <span className={cn("ml-1 text-xs", filters.status === v.value ? "text-slate-300" : "text-slate-500")}>{count ?? 0}</span>
+                {v.label} <span className={cn("ml-1 text-xs", filters.status === v.value ? "text-slate-300 dark:text-indigo-100" : "text-slate-500")}>{count ?? 0}</span>
               </button>
             );
           })}
