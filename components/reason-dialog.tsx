@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useState, type ReactNode } from "react";
+import { useEffect, useState, type KeyboardEvent, type ReactNode } from "react";
 import { toast } from "sonner";
 import { idle, type ActionState } from "@/lib/action-state";
 import { REASON_MAX } from "@/lib/instances/limits";
@@ -46,6 +46,18 @@ type Props = {
   dismissLabel?: string;
   subject?: DialogSubject;
 };
+
+/**
+ * Ctrl+Enter (Cmd+Enter on a Mac) submits, as in GitHub's and Slack's text boxes: the reason is
+ * typed in a textarea, where Enter is a new line. Only when the submit button is enabled, so the
+ * shortcut never gets past what the button itself refuses (no reason yet, a moot action, pending).
+ */
+function submitOnModEnter(e: KeyboardEvent<HTMLFormElement>) {
+  if (e.key !== "Enter" || !(e.ctrlKey || e.metaKey)) return;
+  e.preventDefault();
+  const submit = e.currentTarget.querySelector<HTMLButtonElement>('button[type="submit"]');
+  if (submit && !submit.disabled) e.currentTarget.requestSubmit(submit);
+}
 
 /**
  * The deliberate way to act: a dialog that says what will happen, asks why, keeps the button
@@ -101,7 +113,7 @@ export function ReasonDialog({ title, description, triggerLabel, triggerVariant 
         if (next) setOpenedOn(subject ? { key: subject.key, state: subject.state } : null);
         else setTouched(false);
       }} title={title} description={description} trigger={<Button variant={triggerVariant}>{triggerLabel}</Button>}>
-      <form onSubmit={onSubmit} className="space-y-4" noValidate>
+      <form onSubmit={onSubmit} onKeyDown={submitOnModEnter} className="space-y-4" noValidate>
         {changed && (
           <div role="alert" className="rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-950">
             <p>
@@ -144,7 +156,7 @@ export function ReasonDialog({ title, description, triggerLabel, triggerVariant 
             {dismissLabel}
           </Button>
           {/* Disabled while the reason is visibly unacceptable or the action moot; the server checks again regardless. */}
-          <Button type="submit" variant={triggerVariant} disabled={pending || clientInvalid || moot} aria-disabled={pending || clientInvalid || moot}>
+          <Button type="submit" variant={triggerVariant} disabled={pending || clientInvalid || moot} aria-disabled={pending || clientInvalid || moot} aria-keyshortcuts="Control+Enter Meta+Enter" title="Ctrl+Enter">
             {pending ? "Working…" : submitLabel}
           </Button>
         </div>

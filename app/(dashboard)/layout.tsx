@@ -4,6 +4,9 @@ import type { ReactNode } from "react";
 import { HeaderMenu } from "@/components/header-menu";
 import { LiveUpdates } from "@/components/live-updates";
 import { NavLink } from "@/components/nav-link";
+import { NavigationProgress } from "@/components/navigation-progress";
+import { SkipLink } from "@/components/skip-link";
+import { ThemeToggle } from "@/components/theme-toggle";
 import { Button } from "@/components/ui/button";
 import { getDb } from "@/db/client";
 import { requirePage } from "@/lib/auth/current-user";
@@ -18,6 +21,8 @@ export default async function DashboardLayout({ children }: { children: ReactNod
   const waiting = can(user, "gates:decide") ? await inboxCountFor(getDb(), user) : 0;
   return (
     <div className="min-h-screen">
+      <SkipLink />
+      <NavigationProgress />
       <header className="border-b border-slate-200 bg-white">
         <div className="mx-auto flex max-w-screen-2xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3 lg:flex-nowrap lg:px-6">
           <span className="flex items-center gap-2 font-semibold">
@@ -42,6 +47,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
             </nav>
             <div className="flex flex-wrap items-center gap-3 border-t border-slate-100 pt-3 text-sm lg:ml-auto lg:border-0 lg:pt-0">
               <LiveUpdates />
+              <ThemeToggle />
               <Link href="/account" className="text-slate-600 underline-offset-2 hover:underline" aria-label={`Your account: ${user.name}, ${user.role}`}>
                 {user.name} <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-700">{user.role}</span>
               </Link>
@@ -54,7 +60,10 @@ export default async function DashboardLayout({ children }: { children: ReactNod
           </HeaderMenu>
         </div>
       </header>
-      <main className="mx-auto max-w-screen-2xl px-4 py-6 md:px-6">{children}</main>
+      {/* tabIndex -1: the skip link's target takes focus, so the next Tab continues inside the content. */}
+      <main id="main" tabIndex={-1} className="mx-auto max-w-screen-2xl px-4 py-6 focus:outline-none md:px-6">
+        {children}
+      </main>
     </div>
   );
 }

@@ -1,4 +1,4 @@
-import type { ButtonHTMLAttributes } from "react";
+import type { ComponentProps } from "react";
 import { cn } from "./cn";
 
 const variants = {
@@ -8,7 +8,8 @@ const variants = {
   ghost: "text-slate-700 hover:bg-slate-100 disabled:text-slate-400",
 } as const;
 
-export type ButtonProps = ButtonHTMLAttributes<HTMLButtonElement> & { variant?: keyof typeof variants; size?: "sm" | "md" };
+// ComponentProps includes `ref` (a plain prop in React 19), so a caller can move focus to a button.
+export type ButtonProps = ComponentProps<"button"> & { variant?: keyof typeof variants; size?: "sm" | "md" };
 
 export function Button({ variant = "primary", size = "md", className, type = "button", ...props }: ButtonProps) {
   return (

@@ -10,7 +10,7 @@ export function Dialog({ open, onOpenChange, trigger, title, description, childr
     <D.Root open={open} onOpenChange={onOpenChange}>
       <D.Trigger asChild>{trigger}</D.Trigger>
       <D.Portal>
-        <D.Overlay className="fixed inset-0 z-40 bg-slate-900/40" />
+        <D.Overlay className="fixed inset-0 z-40 bg-slate-900/40 dark:bg-black/60" />
         <D.Content className="fixed left-1/2 top-1/2 z-50 max-h-[calc(100dvh-2rem)] w-[min(32rem,calc(100vw-2rem))] -translate-x-1/2 -translate-y-1/2 overflow-y-auto rounded-lg bg-white p-4 shadow-xl sm:p-6">
           <D.Title className="text-lg font-semibold text-slate-900">{title}</D.Title>
           <D.Description asChild>

@@ -1,9 +1,10 @@
-import type { InputHTMLAttributes, ReactNode, SelectHTMLAttributes, TextareaHTMLAttributes } from "react";
+import type { ComponentProps, ReactNode, SelectHTMLAttributes, TextareaHTMLAttributes } from "react";
 import { cn } from "./cn";
 
 const control = "w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm placeholder:text-slate-500 aria-[invalid=true]:border-red-500";
 
-export const Input = ({ className, ...props }: InputHTMLAttributes<HTMLInputElement>) => <input className={cn(control, "h-9", className)} {...props} />;
+// ComponentProps, not InputHTMLAttributes: it includes `ref` (a plain prop in React 19), for focus and the demo fill.
+export const Input = ({ className, ...props }: ComponentProps<"input">) => <input className={cn(control, "h-9", className)} {...props} />;
 export const Textarea = ({ className, ...props }: TextareaHTMLAttributes<HTMLTextAreaElement>) => <textarea className={cn(control, className)} {...props} />;
 export const Select = ({ className, ...props }: SelectHTMLAttributes<HTMLSelectElement>) => <select className={cn(control, "h-9 py-1", className)} {...props} />;
 

@@ -62,7 +62,7 @@ export default async function ApprovalsPage({ searchParams }: { searchParams: Pr
       ) : (
         <nav aria-label="Approval views" className="inline-flex rounded-md border border-slate-300 bg-white p-0.5 text-sm">
           {views.map((v) => (
-            <Link key={v.value} href={v.value === "pending" ? "/approvals" : "/approvals?view=decided"} aria-current={view === v.value ? "page" : undefined} className={cn("rounded px-3 py-1.5 font-medium", view === v.value ? "bg-slate-900 text-white" : "text-slate-700 hover:bg-slate-100")}>
+            <Link key={v.value} href={v.value === "pending" ? "/approvals" : "/approvals?view=decided"} aria-current={view === v.value ? "page" : undefined} className={cn("rounded px-3 py-1.5 font-medium", view === v.value ? "bg-slate-900 text-white dark:bg-indigo-600" : "text-slate-700 hover:bg-slate-100")}>
               {v.label}
             </Link>
           ))}

@@ -4,7 +4,7 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from "@tanstack/react-table";
 import Link from "next/link";
 import { useQueryStates } from "nuqs";
-import { useState } from "react";
+import { useRef, useState } from "react";
 import { CopyId } from "@/components/copy-id";
 import { ReasonTags } from "@/components/reason-tags";
 import { RelativeTime } from "@/components/relative-time";
@@ -12,6 +12,7 @@ import { StatusBadge } from "@/components/status-badge";
 import { Button } from "@/components/ui/button";
 import { Input, Select } from "@/components/ui/field";
 import { cn } from "@/components/ui/cn";
+import { useSlashToFocus } from "@/components/use-slash-to-focus";
 import type { InstanceStatus } from "@/lib/domain";
 import type { InstanceListItem } from "@/lib/instances/queries";
 import type { Jsonify } from "@/lib/jsonify";
@@ -148,6 +149,8 @@ export function InstancesTable({ workflows, initialCounts, initial, canPause, ca
   };
   // Names for the results panel, from the rows on screen (an instance off this page shows its id alone).
   const workflowNames = new Map(items.map((i) => [i.id, workflows.find((w) => w.key === i.workflowKey)?.name ?? i.workflowKey]));
+  const search = useRef<HTMLInputElement>(null);
+  useSlashToFocus(search);
   const setFilter = (patch: Partial<ListFilters>) => {
     setCursors([]);
     void setFilters({ ...patch, cursor: null });
@@ -165,9 +168,9 @@ export function InstancesTable({ workflows, initialCounts, initial, canPause, ca
                 type="button"
                 aria-pressed={filters.status === v.value}
                 onClick={() => setFilter({ status: v.value })}
-                className={cn("rounded px-3 py-1.5 text-sm font-medium", filters.status === v.value ? "bg-slate-900 text-white" : "text-slate-700 hover:bg-slate-100")}
+                className={cn("rounded px-3 py-1.5 text-sm font-medium", filters.status === v.value ? "bg-slate-900 text-white dark:bg-indigo-600" : "text-slate-700 hover:bg-slate-100")}
               >
-                {v.label} <span className={cn("ml-1 text-xs", filters.status === v.value ? "text-slate-300" : "text-slate-500")}>{count ?? 0}</span>
+                {v.label} <span className={cn("ml-1 text-xs", filters.status === v.value ? "text-slate-300 dark:text-indigo-100" : "text-slate-500")}>{count ?? 0}</span>
               </button>
             );
           })}
@@ -189,7 +192,7 @@ export function InstancesTable({ workflows, initialCounts, initial, canPause, ca
           <label htmlFor="id-search" className="mb-1 block text-xs font-medium text-slate-600">
             Search by id
           </label>
-          <Input id="id-search" type="search" placeholder="e.g. 4f2a9c1e" defaultValue={filters.q} onChange={(e) => setFilter({ q: e.target.value })} className="font-mono" />
+          <Input ref={search} id="id-search" type="search" aria-keyshortcuts="/" title="Press / to search" placeholder="e.g. 4f2a9c1e" defaultValue={filters.q} onChange={(e) => setFilter({ q: e.target.value })} className="font-mono" />
         </div>
         <p className="ml-auto text-xs text-slate-500" aria-live="polite">
           {query.isFetching ? "Refreshing…" : ""}
