@@ -5,37 +5,19 @@
  * Uses DATABASE_URL if set, else a throwaway embedded cluster. Writes its figures to BENCHMARKS.md.
  */
 import { execSync } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
-import path from "node:path";
 import postgres from "postgres";
+import { benchDatabase, percentile, writeBenchmarkSection } from "./support";
 import { createDb } from "@/db/client";
-import { ensureDatabase } from "@/db/database";
-import { startEmbeddedPostgres } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
 import { exportHistory } from "@/lib/audit/export";
 import { historyQuery, listHistory, type HistoryQuery } from "@/lib/audit/queries";
-import { freePort } from "@/test/support/free-port";
 
 const ROWS = Number(process.env.HISTORY_ROWS ?? 10_000_000);
 const INSTANCES = Math.max(1, Math.round(ROWS / 20));
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
 const CHUNK = 1_000_000;
 const say = (m: string) => console.log(`bench:history ${m}`);
-
-async function database() {
-  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, stop: async () => {} };
-  const dir = await mkdtemp(path.join(os.tmpdir(), "flowgate-bench-history-"));
-  const cluster = await startEmbeddedPostgres({ dir: path.join(dir, "data"), port: await freePort(), persistent: false });
-  await ensureDatabase(cluster.url(), "bench");
-  return {
-    url: cluster.url("bench"),
-    stop: async () => {
-      await cluster.stop();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 async function fill(sql: postgres.Sql) {
   const started = performance.now();
@@ -77,12 +59,8 @@ async function fill(sql: postgres.Sql) {
   return Math.round((performance.now() - started) / 1000);
 }
 
-function percentile(sorted: number[], p: number) {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
 async function main() {
-  const db0 = await database();
+  const db0 = await benchDatabase("history");
   const { db, sql } = createDb(db0.url, { max: 4 });
   try {
     await migrateDatabase(db0.url);
@@ -179,12 +157,7 @@ async function record(r: { total: number; bytes: string; fillSeconds: number; re
     `Each figure is ${RUNS} runs of \`listHistory\` (the same code the page and the API use), measured in the client, one at a time.`,
     "<!-- bench:history:end -->",
   ].join("\n");
-  const file = path.resolve("BENCHMARKS.md");
-  const current = await readFile(file, "utf8").catch(() => "# Benchmarks\n");
-  const next = /<!-- bench:history:start -->[\s\S]*<!-- bench:history:end -->/.test(current)
-    ? current.replace(/<!-- bench:history:start -->[\s\S]*<!-- bench:history:end -->/, section)
-    : `${current.trimEnd()}\n\n${section}\n`;
-  await writeFile(file, next);
+  await writeBenchmarkSection("history", section);
   say("figures written to BENCHMARKS.md");
 }
 

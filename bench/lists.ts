@@ -8,34 +8,16 @@
  * Uses DATABASE_URL if set, else a throwaway embedded cluster. Writes its figures to BENCHMARKS.md.
  */
 import { execSync } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
-import path from "node:path";
 import type postgres from "postgres";
+import { benchDatabase, percentile, writeBenchmarkSection } from "./support";
 import { createDb, type Db } from "@/db/client";
-import { ensureDatabase } from "@/db/database";
-import { startEmbeddedPostgres } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
 import { countByStatus, listInstances } from "@/lib/instances/queries";
-import { freePort } from "@/test/support/free-port";
 
 const INSTANCES = Number(process.env.LIST_INSTANCES ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
 const say = (m: string) => console.log(`bench:lists ${m}`);
-
-async function database() {
-  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, stop: async () => {} };
-  const dir = await mkdtemp(path.join(os.tmpdir(), "flowgate-bench-lists-"));
-  const cluster = await startEmbeddedPostgres({ dir: path.join(dir, "data"), port: await freePort(), persistent: false });
-  await ensureDatabase(cluster.url(), "bench");
-  return {
-    url: cluster.url("bench"),
-    stop: async () => {
-      await cluster.stop();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 /** Most instances have ended; a few percent run, wait at a gate or are paused, as on a real installation. */
 async function fill(sql: postgres.Sql) {
@@ -68,8 +50,6 @@ async function fill(sql: postgres.Sql) {
   return Math.round((performance.now() - started) / 1000);
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-
 async function time(run: () => Promise<unknown>): Promise<{ p50: number; p95: number }> {
   await run();
   const times: number[] = [];
@@ -85,7 +65,7 @@ async function time(run: () => Promise<unknown>): Promise<{ p50: number; p95: nu
 type Row = { name: string; p50: number; p95: number; plan: string };
 
 async function main() {
-  const target = await database();
+  const target = await benchDatabase("lists");
   const { db, sql } = createDb(target.url, { max: 4 });
   try {
     await migrateDatabase(target.url);
@@ -157,12 +137,7 @@ async function record(r: { total: number; fillSeconds: number; rows: Row[] }) {
     `Each figure is ${RUNS} runs, one at a time, measured in the client.`,
     "<!-- bench:lists:end -->",
   ].join("\n");
-  const file = path.resolve("BENCHMARKS.md");
-  const current = await readFile(file, "utf8").catch(() => "# Benchmarks\n");
-  const next = /<!-- bench:lists:start -->[\s\S]*<!-- bench:lists:end -->/.test(current)
-    ? current.replace(/<!-- bench:lists:start -->[\s\S]*<!-- bench:lists:end -->/, section)
-    : `${current.trimEnd()}\n\n${section}\n`;
-  await writeFile(file, next);
+  await writeBenchmarkSection("lists", section);
   say("figures written to BENCHMARKS.md");
 }
 
