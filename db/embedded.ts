@@ -51,6 +51,8 @@ export async function startEmbeddedPostgres(options: {
   port: number;
   persistent?: boolean;
   onLog?: (message: string) => void;
+  /** More `-c name=value` server flags, after ours (a later flag wins), e.g. a benchmark turning fsync back on. */
+  extraFlags?: string[];
 }): Promise<EmbeddedCluster> {
   const dir = path.resolve(options.dir);
   const pg = new EmbeddedPostgres({
@@ -62,7 +64,7 @@ export async function startEmbeddedPostgres(options: {
     // These machines run as root and Postgres refuses root; the package creates a `postgres` OS user.
     createPostgresUser: true,
     // Throwaway clusters (tests, benchmarks) skip fsync: durability buys nothing there.
-    postgresFlags: ["-c", "max_connections=300", ...(options.persistent === false ? ["-c", "fsync=off"] : [])],
+    postgresFlags: ["-c", "max_connections=300", ...(options.persistent === false ? ["-c", "fsync=off"] : []), ...(options.extraFlags ?? [])],
     onLog: options.onLog ?? (() => {}),
     onError: (error) => options.onLog?.(String(error)),
   });
