@@ -260,7 +260,15 @@ export const instances = pgTable(
   (t) => [
     index("instances_status_updated_idx").on(t.status, t.updatedAt.desc(), t.id.desc()),
     index("instances_updated_idx").on(t.updatedAt.desc(), t.id.desc()),
-    index("instances_workflow_idx").on(t.workflowKey, t.updatedAt.desc()),
+    // One index per list sort, with and without a status (lib/instances/list-filter-where.ts
+    // `instanceOrders`; test/integration/list-plans.test.ts asks the planner for each).
+    index("instances_workflow_idx").on(t.workflowKey, t.updatedAt.desc(), t.id.desc()),
+    index("instances_status_workflow_idx").on(t.status, t.workflowKey, t.updatedAt.desc(), t.id.desc()),
+    index("instances_created_idx").on(t.createdAt.desc(), t.id.desc()),
+    index("instances_status_created_idx").on(t.status, t.createdAt.desc(), t.id.desc()),
+    // Search by input fields: `input @> '{"customer":"acme"}'`; jsonb_path_ops is smaller and
+    // faster than the default opclass for containment, the only operator the list uses.
+    index("instances_input_idx").using("gin", t.input.op("jsonb_path_ops")),
     index("instances_due_idx").on(t.dueAt).where(sql`${t.dueAt} is not null and ${t.status} in ('running', 'waiting')`),
     check("pause_reason_length", sql`char_length(${t.pauseReason}) <= 500`),
   ],

@@ -18,7 +18,7 @@ import type { InstanceListItem } from "@/lib/instances/queries";
 import type { Jsonify } from "@/lib/jsonify";
 import { BulkBar, type BulkOutcome } from "./bulk-bar";
 import { BulkResults } from "./bulk-results";
-import { listFilterParsers, toQueryString, type ListFilters } from "./filters";
+import { listFilterParsers, toQueryString, type ListFilters } from "@/lib/instances/list-filter";
 
 type Item = Jsonify<InstanceListItem>;
 type Page = { items: Item[]; nextCursor: string | null };

@@ -5,7 +5,7 @@ import { can } from "@/lib/auth/permissions";
 import { countByStatus, listInstances, listWorkflowKeys } from "@/lib/instances/queries";
 import { AppError } from "@/lib/errors";
 import { InstancesTable } from "./instances-table";
-import { parseListFilters } from "./filters";
+import { parseListFilters } from "@/lib/instances/list-filter";
 
 export const metadata: Metadata = { title: "Instances" };
 
