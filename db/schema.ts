@@ -560,3 +560,34 @@ export const webhookAttempts = pgTable(
   },
   (t) => [index("webhook_attempts_delivery_idx").on(t.deliveryId, t.id)],
 );
+
+/**
+ * A named instance-list filter and sort (lib/instances/saved-views.ts): its owner's alone, or
+ * shared with everyone who reads instances. `filter` holds what `instanceListFilter` parsed
+ * (lib/instances/list-filter.ts) and is parsed again when read, so a view saved before a filter
+ * rule changed cannot smuggle in what the boundary refuses today. A preference, not evidence:
+ * its changes are not instance history.
+ */
+export const savedViews = pgTable(
+  "saved_views",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    ownerId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text().notNull(),
+    shared: boolean().notNull().default(false),
+    filter: jsonb().$type<Record<string, unknown>>().notNull(),
+    /** Optimistic-concurrency counter, as on instances: a rename names the version it saw. */
+    version: integer().notNull().default(1),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    // One name per owner, whatever its case: "Paused EU" and "paused eu" would read as the same view.
+    uniqueIndex("saved_views_owner_name_idx").on(t.ownerId, sql`lower(${t.name})`),
+    index("saved_views_shared_idx").on(t.createdAt).where(sql`${t.shared}`),
+    check("saved_views_name_length", sql`char_length(${t.name}) between 1 and 60`),
+  ],
+);
+export type SavedView = typeof savedViews.$inferSelect;

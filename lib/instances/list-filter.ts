@@ -135,7 +135,7 @@ export function parseListFilters(params: Record<string, string | string[] | unde
 }
 
 /** The URL query string of a list state, leaving out defaults, so equal states give equal strings. */
-export function toQueryString(filters: Partial<ListFilters>): string {
+export function toQueryString(filters: Partial<Record<keyof ListFilters, string>>): string {
   const params = new URLSearchParams();
   for (const [k, v] of Object.entries(filters)) if (v && !(k === "status" && v === "all") && !(k === "sort" && v === "changed")) params.set(k, v);
   return params.toString();
