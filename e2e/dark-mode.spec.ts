@@ -57,7 +57,7 @@ test.describe("dark mode has readable contrast (axe colour-contrast)", () => {
       await page.goto(path);
       await expect(page.getByRole("heading", { name: heading, level: 1 })).toBeVisible();
       await expect(page.locator("html")).toHaveClass(/\bdark\b/);
-      if (path.startsWith("/instances")) await expect(page.getByText("Waits for approval").first()).toBeVisible();
+      if (path.startsWith("/instances")) await expect(page.getByRole("table").getByText("Waits for approval").first()).toBeVisible();
       expect(await contrastViolations(page)).toEqual([]);
     });
   }
