@@ -133,7 +133,7 @@ async function record(r: { total: number; fillSeconds: number; rows: Row[] }) {
     "|---|---|---|---|",
     ...r.rows.map((x) => `| ${x.name} | ${x.p50.toFixed(1)} ms | ${x.p95.toFixed(1)} ms | ${x.plan} |`),
     "",
-    `The default view against the reference in the same run: p95 ${ours.p95.toFixed(1)} ms against ${reference.p95.toFixed(1)} ms, ${(reference.p95 / ours.p95).toFixed(0)}× faster, because its order now matches the index (\`nulls last\`, lib/instances/queries.ts \`instanceOrder\`). The counts are still a full count of every instance; see the note under issue 15.`,
+    `The default view against the reference in the same run: p95 ${ours.p95.toFixed(1)} ms against ${reference.p95.toFixed(1)} ms, ${(reference.p95 / ours.p95).toFixed(0)}× faster, because its order now matches the index (\`nulls last\`, lib/instances/list-filter-where.ts \`instanceOrders\`). The counts are still a full count of every instance; see the note under issue 15.`,
     `Each figure is ${RUNS} runs, one at a time, measured in the client.`,
     "<!-- bench:lists:end -->",
   ].join("\n");

@@ -83,13 +83,15 @@ export function buildProgram(io: Io): Command {
 
   program
     .command("list")
-    .description("list instances, most recently changed first")
+    .description("list instances, most recently changed first (or --sort)")
     .addOption(new Option("--status <status>", "running, paused, waiting, any other status, or all").default("all"))
     .option("--workflow <key>", "only this workflow")
+    .option("--input <conditions>", "only instances whose input holds these fields, e.g. 'customer=acme, region.name=eu'")
+    .addOption(new Option("--sort <order>", "changed, started, workflow or status").default("changed"))
     .option("--limit <n>", "at most this many", positiveInt, 50)
     .option("--json", "print JSON")
-    .action(async (opts: { status: string; workflow?: string; limit: number; json?: boolean }) => {
-      const items = await listAll(await client(), { status: opts.status, workflow: opts.workflow }, opts.limit);
+    .action(async (opts: { status: string; workflow?: string; input?: string; sort: string; limit: number; json?: boolean }) => {
+      const items = await listAll(await client(), { status: opts.status, workflow: opts.workflow, input: opts.input, sort: opts.sort }, opts.limit);
       if (opts.json) return json(items);
       if (!items.length) return note("No instances match.");
       print(
@@ -372,12 +374,14 @@ export function buildProgram(io: Io): Command {
 }
 
 /** Every instance matching, following cursors, up to `limit`. */
-async function listAll(api: Client, filter: { status: string; workflow?: string }, limit: number): Promise<Instance[]> {
+async function listAll(api: Client, filter: { status: string; workflow?: string; input?: string; sort?: string }, limit: number): Promise<Instance[]> {
   const items: Instance[] = [];
   let cursor: string | null = null;
   do {
     const query = new URLSearchParams({ status: filter.status, limit: String(Math.min(100, limit - items.length)) });
     if (filter.workflow) query.set("workflow", filter.workflow);
+    if (filter.input) query.set("input", filter.input);
+    if (filter.sort) query.set("sort", filter.sort);
     if (cursor) query.set("cursor", cursor);
     const page: Page<Instance> = await api.json<Page<Instance>>("GET", `/instances?${query}`);
     items.push(...page.items);

@@ -45,6 +45,8 @@ type Props = {
   /** The button that closes without acting; "Cancel" reads like the action in a cancel dialog. */
   dismissLabel?: string;
   subject?: DialogSubject;
+  /** Told when the dialog opens or closes (the Approvals page keeps an open dialog's gate on the page). */
+  onOpenChange?: (open: boolean) => void;
 };
 
 /**
@@ -63,8 +65,12 @@ function submitOnModEnter(e: KeyboardEvent<HTMLFormElement>) {
  * The deliberate way to act: a dialog that says what will happen, asks why, keeps the button
  * disabled until the reason is acceptable, and shows the server's field errors beside it.
  */
-export function ReasonDialog({ title, description, triggerLabel, triggerVariant = "primary", submitLabel, action, reasonLabel, reasonRequired, requiredMessage = "A reason is required", fieldName = "reason", maxLength = REASON_MAX, children, dismissLabel = "Cancel", subject }: Props) {
-  const [open, setOpen] = useState(false);
+export function ReasonDialog({ title, description, triggerLabel, triggerVariant = "primary", submitLabel, action, reasonLabel, reasonRequired, requiredMessage = "A reason is required", fieldName = "reason", maxLength = REASON_MAX, children, dismissLabel = "Cancel", subject, onOpenChange }: Props) {
+  const [open, setOpenState] = useState(false);
+  const setOpen = (next: boolean) => {
+    setOpenState(next);
+    onOpenChange?.(next);
+  };
   // The subject as it was when the dialog opened, to tell what changed since.
   const [openedOn, setOpenedOn] = useState<Pick<DialogSubject, "key" | "state"> | null>(null);
   const [reason, setReason] = useState("");

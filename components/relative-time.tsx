@@ -3,6 +3,7 @@
 import { useEffect, useState } from "react";
 import { utc } from "@/lib/time";
 import { serverNow } from "./server-clock";
+import { exactTime, useTimeZone } from "./time-zone";
 
 const units: [Intl.RelativeTimeFormatUnit, number][] = [
   ["day", 86_400_000],
@@ -21,9 +22,13 @@ export function relative(date: Date, now = serverNow()): string {
 }
 
 
-/** "12 min ago", with the exact UTC time on hover and for screen readers via <time dateTime>. */
+/**
+ * "12 min ago", with the exact time on hover (UTC, or the browser's zone when the header's Times
+ * setting says so) and the instant for machines via <time dateTime>.
+ */
 export function RelativeTime({ value }: { value: Date | string | null | undefined }) {
   const [now, setNow] = useState<number | null>(null);
+  const zone = useTimeZone();
   useEffect(() => {
     setNow(serverNow());
     const timer = setInterval(() => setNow(serverNow()), 15_000);
@@ -33,7 +38,7 @@ export function RelativeTime({ value }: { value: Date | string | null | undefine
   const date = new Date(value);
   // Until hydrated the UTC time is shown, so server and client render the same text.
   return (
-    <time dateTime={date.toISOString()} title={utc(date)} className="whitespace-nowrap">
+    <time dateTime={date.toISOString()} title={exactTime(date, zone)} className="whitespace-nowrap">
       {now === null ? utc(date) : relative(date, now)}
     </time>
   );

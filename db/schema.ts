@@ -260,7 +260,15 @@ export const instances = pgTable(
   (t) => [
     index("instances_status_updated_idx").on(t.status, t.updatedAt.desc(), t.id.desc()),
     index("instances_updated_idx").on(t.updatedAt.desc(), t.id.desc()),
-    index("instances_workflow_idx").on(t.workflowKey, t.updatedAt.desc()),
+    // One index per list sort, with and without a status (lib/instances/list-filter-where.ts
+    // `instanceOrders`; test/integration/list-plans.test.ts asks the planner for each).
+    index("instances_workflow_idx").on(t.workflowKey, t.updatedAt.desc(), t.id.desc()),
+    index("instances_status_workflow_idx").on(t.status, t.workflowKey, t.updatedAt.desc(), t.id.desc()),
+    index("instances_created_idx").on(t.createdAt.desc(), t.id.desc()),
+    index("instances_status_created_idx").on(t.status, t.createdAt.desc(), t.id.desc()),
+    // Search by input fields: `input @> '{"customer":"acme"}'`; jsonb_path_ops is smaller and
+    // faster than the default opclass for containment, the only operator the list uses.
+    index("instances_input_idx").using("gin", t.input.op("jsonb_path_ops")),
     index("instances_due_idx").on(t.dueAt).where(sql`${t.dueAt} is not null and ${t.status} in ('running', 'waiting')`),
     check("pause_reason_length", sql`char_length(${t.pauseReason}) <= 500`),
   ],
@@ -552,3 +560,34 @@ export const webhookAttempts = pgTable(
   },
   (t) => [index("webhook_attempts_delivery_idx").on(t.deliveryId, t.id)],
 );
+
+/**
+ * A named instance-list filter and sort (lib/instances/saved-views.ts): its owner's alone, or
+ * shared with everyone who reads instances. `filter` holds what `instanceListFilter` parsed
+ * (lib/instances/list-filter.ts) and is parsed again when read, so a view saved before a filter
+ * rule changed cannot smuggle in what the boundary refuses today. A preference, not evidence:
+ * its changes are not instance history.
+ */
+export const savedViews = pgTable(
+  "saved_views",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    ownerId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text().notNull(),
+    shared: boolean().notNull().default(false),
+    filter: jsonb().$type<Record<string, unknown>>().notNull(),
+    /** Optimistic-concurrency counter, as on instances: a rename names the version it saw. */
+    version: integer().notNull().default(1),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    // One name per owner, whatever its case: "Paused EU" and "paused eu" would read as the same view.
+    uniqueIndex("saved_views_owner_name_idx").on(t.ownerId, sql`lower(${t.name})`),
+    index("saved_views_shared_idx").on(t.createdAt).where(sql`${t.shared}`),
+    check("saved_views_name_length", sql`char_length(${t.name}) between 1 and 60`),
+  ],
+);
+export type SavedView = typeof savedViews.$inferSelect;

@@ -1,4 +1,6 @@
+import AxeBuilder from "@axe-core/playwright";
 import type { Page } from "@playwright/test";
+import { createGatedInstance } from "@/test/support/factories";
 import { expect, signInAs, test } from "./support/fixtures";
 
 /** The page's background colour as the browser computed it, as [r, g, b]. */
@@ -30,4 +32,33 @@ test("dark mode follows the system setting, and the header's theme choice overri
   await expect(page.locator("html")).not.toHaveClass(/\bdark\b/);
   await page.emulateMedia({ colorScheme: "dark" });
   await expect(page.locator("html")).toHaveClass(/\bdark\b/);
+});
+
+/** axe's colour-contrast rule (WCAG AA) over the whole page, as "rule: element (contrast)" lines. */
+async function contrastViolations(page: Page): Promise<string[]> {
+  const results = await new AxeBuilder({ page }).withRules(["color-contrast"]).analyze();
+  return results.violations.flatMap((v) => v.nodes.map((n) => `${n.target.join(" ")}: ${n.failureSummary?.split("\n").at(-1)?.trim() ?? ""}`));
+}
+
+// Issue 12 §2: indigo links and violet "Waits for approval" text were drawn for white and read
+// at about 2:1 on the dark surface. Scanned per page, in dark mode, with rows that show them.
+test.describe("dark mode has readable contrast (axe colour-contrast)", () => {
+  test.beforeEach(async ({ page, db }) => {
+    await createGatedInstance(db, { stage: "dark contrast e2e" });
+    await page.emulateMedia({ colorScheme: "dark" });
+  });
+  for (const [path, heading] of [
+    ["/instances?status=waiting", "Instances"],
+    ["/approvals", "Approvals"],
+    ["/history", "History"],
+  ] as const) {
+    test(`on ${path}`, async ({ page }) => {
+      await signInAs(page, "admin");
+      await page.goto(path);
+      await expect(page.getByRole("heading", { name: heading, level: 1 })).toBeVisible();
+      await expect(page.locator("html")).toHaveClass(/\bdark\b/);
+      if (path.startsWith("/instances")) await expect(page.getByRole("table").getByText("Waits for approval").first()).toBeVisible();
+      expect(await contrastViolations(page)).toEqual([]);
+    });
+  }
 });

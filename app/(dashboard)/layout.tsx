@@ -7,6 +7,7 @@ import { NavLink } from "@/components/nav-link";
 import { NavigationProgress } from "@/components/navigation-progress";
 import { SkipLink } from "@/components/skip-link";
 import { ThemeToggle } from "@/components/theme-toggle";
+import { TimeZoneToggle } from "@/components/time-zone";
 import { Button } from "@/components/ui/button";
 import { getDb } from "@/db/client";
 import { requirePage } from "@/lib/auth/current-user";
@@ -48,6 +49,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
             <div className="flex flex-wrap items-center gap-3 border-t border-slate-100 pt-3 text-sm lg:ml-auto lg:border-0 lg:pt-0">
               <LiveUpdates />
               <ThemeToggle />
+              <TimeZoneToggle />
               <Link href="/account" className="text-slate-600 underline-offset-2 hover:underline" aria-label={`Your account: ${user.name}, ${user.role}`}>
                 {user.name} <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-700">{user.role}</span>
               </Link>

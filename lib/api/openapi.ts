@@ -106,7 +106,7 @@ const admins = "admins";
 
 const paths: ZodOpenApiPathsObject = {
   "/instances": {
-    get: operation({ tag: "Instances", summary: "List instances, newest change first", who: everyone, query: listInstancesQuery, ok: { description: "A page of instances", content: json(res.instancePageSchema) } }),
+    get: operation({ tag: "Instances", summary: "List instances: filter by status, workflow, id prefix or input fields (`input=customer=acme`); sort by last change, start, workflow or status", who: everyone, query: listInstancesQuery, ok: { description: "A page of instances", content: json(res.instancePageSchema) } }),
     post: operation({
       tag: "Instances",
       summary: "Start an instance of a workflow",

@@ -15,10 +15,13 @@ export type Permission =
   | "access:read"
   | "users:manage"
   | "webhooks:manage"
-  | "tokens:own";
+  | "tokens:own"
+  | "views:save"
+  | "views:delete-shared";
 
 // Everyone signed in may hold API tokens of their own (the CLI, scripts), for what their role allows.
-const readAll: Permission[] = ["instances:read", "history:read", "tokens:own"];
+// Everyone who reads the list may save views of it (their own, or shared with the team).
+const readAll: Permission[] = ["instances:read", "history:read", "tokens:own", "views:save"];
 const operate: Permission[] = ["instances:pause", "instances:resume", "instances:start", "instances:cancel", "workflows:pause", "workflows:resume"];
 
 /** The role matrix, in one place: auditors read, operators operate, approvers sign, admins do all. */
@@ -28,7 +31,7 @@ const grants: Record<Role, ReadonlySet<Permission>> = {
   operator: new Set([...readAll, ...operate]),
   approver: new Set([...readAll, "gates:decide"]),
   // Admins may also decide a gate that names another role (approverRole), never one that names people.
-  admin: new Set([...readAll, ...operate, "gates:decide", "gates:decide-any-role", "access:read", "users:manage", "webhooks:manage"]),
+  admin: new Set([...readAll, ...operate, "gates:decide", "gates:decide-any-role", "access:read", "users:manage", "webhooks:manage", "views:delete-shared"]),
 };
 
 export type SessionUser = { id: string; email: string; name: string; role: Role; groups?: string[] };
@@ -70,4 +73,7 @@ const describe: Record<Permission, string> = {
   // Subscriptions send every event (access changes included) to a URL of the admin's choosing.
   "webhooks:manage": "manage webhooks",
   "tokens:own": "hold API tokens",
+  "views:save": "save list views",
+  // A shared view nobody owns any more (or a misleading one) is the team's clutter; admins tidy it.
+  "views:delete-shared": "delete other people's shared views",
 };

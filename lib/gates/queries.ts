@@ -7,6 +7,7 @@ import { can, type SessionUser } from "@/lib/auth/permissions";
 import { decodeCursor, encodeCursor, limitSchema } from "@/lib/cursor";
 import { UUID_PATTERN } from "@/lib/domain";
 import { parseInput } from "@/lib/validate";
+import type { GateOrder } from "./review-filter";
 import { mayDecide, mayReceiveDelegation, progressLabel } from "./rules";
 
 export const listGatesQuery = z.object({
@@ -76,12 +77,19 @@ const INBOX_MAX = 500;
 const pending = () => eq(gates.status, "pending");
 const oldestFirst = () => [asc(gates.requestedAt), asc(gates.id)];
 
+/** What the Approvals page narrows a list by (lib/gates/review-filter.ts): a workflow, a stage, and the order. */
+export type GateReviewFilter = { workflow?: string; stage?: string; order?: GateOrder };
+const narrowed = (where: SQL, filter: GateReviewFilter) =>
+  and(where, filter.workflow ? eq(instances.workflowKey, filter.workflow) : undefined, filter.stage ? eq(gates.stage, filter.stage) : undefined)!;
+/** Request order (pending gates): the queue's oldest first unless `newest`; served by gates_status_requested_idx either way. */
+const byRequest = (order: GateOrder | undefined) => (order === "newest" ? [desc(gates.requestedAt), desc(gates.id)] : oldestFirst());
+
 type Decidable = { gate: Gate; decisions: GateDecision[]; delegations: GateDelegation[]; startedById: string | null };
 const decidableBy = (user: SessionUser) => (r: Decidable) => mayDecide(user, { gate: r.gate, decisions: r.decisions, delegations: r.delegations, startedById: r.startedById }).ok;
 
 /** Pending gates this user may decide now, oldest first: the approvals inbox. */
-export async function inboxFor(db: DbOrTx, user: SessionUser) {
-  const rows = await gatesForReview(db, pending(), oldestFirst(), INBOX_MAX);
+export async function inboxFor(db: DbOrTx, user: SessionUser, filter: GateReviewFilter = {}) {
+  const rows = await gatesForReview(db, narrowed(pending(), filter), byRequest(filter.order), INBOX_MAX);
   return rows.filter(decidableBy(user));
 }
 
@@ -126,8 +134,23 @@ export async function delegateCandidatesFor(db: DbOrTx, user: SessionUser, items
  * Every pending gate, oldest first, with its review context: what the Approvals page shows people
  * who read approvals but do not decide them (operators, auditors), read-only.
  */
-export function pendingForReview(db: DbOrTx) {
-  return gatesForReview(db, pending(), oldestFirst(), INBOX_MAX);
+export function pendingForReview(db: DbOrTx, filter: GateReviewFilter = {}) {
+  return gatesForReview(db, narrowed(pending(), filter), byRequest(filter.order), INBOX_MAX);
+}
+
+/** One gate with its review context, whatever its state, or undefined: the gate an open dialog is about. */
+export async function gateForReview(db: DbOrTx, gateId: string) {
+  const [item] = await gatesForReview(db, eq(gates.id, gateId), oldestFirst(), 1);
+  return item;
+}
+
+/** The workflows and stages gates exist for, to filter the Approvals page by (names sorted). */
+export async function gateFilterOptions(db: DbOrTx) {
+  const [workflows, stages] = await Promise.all([
+    db.selectDistinct({ key: workflowDefinitions.key, name: workflowDefinitions.name }).from(workflowDefinitions).orderBy(workflowDefinitions.key),
+    db.selectDistinct({ stage: gates.stage }).from(gates).orderBy(gates.stage).limit(200),
+  ]);
+  return { workflows, stages: stages.map((s) => s.stage) };
 }
 
 /** One instance's gates, in the order they were requested, with their review context: the instance page's "Its approvals". */
@@ -141,8 +164,9 @@ export function decidableIds(user: SessionUser, items: Decidable[]): Set<string>
 }
 
 /** Recently settled gates, newest first, for the inbox's Decided view. */
-export function recentlyDecided(db: DbOrTx, limit = 50) {
-  return gatesForReview(db, ne(gates.status, "pending"), [desc(gates.decidedAt), desc(gates.id)], limit);
+export function recentlyDecided(db: DbOrTx, limit = 50, filter: GateReviewFilter = {}) {
+  const order = filter.order === "oldest" ? [asc(gates.decidedAt), asc(gates.id)] : [desc(gates.decidedAt), desc(gates.id)];
+  return gatesForReview(db, narrowed(ne(gates.status, "pending"), filter), order, limit);
 }
 
 /** An instance's gates in the order they were requested: its approval pipeline. */

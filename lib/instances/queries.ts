@@ -1,29 +1,33 @@
 import "server-only";
-import { and, asc, desc, eq, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { DbOrTx } from "@/db/client";
 import { gates, history, instanceStatuses, instances, stepRuns, workflowDefinitions, type Gate, type HistoryRow, type Instance, type InstanceStatus, type StepRun, type StepSpec } from "@/db/schema";
 import { pauserExplanation } from "@/lib/actors";
 import { decodeCursor, encodeCursor, limitSchema } from "@/lib/cursor";
-import { notFound } from "@/lib/errors";
+import { invalid, notFound } from "@/lib/errors";
 import { gatesForInstance } from "@/lib/gates/queries";
 import { whoMayApprove } from "@/lib/gates/rules";
 import { readySteps } from "./lifecycle/plan";
-import { optionalText } from "@/lib/text";
+import { after, instanceOrders, listFilterWhere, sortLead, sortTime } from "./list-filter-where";
+import { instanceListFilter } from "./list-filter";
 import { parseInput } from "@/lib/validate";
 import { isUuid, UUID_PATTERN } from "@/lib/domain";
 
-export const listInstancesQuery = z.object({
-  status: z.enum([...instanceStatuses, "all"]).default("all"),
-  workflow: optionalText({ label: "Workflow", max: 100 }),
-  q: optionalText({ label: "Search text", max: 100 }),
+/** `GET /api/v1/instances`: a list filter (list-filter.ts) and a page (`cursor` from the last page's `nextCursor`, `limit`). */
+export const listInstancesQuery = instanceListFilter.extend({
   cursor: z.string().max(500).optional(),
   limit: limitSchema,
 });
 export type ListInstancesQuery = z.input<typeof listInstancesQuery>;
 
+// [lead, time, id]: the sort's leading key (workflow or status; null for the time sorts), the
+// exact time text and the id. A bare [time, id] is a cursor from before sorting; still honoured.
 // Any UUID PostgreSQL accepts (UUID_PATTERN), not only RFC 9562 versions: ids may come from other systems.
-const cursorSchema = z.tuple([z.string().datetime(), z.string().regex(UUID_PATTERN)]);
+const cursorSchema = z.union([
+  z.tuple([z.string().max(100).nullable(), z.string().datetime(), z.string().regex(UUID_PATTERN)]),
+  z.tuple([z.string().datetime(), z.string().regex(UUID_PATTERN)]).transform(([time, id]) => [null, time, id] as const),
+]);
 
 /** Steps still running while a graceful pause drains; derived, so it can never go stale. */
 const drainingSteps = sql<number>`(select count(*)::int from ${stepRuns} where ${stepRuns.instanceId} = ${instances.id} and ${stepRuns.status} = 'running')`;
@@ -78,53 +82,33 @@ const listColumns = {
 };
 
 /**
- * The list's one order, newest change first. Spelled `nulls last` to match the indexes
- * (`instances_updated_idx`, `instances_status_updated_idx`: drizzle declares `.desc()` index
- * columns NULLS LAST, while `desc()` in ORDER BY means nulls first); otherwise PostgreSQL cannot
- * walk the index and sorts every instance instead (issue 15: 946 ms at a million rows).
- * test/integration/list-plans.test.ts keeps it so.
+ * One page of the list: the instances `raw`'s filter matches, in its sort's order, keyset-paginated
+ * (`nextCursor` names where the page ended, so later pages never skip or repeat a row). Throws
+ * `invalid` (400, field errors) for a bad filter or a cursor that is not from this sort.
  */
-export const instanceOrder = [sql`${instances.updatedAt} desc nulls last`, sql`${instances.id} desc nulls last`];
-
-/**
- * Instances whose id starts with `prefix` (case-insensitive, as the id is shown). A prefix of the
- * id's canonical text is a range of UUIDs, so it is asked as one (`id between 4f2a9c1e-0000-… and
- * 4f2a9c1e-ffff-…`), which the primary key serves; `id::text ilike '4f2a9c1e%'` read every
- * instance (issue 15: 1 s at a million). Anything else cannot match an id and matches nothing.
- */
-function idPrefix(prefix: string): SQL {
-  const typed = prefix.toLowerCase();
-  const canonical = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
-  const fits = typed.length <= canonical.length && [...typed].every((c, i) => (canonical[i] === "-" ? c === "-" : /[0-9a-f]/.test(c)));
-  if (!fits) return sql`false`;
-  const hex = typed.replaceAll("-", "");
-  const asUuid = (h: string) => `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-  return sql`${instances.id} between ${asUuid(hex.padEnd(32, "0"))}::uuid and ${asUuid(hex.padEnd(32, "f"))}::uuid`;
-}
-
-/** Newest change first, keyset-paginated on (updatedAt, id) so pages never skip or repeat. */
 export async function listInstances(db: DbOrTx, raw: ListInstancesQuery) {
   const query = parseInput(listInstancesQuery, raw);
-  const after = decodeCursor(cursorSchema, query.cursor);
-  const where: (SQL | undefined)[] = [
-    query.status === "all" ? undefined : eq(instances.status, query.status),
-    query.workflow ? eq(instances.workflowKey, query.workflow) : undefined,
-    query.q ? idPrefix(query.q) : undefined,
-    after
-      ? or(lt(instances.updatedAt, new Date(after[0])), and(eq(instances.updatedAt, new Date(after[0])), lt(instances.id, after[1])))
-      : undefined,
-  ];
+  const position = decodeCursor(cursorSchema, query.cursor);
+  const lead = sortLead(query.sort);
+  // A cursor from another sort (or naming no status) would page from a wrong place, or fail in SQL.
+  const fits = !position || (lead === null ? position[0] === null : position[0] !== null && (query.sort !== "status" || (instanceStatuses as readonly string[]).includes(position[0])));
+  if (!fits) throw invalid("The cursor is from another sort; start from the first page", { cursor: ["Invalid cursor"] });
+  const time = sortTime(query.sort);
   const rows = await db
-    .select(listColumns)
+    .select({
+      ...listColumns,
+      // The exact time the cursor carries: created_at keeps microseconds that a JS Date would drop.
+      cursorTime: sql<string>`to_char(${time} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+    })
     .from(instances)
     .innerJoin(workflowDefinitions, eq(workflowDefinitions.id, instances.definitionId))
-    .where(and(...where))
-    .orderBy(...instanceOrder)
+    .where(and(...listFilterWhere(query), position ? after(query.sort, { lead: position[0], time: position[1], id: position[2] }) : undefined))
+    .orderBy(...instanceOrders[query.sort])
     .limit(query.limit + 1);
-  const items = rows.slice(0, query.limit).map(summarize);
-  const last = items.at(-1);
-  const nextCursor = rows.length > query.limit && last ? encodeCursor([last.updatedAt.toISOString(), last.id]) : null;
-  return { items, nextCursor };
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  const nextCursor = rows.length > query.limit && last ? encodeCursor([lead === null ? null : String(query.sort === "workflow" ? last.workflowKey : last.status), last.cursorTime, last.id]) : null;
+  return { items: page.map(({ cursorTime: _, ...row }) => summarize(row)), nextCursor };
 }
 export type InstanceListItem = Awaited<ReturnType<typeof listInstances>>["items"][number];
 

@@ -34,7 +34,7 @@ export async function createDefinition(db: Db, overrides: Partial<{ key: string;
 /** An instance in the given status, with a `started` history row, as the engine would have left it. */
 export async function createInstance(
   db: Db,
-  overrides: Partial<{ status: InstanceStatus; definitionId: string; workflowKey: string; startedBy: Actor; context: Record<string, unknown>; pendingSteps: string[]; runningSteps: string[] }> = {},
+  overrides: Partial<{ status: InstanceStatus; definitionId: string; workflowKey: string; startedBy: Actor; context: Record<string, unknown>; input: Record<string, unknown>; pendingSteps: string[]; runningSteps: string[] }> = {},
 ) {
   const def = overrides.definitionId
     ? { id: overrides.definitionId, key: overrides.workflowKey! }
@@ -43,7 +43,7 @@ export async function createInstance(
   return db.transaction(async (tx) => {
     const [row] = await tx
       .insert(instances)
-      .values({ definitionId: def.id, workflowKey: def.key, status: overrides.status ?? "running", startedById: starter.id, startedByLabel: starter.label, context: overrides.context ?? {}, currentSteps: overrides.pendingSteps ?? [] })
+      .values({ definitionId: def.id, workflowKey: def.key, status: overrides.status ?? "running", startedById: starter.id, startedByLabel: starter.label, context: overrides.context ?? {}, input: overrides.input ?? {}, currentSteps: overrides.pendingSteps ?? [] })
       .returning();
     for (const key of overrides.pendingSteps ?? []) await tx.insert(stepRuns).values({ instanceId: row!.id, stepKey: key });
     for (const key of overrides.runningSteps ?? []) {

@@ -19,6 +19,14 @@ describe("the role matrix", () => {
   });
 });
 
+describe("saved views", () => {
+  it("every role that reads the list may save views of it; deleting someone else's shared view is for admins alone", () => {
+    expect(roles.filter((role) => can(as(role), "views:save"))).toEqual([...roles]);
+    expect(roles.filter((role) => can(as(role), "views:delete-shared"))).toEqual(["admin"]);
+    expect(() => authorize(as("operator"), "views:delete-shared")).toThrow("The operator role cannot delete other people's shared views");
+  });
+});
+
 describe("webhooks", () => {
   it("managing webhooks (subscriptions, the delivery log, replays) is a permission of admins alone", () => {
     expect(roles.filter((role) => can(as(role), "webhooks:manage"))).toEqual(["admin"]);

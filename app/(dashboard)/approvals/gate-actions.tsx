@@ -1,13 +1,31 @@
 "use client";
 
-import { ReasonDialog } from "@/components/reason-dialog";
+import { ReasonDialog, type DialogSubject } from "@/components/reason-dialog";
 import { ReasonTagsFields } from "@/components/reason-tags-fields";
 import { Select } from "@/components/ui/field";
 import { COMMENT_MAX } from "@/lib/gates/limits";
 import { approveAction, delegateAction, rejectAction } from "./actions";
 
-/** Approve, reject (a comment required) and delegate, for one gate the user may decide. */
-export function GateActions({ gateId, instanceId, stage, progress, delegates, heldBy }: { gateId: string; instanceId: string; stage: string; progress: string; delegates: { email: string; name: string }[]; heldBy: string | null }) {
+/**
+ * Names the gate whose dialog is open in the page's URL (`open=`), so the page's refresh keeps its
+ * card even after someone else settles the gate, and the dialog can say who did (DialogSubject).
+ * history.replaceState: Next.js's router follows it, so the next refresh asks for that URL.
+ */
+function holdOpen(gateId: string, open: boolean) {
+  const url = new URL(window.location.href);
+  if (open) url.searchParams.set("open", gateId);
+  else if (url.searchParams.get("open") === gateId) url.searchParams.delete("open");
+  else return;
+  window.history.replaceState(null, "", url);
+}
+
+/**
+ * Approve, reject (a comment required) and delegate, for one gate the user may decide. `subject`:
+ * the gate's state as last rendered; when someone else decides meanwhile, an open dialog stays,
+ * keeps what was typed and says who acted (components/reason-dialog.tsx).
+ */
+export function GateActions({ gateId, instanceId, stage, progress, delegates, heldBy, subject }: { gateId: string; instanceId: string; stage: string; progress: string; delegates: { email: string; name: string }[]; heldBy: string | null; subject: DialogSubject }) {
+  const onOpenChange = (open: boolean) => holdOpen(gateId, open);
   return (
     <div className="flex flex-wrap gap-2">
       <ReasonDialog
@@ -20,6 +38,8 @@ export function GateActions({ gateId, instanceId, stage, progress, delegates, he
         maxLength={COMMENT_MAX}
         reasonRequired={false}
         action={approveAction.bind(null, gateId, instanceId)}
+        subject={subject}
+        onOpenChange={onOpenChange}
       />
       <ReasonDialog
         title={`Reject "${stage}"`}
@@ -33,6 +53,8 @@ export function GateActions({ gateId, instanceId, stage, progress, delegates, he
         reasonRequired
         requiredMessage="Say why you reject: the requester needs to know"
         action={rejectAction.bind(null, gateId, instanceId)}
+        subject={subject}
+        onOpenChange={onOpenChange}
       >
         {(errors) => <ReasonTagsFields idPrefix={`reject-${gateId}`} errors={errors} />}
       </ReasonDialog>
@@ -47,6 +69,8 @@ export function GateActions({ gateId, instanceId, stage, progress, delegates, he
           reasonRequired
           requiredMessage="Say why you delegate"
           action={delegateAction.bind(null, gateId, instanceId)}
+          subject={subject}
+          onOpenChange={onOpenChange}
         >
           <div className="space-y-1.5">
             <label htmlFor={`to-${gateId}`} className="block text-sm font-medium text-slate-800">

@@ -4,9 +4,10 @@ import { MarkdownText } from "@/components/markdown-text";
 import { RelativeTime } from "@/components/relative-time";
 import type { InboxItem } from "@/lib/gates/queries";
 import { whoMayApprove } from "@/lib/gates/rules";
+import type { DialogSubject } from "@/components/reason-dialog";
 import { GateActions } from "./gate-actions";
 
-const statusStyle: Record<InboxItem["gate"]["status"], string> = {
+export const statusStyle: Record<InboxItem["gate"]["status"], string> = {
   pending: "bg-violet-50 text-violet-800 ring-violet-300",
   approved: "bg-emerald-50 text-emerald-800 ring-emerald-300",
   rejected: "bg-red-50 text-red-800 ring-red-300",
@@ -14,8 +15,44 @@ const statusStyle: Record<InboxItem["gate"]["status"], string> = {
   withdrawn: "bg-slate-100 text-slate-700 ring-slate-300",
 };
 
+const settledVerb: Record<InboxItem["gate"]["status"], string> = { pending: "Decided", approved: "Approved", rejected: "Rejected", expired: "Expired", withdrawn: "Withdrawn" };
+
+/**
+ * The gate's state for an open dialog (DialogSubject): it changes with each decision; once the
+ * gate is settled, deciding is moot, and the notice names who settled it and when.
+ */
+export function gateSubject(item: InboxItem): DialogSubject {
+  const { gate, decisions } = item;
+  const last = decisions.at(-1);
+  const who = last && (gate.status === "pending" || gate.status === "approved" || gate.status === "rejected") ? ` by ${last.userLabel}` : "";
+  const verb = gate.status === "pending" ? (last?.decision === "reject" ? "Rejected" : "Approved") : settledVerb[gate.status];
+  return {
+    key: `${gate.status}:${decisions.length}`,
+    state: gate.status === "pending" ? `pending (${item.progress})` : gate.status,
+    lastChange: last || gate.decidedAt ? (
+      <>
+        {verb}
+        {who} <RelativeTime value={gate.decidedAt ?? last?.createdAt} />
+      </>
+    ) : (
+      "Requested"
+    ),
+    refusal: gate.status === "pending" ? null : `The gate is already ${gate.status}; there is nothing left to decide`,
+  };
+}
+
+/**
+ * Approve, reject and delegate for a gate the user may decide (`delegates` given), or for the gate
+ * whose dialog is open (`held`) even once settled, so the dialog stays to say who acted.
+ */
+export function GateControls({ item, delegates, held }: { item: InboxItem; delegates?: { email: string; name: string }[]; held?: boolean }) {
+  const { gate } = item;
+  if (!delegates || (gate.status !== "pending" && !held)) return null;
+  return <GateActions gateId={gate.id} instanceId={gate.instanceId} stage={gate.stage} progress={item.progress} delegates={delegates} heldBy={item.instanceStatus === "paused" ? (item.pausedByLabel ?? "someone") : null} subject={gateSubject(item)} />;
+}
+
 /** A gate as an approver reviews it: what to check, the context, the decisions so far, then act. */
-export function GateCard({ item, delegates }: { item: InboxItem; delegates?: { email: string; name: string }[] }) {
+export function GateCard({ item, delegates, held }: { item: InboxItem; delegates?: { email: string; name: string }[]; held?: boolean }) {
   const { gate } = item;
   const context = Object.entries(item.context).slice(0, 8);
   return (
@@ -72,9 +109,9 @@ export function GateCard({ item, delegates }: { item: InboxItem; delegates?: { e
       <section aria-label="Decisions so far" className="mt-3">
         <GateDecisions decisions={item.decisions} delegations={item.delegations} />
       </section>
-      {delegates && gate.status === "pending" && (
+      {delegates && (gate.status === "pending" || held) && (
         <div className="mt-4 border-t border-slate-100 pt-3">
-          <GateActions gateId={gate.id} instanceId={gate.instanceId} stage={gate.stage} progress={item.progress} delegates={delegates} heldBy={item.instanceStatus === "paused" ? (item.pausedByLabel ?? "someone") : null} />
+          <GateControls item={item} delegates={delegates} held={held} />
         </div>
       )}
     </article>

@@ -4,7 +4,7 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from "@tanstack/react-table";
 import Link from "next/link";
 import { useQueryStates } from "nuqs";
-import { useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { CopyId } from "@/components/copy-id";
 import { ReasonTags } from "@/components/reason-tags";
 import { RelativeTime } from "@/components/relative-time";
@@ -18,7 +18,9 @@ import type { InstanceListItem } from "@/lib/instances/queries";
 import type { Jsonify } from "@/lib/jsonify";
 import { BulkBar, type BulkOutcome } from "./bulk-bar";
 import { BulkResults } from "./bulk-results";
-import { listFilterParsers, toQueryString, type ListFilters } from "./filters";
+import { SavedViews } from "./saved-views";
+import type { SavedViewItem } from "@/lib/instances/saved-views";
+import { instanceSortLabels, instanceSorts, listFilterParsers, toQueryString, type ListFilters } from "@/lib/instances/list-filter";
 
 type Item = Jsonify<InstanceListItem>;
 type Page = { items: Item[]; nextCursor: string | null };
@@ -27,8 +29,19 @@ const views: { value: ListFilters["status"]; label: string }[] = [
   { value: "running", label: "Running" },
   { value: "paused", label: "Paused" },
   { value: "waiting", label: "Waiting" },
+  { value: "completed", label: "Completed" },
+  { value: "failed", label: "Failed" },
+  { value: "cancelled", label: "Cancelled" },
+  { value: "timed_out", label: "Timed out" },
   { value: "all", label: "All" },
 ];
+
+/** An API error with its per-field messages, so the list can show a bad search under its field. */
+class ListError extends Error {
+  constructor(message: string, readonly fields: Record<string, string[]>) {
+    super(message);
+  }
+}
 
 const column = createColumnHelper<Item>();
 const columns = [
@@ -95,7 +108,7 @@ const columns = [
   }),
 ];
 
-export function InstancesTable({ workflows, initialCounts, initial, canPause, canResume }: { workflows: { key: string; name: string }[]; initialCounts: Partial<Record<InstanceStatus, number>>; initial: { filters: ListFilters; page: Page } | null; canPause: boolean; canResume: boolean }) {
+export function InstancesTable({ workflows, initialCounts, initial, canPause, canResume, savedViews, canDeleteShared }: { workflows: { key: string; name: string }[]; initialCounts: Partial<Record<InstanceStatus, number>>; initial: { filters: ListFilters; page: Page } | null; canPause: boolean; canResume: boolean; savedViews: SavedViewItem[]; canDeleteShared: boolean }) {
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const selectable = canPause || canResume;
   const [filters, setFilters] = useQueryStates(listFilterParsers, { history: "replace" });
@@ -105,12 +118,14 @@ export function InstancesTable({ workflows, initialCounts, initial, canPause, ca
     queryKey: ["instances", qs],
     queryFn: async ({ signal }): Promise<Page> => {
       const response = await fetch(`/api/v1/instances?${qs}`, { signal });
-      const body = (await response.json()) as Page | { error: { message: string } };
-      if ("error" in body) throw new Error(body.error.message);
+      const body = (await response.json()) as Page | { error: { message: string; fields?: Record<string, string[]> } };
+      if ("error" in body) throw new ListError(body.error.message, body.error.fields ?? {});
       return body;
     },
     initialData: initial && toQueryString(initial.filters) === qs ? initial.page : undefined,
     placeholderData: keepPreviousData,
+    // A bad search is the user's to fix, not a network blip to retry.
+    retry: (failures, error) => !(error instanceof ListError) && failures < 3,
     // Live updates refresh this at once; polling is the fallback while the stream reconnects.
     refetchInterval: 10_000,
   });
@@ -151,6 +166,11 @@ export function InstancesTable({ workflows, initialCounts, initial, canPause, ca
   const workflowNames = new Map(items.map((i) => [i.id, workflows.find((w) => w.key === i.workflowKey)?.name ?? i.workflowKey]));
   const search = useRef<HTMLInputElement>(null);
   useSlashToFocus(search);
+  const fieldError = (field: string) => (query.error instanceof ListError ? query.error.fields[field]?.[0] : undefined);
+  // The input search applies on Enter or Search: a half-typed `customer=` is not an error yet.
+  const [inputText, setInputText] = useState(filters.input);
+  // A saved view or the back button changes the URL: the field follows it.
+  useEffect(() => setInputText(filters.input), [filters.input]);
   const setFilter = (patch: Partial<ListFilters>) => {
     setCursors([]);
     void setFilters({ ...patch, cursor: null });
@@ -159,7 +179,7 @@ export function InstancesTable({ workflows, initialCounts, initial, canPause, ca
   return (
     <div className="space-y-3">
       <div className="flex flex-wrap items-end gap-3">
-        <div role="group" aria-label="View" className="inline-flex rounded-md border border-slate-300 bg-white p-0.5">
+        <div role="group" aria-label="View" className="flex flex-wrap gap-0.5 rounded-md border border-slate-300 bg-white p-0.5 dark:border-slate-600 dark:bg-slate-900">
           {views.map((v) => {
             const count = v.value === "all" ? Object.values(counts.data ?? {}).reduce((a, b) => a + (b ?? 0), 0) : counts.data?.[v.value];
             return (
@@ -168,14 +188,26 @@ export function InstancesTable({ workflows, initialCounts, initial, canPause, ca
                 type="button"
                 aria-pressed={filters.status === v.value}
                 onClick={() => setFilter({ status: v.value })}
-                className={cn("rounded px-3 py-1.5 text-sm font-medium", filters.status === v.value ? "bg-slate-900 text-white dark:bg-indigo-600" : "text-slate-700 hover:bg-slate-100")}
+                className={cn("rounded px-3 py-1.5 text-sm font-medium", filters.status === v.value ? "bg-slate-900 text-white dark:bg-indigo-600" : "text-slate-700 hover:bg-slate-100 dark:text-slate-200 dark:hover:bg-slate-800")}
               >
-                {v.label} <span className={cn("ml-1 text-xs", filters.status === v.value ? "text-slate-300 dark:text-indigo-100" : "text-slate-500")}>{count ?? 0}</span>
+                {v.label} <span className={cn("ml-1 text-xs", filters.status === v.value ? "text-slate-300 dark:text-indigo-100" : "text-slate-500 dark:text-slate-400")}>{count ?? 0}</span>
               </button>
             );
           })}
         </div>
-        <div className="w-52">
+        <div className="w-40">
+          <label htmlFor="sort-by" className="mb-1 block text-xs font-medium text-slate-600">
+            Sort by
+          </label>
+          <Select id="sort-by" value={filters.sort} onChange={(e) => setFilter({ sort: e.target.value as ListFilters["sort"] })}>
+            {instanceSorts.map((s) => (
+              <option key={s} value={s}>
+                {instanceSortLabels[s]}
+              </option>
+            ))}
+          </Select>
+        </div>
+        <div className="w-full sm:w-52">
           <label htmlFor="workflow-filter" className="mb-1 block text-xs font-medium text-slate-600">
             Workflow
           </label>
@@ -188,16 +220,50 @@ export function InstancesTable({ workflows, initialCounts, initial, canPause, ca
             ))}
           </Select>
         </div>
-        <div className="w-64">
+        <div className="w-full sm:w-64">
           <label htmlFor="id-search" className="mb-1 block text-xs font-medium text-slate-600">
             Search by id
           </label>
           <Input ref={search} id="id-search" type="search" aria-keyshortcuts="/" title="Press / to search" placeholder="e.g. 4f2a9c1e" defaultValue={filters.q} onChange={(e) => setFilter({ q: e.target.value })} className="font-mono" />
         </div>
+        <form
+          role="search"
+          aria-label="Search by input fields"
+          className="w-full sm:w-80"
+          onSubmit={(e) => {
+            e.preventDefault();
+            setFilter({ input: inputText.trim() });
+          }}
+        >
+          <label htmlFor="input-search" className="mb-1 block text-xs font-medium text-slate-600">
+            Input fields
+          </label>
+          <div className="flex gap-2">
+            <Input
+              id="input-search"
+              type="search"
+              placeholder="e.g. customer=acme, region=eu"
+              value={inputText}
+              onChange={(e) => setInputText(e.target.value)}
+              aria-invalid={fieldError("input") ? true : undefined}
+              aria-describedby="input-search-help input-search-error"
+              className="font-mono"
+            />
+            <Button type="submit" variant="secondary" size="sm">
+              Search
+            </Button>
+          </div>
+          <p id="input-search-help" className="sr-only">Conditions field=value separated by commas; dots reach nested fields; quote a value to match it as text only.</p>
+          <p id="input-search-error" aria-live="polite" className="mt-1 text-xs text-red-700 dark:text-red-400">
+            {fieldError("input")}
+          </p>
+        </form>
         <p className="ml-auto text-xs text-slate-500" aria-live="polite">
           {query.isFetching ? "Refreshing…" : ""}
         </p>
       </div>
+
+      <SavedViews views={savedViews} current={filters} activeQuery={toQueryString({ ...filters, cursor: "" })} canDeleteShared={canDeleteShared} />
 
       {bulkOutcome && <BulkResults outcome={bulkOutcome} names={workflowNames} canResume={canResume} onResult={onBulkResult} onDismiss={() => setBulkOutcome(null)} />}
       <BulkBar selected={[...selected]} canPause={canPause} canResume={canResume} onResult={onBulkResult} onClear={() => setSelected(new Set())} />
@@ -245,7 +311,7 @@ export function InstancesTable({ workflows, initialCounts, initial, canPause, ca
           </tbody>
         </table>
         {query.isPending && <p className="p-6 text-center text-sm text-slate-500">Loading instances…</p>}
-        {query.isError && (
+        {query.isError && !fieldError("input") && (
           <p role="alert" className="p-6 text-center text-sm text-red-700">
             Could not load instances: {query.error.message}
           </p>
