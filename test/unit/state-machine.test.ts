@@ -14,6 +14,7 @@ const legal: Record<Command, Partial<Record<InstanceStatus, InstanceStatus>>> = 
   fail: { running: "failed", waiting: "failed", paused: "failed" },
   cancel: { pending: "cancelled", running: "cancelled", waiting: "cancelled", paused: "cancelled" },
   time_out: { running: "timed_out", waiting: "timed_out", paused: "timed_out" },
+  retry: { failed: "running" },
 };
 
 describe("state machine", () => {
@@ -144,5 +145,12 @@ describe("state machine properties", () => {
       expect(t.ok).toBe(true);
       if (t.ok) expect(["running", "waiting"]).toContain(t.to);
     }
+  });
+});
+
+describe("retry", () => {
+  it("says why a timed-out instance cannot be retried, and what to do instead", () => {
+    expect(transition("timed_out", "retry")).toEqual({ ok: false, from: "timed_out", message: "A timed out instance cannot be retried: its deadline passed. Start a new instance instead" });
+    expect(transition("paused", "retry")).toEqual({ ok: false, from: "paused", message: "Only a failed instance can be retried; this one is paused" });
   });
 });
