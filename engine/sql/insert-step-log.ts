@@ -1,4 +1,3 @@
-import type postgres from "postgres";
 import type { StepLogLine } from "@/lib/domain";
 import type { Sql } from "../prepared";
 
@@ -10,6 +9,6 @@ import type { Sql } from "../prepared";
 export async function insertStepLog(sql: Sql, run: { id: string; instanceId: string }, lines: StepLogLine[], dropped: number): Promise<void> {
   await sql`
     insert into step_run_logs (run_id, instance_id, lines, dropped)
-    values (${run.id}, ${run.instanceId}, ${sql.json(lines as unknown as postgres.JSONValue)}, ${dropped})
+    values (${run.id}, ${run.instanceId}, ${JSON.stringify(lines)}::jsonb, ${dropped})
     on conflict (run_id) do nothing`;
 }
