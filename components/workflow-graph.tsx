@@ -4,7 +4,7 @@ import "@xyflow/react/dist/style.css";
 import dagre from "@dagrejs/dagre";
 import { Background, Handle, MarkerType, Position, ReactFlow, type Edge, type Node, type NodeProps } from "@xyflow/react";
 import { Ban, Check, CircleDashed, Clock, Hand, Loader, ShieldCheck, TriangleAlert, X } from "lucide-react";
-import { useMemo } from "react";
+import { useMemo, useSyncExternalStore } from "react";
 import { cn } from "./ui/cn";
 
 /** A step's status as the graph shows it: a run status, not started, or none (a definition). */
@@ -24,7 +24,7 @@ export type GraphStep = {
 type StepNodeData = GraphStep & Record<string, unknown>;
 
 const NODE_W = 176;
-const NODE_H = 56;
+const NODE_H = 66;
 
 // Colour, icon and word together: never colour alone.
 const statusLook: Record<GraphStepStatus, { word: string; Icon: typeof Check; className: string }> = {
@@ -38,7 +38,7 @@ const statusLook: Record<GraphStepStatus, { word: string; Icon: typeof Check; cl
 };
 
 /** A step: a rounded box; a gated step: a box with a double violet border and a shield, its stage named. */
-function StepNode({ data }: NodeProps<Node<StepNodeData>>) {
+function StepNode({ data, sourcePosition, targetPosition }: NodeProps<Node<StepNodeData>>) {
   const look = data.status ? statusLook[data.status] : null;
   const Icon = look?.Icon;
   return (
@@ -50,7 +50,7 @@ function StepNode({ data }: NodeProps<Node<StepNodeData>>) {
         data.gate && !look && "bg-violet-50",
       )}
     >
-      <Handle type="target" position={Position.Left} className="!bg-slate-400" isConnectable={false} />
+      <Handle type="target" position={targetPosition ?? Position.Left} className="!bg-slate-400" isConnectable={false} />
       <span className="flex items-center gap-1 truncate font-medium">
         {data.gate && <ShieldCheck aria-hidden className="size-3.5 shrink-0 text-violet-700" />}
         {data.pauseBefore && <Hand aria-hidden className="size-3.5 shrink-0 text-amber-700" />}
@@ -59,19 +59,33 @@ function StepNode({ data }: NodeProps<Node<StepNodeData>>) {
       <span className="flex items-center gap-1 truncate">
         {Icon && <Icon aria-hidden className={cn("size-3.5 shrink-0", data.status === "running" && "animate-spin motion-reduce:animate-none")} />}
         {look && <span>{look.word}</span>}
-        {data.gate && <span className="truncate text-violet-800">{look ? "· " : ""}gate: {data.gate}</span>}
       </span>
-      <Handle type="source" position={Position.Right} className="!bg-slate-400" isConnectable={false} />
+      {data.gate && <span className="truncate text-violet-800">gate: {data.gate}</span>}
+      <Handle type="source" position={sourcePosition ?? Position.Right} className="!bg-slate-400" isConnectable={false} />
     </div>
   );
 }
 
 const nodeTypes = { step: StepNode };
 
-/** Left to right by dependency (dagre's layered layout): positions for each step. */
-function layout(steps: GraphStep[]): { nodes: Node<StepNodeData>[]; edges: Edge[] } {
+const NARROW = "(max-width: 640px)";
+/** Whether the screen is phone-narrow (then the graph runs top to bottom); false while rendering on the server. */
+function useNarrow(): boolean {
+  return useSyncExternalStore(
+    (onChange) => {
+      const query = window.matchMedia(NARROW);
+      query.addEventListener("change", onChange);
+      return () => query.removeEventListener("change", onChange);
+    },
+    () => window.matchMedia(NARROW).matches,
+    () => false,
+  );
+}
+
+/** By dependency (dagre's layered layout), left to right or, on a narrow screen, top to bottom: positions for each step. */
+function layout(steps: GraphStep[], vertical: boolean): { nodes: Node<StepNodeData>[]; edges: Edge[] } {
   const g = new dagre.graphlib.Graph();
-  g.setGraph({ rankdir: "LR", nodesep: 24, ranksep: 48, marginx: 8, marginy: 8 });
+  g.setGraph({ rankdir: vertical ? "TB" : "LR", nodesep: 24, ranksep: vertical ? 32 : 48, marginx: 8, marginy: 8 });
   g.setDefaultEdgeLabel(() => ({}));
   const keys = new Set(steps.map((s) => s.key));
   for (const s of steps) g.setNode(s.key, { width: NODE_W, height: NODE_H });
@@ -86,7 +100,7 @@ function layout(steps: GraphStep[]): { nodes: Node<StepNodeData>[]; edges: Edge[
   dagre.layout(g);
   const nodes = steps.map((s): Node<StepNodeData> => {
     const p = g.node(s.key);
-    return { id: s.key, type: "step", position: { x: p.x - NODE_W / 2, y: p.y - NODE_H / 2 }, data: { ...s }, width: NODE_W, height: NODE_H, draggable: false, connectable: false, selectable: false };
+    return { id: s.key, type: "step", sourcePosition: vertical ? Position.Bottom : Position.Right, targetPosition: vertical ? Position.Top : Position.Left, position: { x: p.x - NODE_W / 2, y: p.y - NODE_H / 2 }, data: { ...s }, width: NODE_W, height: NODE_H, draggable: false, connectable: false, selectable: false };
   });
   return { nodes, edges };
 }
@@ -99,7 +113,8 @@ function layout(steps: GraphStep[]): { nodes: Node<StepNodeData>[]; edges: Edge[
  * pans and zooms within it, so it never widens the page on a phone.
  */
 export function WorkflowGraph({ steps, label, className }: { steps: GraphStep[]; label: string; className?: string }) {
-  const { nodes, edges } = useMemo(() => layout(steps), [steps]);
+  const vertical = useNarrow();
+  const { nodes, edges } = useMemo(() => layout(steps, vertical), [steps, vertical]);
   return (
     <div role="img" aria-label={label} className={cn("h-64 w-full overflow-hidden rounded-lg border border-slate-200 bg-white", className)}>
       <ReactFlow
@@ -107,8 +122,9 @@ export function WorkflowGraph({ steps, label, className }: { steps: GraphStep[];
         edges={edges}
         nodeTypes={nodeTypes}
         fitView
-        fitViewOptions={{ padding: 0.1 }}
-        minZoom={0.2}
+        // Never smaller than readable: a wide workflow pans inside its box instead.
+        fitViewOptions={{ padding: 0.1, minZoom: 0.6, maxZoom: 1.2 }}
+        minZoom={0.3}
         nodesDraggable={false}
         nodesConnectable={false}
         elementsSelectable={false}

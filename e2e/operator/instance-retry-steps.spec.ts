@@ -52,11 +52,11 @@ test.describe("a failed instance's page", () => {
     await load.click();
     await expect(page.getByRole("button", { name: /Load warehouse: hide attempts/ })).toHaveAttribute("aria-expanded", "true");
     const attempts = page.getByRole("list", { name: "Attempts of Load warehouse" });
-    const newest = attempts.getByRole("listitem").filter({ hasText: "Attempt 2" });
+    const newest = attempts.getByRole("listitem").filter({ has: page.getByText("Attempt 2", { exact: true }) });
     await expect(newest).toContainText("worker-9");
     await expect(newest).toContainText("warehouse refused the batch (attempt 2)");
     await expect(newest.getByRole("list", { name: "Log of attempt 2" })).toContainText("WARN the warehouse said <no>");
-    await expect(attempts.getByRole("listitem").filter({ hasText: "Attempt 1" })).toContainText("worker-7");
+    await expect(attempts.getByRole("listitem").filter({ has: page.getByText("Attempt 1", { exact: true }) })).toContainText("worker-7");
 
     await page.getByRole("button", { name: /Extract rows: show attempts/ }).click();
     const extract = page.getByRole("list", { name: "Attempts of Extract rows" });

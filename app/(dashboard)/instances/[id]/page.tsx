@@ -137,6 +137,7 @@ export default async function InstancePage({ params }: { params: Promise<{ id: s
             Steps
           </h2>
           <WorkflowGraph
+            className="h-80 sm:h-64"
             label={`Graph of the steps of ${instance.workflowName} and their status: ${instance.steps.map((s) => `${s.name} ${s.status.replace("_", " ")}`).join(", ")}. The table below lists the same steps.`}
             steps={instance.steps.map((s) => ({ key: s.key, name: s.name, dependsOn: s.dependsOn, gate: s.gate?.stage ?? null, pauseBefore: s.pauseBefore, status: s.status }))}
           />

@@ -67,12 +67,15 @@ export function StepList({ steps }: { steps: InstanceDetail["steps"] }) {
                   </td>
                   <td className="px-3 py-2">{step.attempt || "—"}</td>
                   <td className="px-3 py-2"><RelativeTime value={step.startedAt} /></td>
-                  <td className="px-3 py-2 tabular-nums">{duration(step.startedAt, step.finishedAt)}</td>
+                  <td className="px-3 py-2 tabular-nums" suppressHydrationWarning>{duration(step.startedAt, step.finishedAt)}</td>
                 </tr>
                 {expanded && (
                   <tr id={panelId}>
                     <td colSpan={5} className="bg-slate-50 px-3 py-3">
-                      <StepAttempts step={step} />
+                      {/* Pinned to the visible part of the table when it scrolls sideways (a phone). */}
+                      <div className="sticky left-3 max-w-[calc(100vw-4rem)] lg:max-w-none">
+                        <StepAttempts step={step} />
+                      </div>
                     </td>
                   </tr>
                 )}
