@@ -118,6 +118,8 @@ export function WorkflowGraph({ steps, label, className }: { steps: GraphStep[];
   return (
     <div role="img" aria-label={label} className={cn("h-64 w-full overflow-hidden rounded-lg border border-slate-200 bg-white", className)}>
       <ReactFlow
+        // Remounted when the orientation changes (after hydration on a phone), so it fits the new layout.
+        key={vertical ? "vertical" : "horizontal"}
         nodes={nodes}
         edges={edges}
         nodeTypes={nodeTypes}

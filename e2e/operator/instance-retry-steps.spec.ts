@@ -65,6 +65,8 @@ test.describe("a failed instance's page", () => {
     await expect(extract.locator("b")).toHaveCount(0);
     await expect(extract).toContainText('extracted 3 rows {"table":"customers"}');
     await page.screenshot({ path: "/tmp/ux-shots/failed-instance-desktop.png", fullPage: true });
+    await page.emulateMedia({ colorScheme: "dark" });
+    await page.screenshot({ path: "/tmp/ux-shots/failed-instance-dark.png", fullPage: true });
   });
 
   test("Retry asks why, runs the failed step again as the next attempt, and history shows it", async ({ page, db }) => {
@@ -107,6 +109,24 @@ test.describe("a failed instance's page", () => {
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await page.screenshot({ path: "/tmp/ux-shots/failed-instance-phone.png", fullPage: true });
   });
+});
+
+test.describe("the workflows page", () => {
+  for (const [device, width] of [["desktop", 1440], ["phone", 390]] as const) {
+    test(`shows each definition as a graph with its gates, beside the step list (${device})`, async ({ page }) => {
+      await page.setViewportSize({ width, height: 900 });
+      await signInAs(page, "operator");
+      await page.goto("/workflows");
+      const graphs = page.getByRole("img", { name: /^Graph of the steps of / });
+      await expect(graphs.first()).toBeVisible();
+      expect(await graphs.count()).toBe(await page.getByRole("list", { name: /^Steps of / }).count());
+      // A gated demo workflow: the gate is drawn with its stage.
+      const gated = page.getByRole("img", { name: /behind the approval gate/ }).first();
+      await expect(gated).toContainText("gate:");
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+      await page.screenshot({ path: `/tmp/ux-shots/workflows-${device}.png` });
+    });
+  }
 });
 
 test.describe("keyboard shortcuts on an instance", () => {

@@ -55,7 +55,7 @@ export function StepAttempts({ step }: { step: Step }) {
           {run.endReason && <p className="text-xs text-orange-900">Ended because {endReasons[run.endReason]}</p>}
           {run.error && (
             <div>
-              <h4 className="text-xs font-medium text-red-800">Error</h4>
+              <h4 className="text-xs font-medium text-red-800 dark:text-red-300">Error</h4>
               <pre className="whitespace-pre-wrap break-words rounded bg-red-50 p-2 font-mono text-xs text-red-900">{run.error}</pre>
             </div>
           )}
