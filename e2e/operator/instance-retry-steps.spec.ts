@@ -1,6 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { history, instances, stepRunLogs, stepRuns } from "@/db/schema";
 import { appendHistory } from "@/lib/history";
+import { cancelInstance } from "@/lib/instances/cancel-instance";
 import { createDefinition, createInstance } from "@/test/support/factories";
 import { expect, signInAs, test } from "../support/fixtures";
 
@@ -109,6 +110,19 @@ test.describe("a failed instance's page", () => {
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await page.screenshot({ path: "/tmp/ux-shots/failed-instance-phone.png", fullPage: true });
   });
+});
+
+test("the graph follows the instance live: a step cancelled elsewhere turns to cancelled without a reload", async ({ page, db }) => {
+  const inst = await createInstance(db, { status: "running", runningSteps: ["a"] });
+  await signInAs(page, "operator");
+  await page.goto(`/instances/${inst.id}`);
+  const graph = page.getByRole("img", { name: /Graph of the steps/ });
+  await expect(graph).toContainText("running");
+  await expect(graph).toHaveAttribute("aria-label", /Step A running, Step B not started/);
+  // Another operator cancels it (the use case, as the API would): the open page hears of it.
+  await cancelInstance(db, { instanceId: inst.id, reason: "Superseded" }, { id: null, label: "other@test.dev" });
+  await expect(graph).toHaveAttribute("aria-label", /Step A cancelled, Step B not started/);
+  await expect(graph).toContainText("cancelled");
 });
 
 test.describe("the workflows page", () => {
