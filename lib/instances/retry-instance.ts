@@ -27,6 +27,8 @@ import { reasonTags } from "./reason-tags";
  *   behind an approved gate runs without asking again);
  * - steps never reached are queued by the usual rules once their dependencies complete;
  * - the deadline restarts with the time that was left when the instance failed (see clocks.ts);
+ * - an instance that failed while paused with its resources released (onPause ran) gets onResume
+ *   before the retried step, by the engine's hook rule for any running instance left `released`;
  * - history `retried` (failed → running, with the steps and the reason) and the outbox event
  *   `workflow.instance.retried`, then a wake-up for the workers.
  * A retried run that fails again fails the instance at once: the step's automatic retries were
