@@ -224,6 +224,19 @@ export function buildProgram(io: Io): Command {
     });
 
   program
+    .command("retry <id>")
+    .description("retry a failed instance from its failed step(s): a new attempt, completed steps and context kept")
+    .requiredOption("--reason <reason>", "why (up to 500 characters)")
+    .option("--category <category>", "maintenance, incident, …")
+    .option("--ticket <url>", "a link to the ticket")
+    .option("--json", "print JSON")
+    .action(async (id: string, opts: { reason: string; category?: string; ticket?: string; json?: boolean }) => {
+      const row = await (await client()).json<Instance>("POST", `/instances/${encodeURIComponent(id)}/retry`, { reason: opts.reason, category: opts.category, ticketUrl: opts.ticket });
+      if (opts.json) return json(row);
+      print(`${row.id} ${row.status}`);
+    });
+
+  program
     .command("start <workflow>")
     .description("start an instance of a workflow")
     .option("--input <json>", "the input as JSON, or @file to read it from a file")

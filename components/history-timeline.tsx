@@ -8,6 +8,7 @@ export const actionLabels: Record<HistoryRow["action"], string> = {
   paused: "Paused",
   resumed: "Resumed",
   force_resumed: "Force-resumed",
+  retried: "Retried",
   step_started: "Step started",
   step_completed: "Step completed",
   step_failed: "Step failed",
@@ -67,6 +68,11 @@ export function HistoryTimeline({ rows }: { rows: HistoryRow[] }) {
             {row.reason && <p className="mt-1 whitespace-pre-wrap break-words text-slate-800">“{row.reason}”</p>}
             <ReasonTags category={row.details.category} ticketUrl={row.details.ticketUrl} />
             {pausedFor !== null && <p className="mt-1 text-xs text-slate-500">Paused for {formatDuration(pausedFor)}</p>}
+            {row.action === "retried" && Array.isArray(row.details.steps) && (
+              <p className="mt-1 text-xs text-slate-500">
+                Runs again: {(row.details.steps as { step?: unknown; attempt?: unknown }[]).map((s) => `${String(s.step)} (attempt ${String(s.attempt)})`).join(", ")}
+              </p>
+            )}
             {typeof row.details.waitedMs === "number" && <p className="mt-1 text-xs text-slate-500">The gate waited {formatDuration(row.details.waitedMs)}</p>}
           </li>
         );

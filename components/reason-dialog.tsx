@@ -47,7 +47,18 @@ type Props = {
   subject?: DialogSubject;
   /** Told when the dialog opens or closes (the Approvals page keeps an open dialog's gate on the page). */
   onOpenChange?: (open: boolean) => void;
+  /**
+   * A single key that opens the dialog from anywhere on the page ("p"), shown on the trigger. Not
+   * while typing in a field, with a modifier held, or while another dialog is open.
+   */
+  shortcut?: string;
 };
+
+/** Whether a key press belongs to a text field (or other editable control) rather than the page. */
+function typingIn(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  return target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName);
+}
 
 /**
  * Ctrl+Enter (Cmd+Enter on a Mac) submits, as in GitHub's and Slack's text boxes: the reason is
@@ -65,7 +76,7 @@ function submitOnModEnter(e: KeyboardEvent<HTMLFormElement>) {
  * The deliberate way to act: a dialog that says what will happen, asks why, keeps the button
  * disabled until the reason is acceptable, and shows the server's field errors beside it.
  */
-export function ReasonDialog({ title, description, triggerLabel, triggerVariant = "primary", submitLabel, action, reasonLabel, reasonRequired, requiredMessage = "A reason is required", fieldName = "reason", maxLength = REASON_MAX, children, dismissLabel = "Cancel", subject, onOpenChange }: Props) {
+export function ReasonDialog({ title, description, triggerLabel, triggerVariant = "primary", submitLabel, action, reasonLabel, reasonRequired, requiredMessage = "A reason is required", fieldName = "reason", maxLength = REASON_MAX, children, dismissLabel = "Cancel", subject, onOpenChange, shortcut }: Props) {
   const [open, setOpenState] = useState(false);
   const setOpen = (next: boolean) => {
     setOpenState(next);
@@ -87,6 +98,21 @@ export function ReasonDialog({ title, description, triggerLabel, triggerVariant 
     }
     return next;
   }, idle);
+
+  const refused = !!subject?.refusal;
+  useEffect(() => {
+    if (!shortcut || refused) return;
+    const onKey = (e: globalThis.KeyboardEvent) => {
+      if (e.key.toLowerCase() !== shortcut || e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented || typingIn(e.target)) return;
+      // One dialog at a time: a shortcut pressed while any dialog is open is the dialog's business.
+      if (document.querySelector('[role="dialog"]')) return;
+      e.preventDefault();
+      setOpenedOn(subject ? { key: subject.key, state: subject.state } : null);
+      setOpen(true);
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [shortcut, refused, subject]);
 
   useEffect(() => {
     if (state.status === "success") {
@@ -118,7 +144,16 @@ export function ReasonDialog({ title, description, triggerLabel, triggerVariant 
         setOpen(next);
         if (next) setOpenedOn(subject ? { key: subject.key, state: subject.state } : null);
         else setTouched(false);
-      }} title={title} description={description} trigger={<Button variant={triggerVariant}>{triggerLabel}</Button>}>
+      }} title={title} description={description} trigger={
+        <Button variant={triggerVariant} aria-keyshortcuts={shortcut} title={shortcut ? `${triggerLabel} (press ${shortcut.toUpperCase()})` : undefined}>
+          {triggerLabel}
+          {shortcut && (
+            <kbd aria-hidden className="ml-1.5 rounded border border-current/40 px-1 font-mono text-[0.7rem] leading-4 opacity-80">
+              {shortcut.toUpperCase()}
+            </kbd>
+          )}
+        </Button>
+      }>
       <form onSubmit={onSubmit} onKeyDown={submitOnModEnter} className="space-y-4" noValidate>
         {changed && (
           <div role="alert" className="rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-950">

@@ -30,6 +30,7 @@ import {
   gateStatuses,
   gateDecisionKinds,
   webhookDeliveryStatuses,
+  type StepLogLine,
   type StepSpec,
 } from "../lib/domain";
 
@@ -313,6 +314,29 @@ export const stepRuns = pgTable(
       .where(sql`${t.status} = 'running'`),
   ],
 );
+
+/**
+ * What a step run logged through `ctx.log` (info and above, bounded: see StepLogLine), one row per
+ * run, written by the worker once the run ended, off the settle path (engine/sql/insert-step-log.ts).
+ * Diagnostics for the instance page, not evidence: history is the audit trail.
+ */
+export const stepRunLogs = pgTable(
+  "step_run_logs",
+  {
+    runId: uuid()
+      .primaryKey()
+      .references(() => stepRuns.id, { onDelete: "cascade" }),
+    instanceId: uuid()
+      .notNull()
+      .references(() => instances.id, { onDelete: "cascade" }),
+    lines: jsonb().$type<StepLogLine[]>().notNull(),
+    /** Older lines dropped to keep the newest STEP_LOG_MAX_LINES. */
+    dropped: integer().notNull().default(0),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("step_run_logs_instance_idx").on(t.instanceId)],
+);
+export type StepRunLog = typeof stepRunLogs.$inferSelect;
 
 /**
  * Append-only: a trigger refuses UPDATE and DELETE. Each row hashes its predecessor

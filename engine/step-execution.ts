@@ -5,7 +5,9 @@ import type { Sql } from "./prepared";
 import type { StepContext, WorkflowContext } from "@/lib/workflows/sdk";
 import type { ClaimedRun } from "./sql/claim-runs";
 import { heartbeat } from "./sql/heartbeat";
+import { insertStepLog } from "./sql/insert-step-log";
 import { noteRanOn } from "./sql/note-ran-on";
+import { capturingLogger, StepLogBuffer } from "./step-logs";
 import { clipText, storableText } from "@/lib/text";
 
 /** How long past its timeout a step may take to stop before it is said to have ignored its signal. */
@@ -22,7 +24,7 @@ export class StepAbort extends Error {
   }
 }
 
-type Execution = { run: ClaimedRun; controller: AbortController; abortedBy: AbortCause | null; done: boolean; timer?: NodeJS.Timeout; timedOutAt?: number; settled?: Promise<void> };
+type Execution = { run: ClaimedRun; controller: AbortController; abortedBy: AbortCause | null; done: boolean; timer?: NodeJS.Timeout; timedOutAt?: number; settled?: Promise<void>; logs?: StepLogBuffer };
 
 export type StepExecutionsOptions = {
   workerId: string;
@@ -100,8 +102,9 @@ export class StepExecutions {
         const owned = await heartbeat(this.options.sql, this.options.workerId, [run.id], this.options.leaseMs);
         if (!owned.has(run.id)) this.abort(exec, "lost", "This worker no longer owns the step run");
       },
+      // Also kept per run for the instance page (engine/step-logs.ts), stored when the run ends.
       get log() {
-        return (log ??= parentLog.child({ instanceId: run.instanceId, step: run.stepKey, attempt: run.attempt }));
+        return (log ??= capturingLogger(parentLog.child({ instanceId: run.instanceId, step: run.stepKey, attempt: run.attempt }), (exec.logs = new StepLogBuffer())));
       },
       pauseWorkflow: (reason) => {
         pauseReason = String(reason);
@@ -194,6 +197,9 @@ export class StepExecutions {
     // ours and whatever the step produced is discarded. It will run again from its start.
     const discarded = exec.abortedBy !== null && exec.abortedBy !== "timeout";
     this.options.onFinished(exec.run, discarded ? null : outcome);
+    // Beside the settle, not in it: the lines are for reading, and must not slow the transition.
+    const logs = exec.logs;
+    if (logs?.lines.length) void this.options.safely("store step log", () => insertStepLog(this.options.sql, { id: exec.run.id, instanceId: exec.run.instanceId }, logs.lines, logs.dropped));
   }
 }
 

@@ -47,6 +47,16 @@ export type StepRunStatus = (typeof stepRunStatuses)[number];
  * (died or stalled), counted towards a poison step; `worker_shutdown`: handed back by a worker
  * shutting down, not counted. A column, not the error text: a step's own error may say anything.
  */
+/**
+ * One line a step logged through `ctx.log` (info and above), as the instance page shows it. The
+ * worker keeps the last STEP_LOG_MAX_LINES of a run, each message cut to STEP_LOG_MAX_CHARS and
+ * its structured fields (`fields`, JSON text) to STEP_LOG_MAX_FIELDS characters.
+ */
+export type StepLogLine = { at: string; level: "info" | "warn" | "error" | "fatal"; msg: string; fields?: string };
+export const STEP_LOG_MAX_LINES = 100;
+export const STEP_LOG_MAX_CHARS = 1000;
+export const STEP_LOG_MAX_FIELDS = 1000;
+
 export const stepRunEndReasons = ["lease_expired", "worker_shutdown"] as const;
 export type StepRunEndReason = (typeof stepRunEndReasons)[number];
 
@@ -65,6 +75,8 @@ export const historyActions = [
   "paused",
   "resumed",
   "force_resumed",
+  // An operator sent a failed instance back to running from its failed step(s) (retryInstance).
+  "retried",
   "step_started",
   "step_completed",
   "step_failed",
@@ -163,6 +175,7 @@ export const eventTypes = [
   "workflow.instance.started",
   "workflow.instance.paused",
   "workflow.instance.resumed",
+  "workflow.instance.retried",
   "workflow.instance.cancelled",
   "workflow.instance.completed",
   "workflow.instance.failed",

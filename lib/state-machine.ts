@@ -4,7 +4,7 @@ import type { InstanceStatus } from "@/db/schema";
  * The one place that decides which status changes are legal. Use cases, the engine and
  * the UI (to hide impossible controls) all ask here; none re-implements the table.
  */
-export type Command = "start" | "pause" | "resume" | "escalate" | "wait" | "continue" | "complete" | "fail" | "cancel" | "time_out";
+export type Command = "start" | "pause" | "resume" | "escalate" | "wait" | "continue" | "complete" | "fail" | "cancel" | "time_out" | "retry";
 
 export const terminalStatuses: readonly InstanceStatus[] = ["completed", "failed", "cancelled", "timed_out"];
 
@@ -27,6 +27,9 @@ const table: Record<Command, Partial<Record<InstanceStatus, InstanceStatus>>> = 
   fail: { running: "failed", waiting: "failed", paused: "failed" },
   cancel: { pending: "cancelled", running: "cancelled", waiting: "cancelled", paused: "cancelled" },
   time_out: { running: "timed_out", waiting: "timed_out", paused: "timed_out" },
+  // A failed instance runs again from its failed step(s) (retryInstance). Not a timed-out one: its
+  // deadline is what ended it, and running it again would only time it out again; start a new one.
+  retry: { failed: "running" },
 };
 
 export type Transition = { ok: true; from: InstanceStatus; to: InstanceStatus } | { ok: false; from: InstanceStatus; message: string };
@@ -79,6 +82,10 @@ export function allows(from: InstanceStatus, command: Command): boolean {
 export const isTerminal = (status: InstanceStatus) => terminalStatuses.includes(status);
 
 function illegalMessage(from: InstanceStatus, command: Command): string {
+  if (command === "retry") {
+    if (from === "timed_out") return "A timed out instance cannot be retried: its deadline passed. Start a new instance instead";
+    return `Only a failed instance can be retried; this one is ${from.replace("_", " ")}`;
+  }
   if (command === "pause" && from === "paused") return "The instance is already paused";
   if (command === "escalate" && !isTerminal(from)) return `Only a paused instance can be paused immediately; this one is ${from}`;
   if (command === "resume" && !isTerminal(from)) return `Only a paused instance can be resumed; this one is ${from}`;
@@ -97,4 +104,5 @@ const pastTense: Record<Command, string> = {
   fail: "failed",
   cancel: "cancelled",
   time_out: "timed out",
+  retry: "retried",
 };

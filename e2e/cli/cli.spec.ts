@@ -6,7 +6,7 @@ import { and, eq } from "drizzle-orm";
 import { history, stepRuns, users } from "@/db/schema";
 import { createApiToken } from "@/lib/auth/sessions";
 import { pauseInstance } from "@/lib/instances/pause-instance";
-import { createGatedInstance, createInstance } from "@/test/support/factories";
+import { createFailedInstance, createGatedInstance, createInstance } from "@/test/support/factories";
 import type { Db } from "@/db/client";
 import { expect, test } from "../support/fixtures";
 
@@ -54,6 +54,19 @@ test.describe("the flowgate CLI", () => {
     expect(human.stdout).not.toContain("\u001b[");
     const shown = await flowgate(["show", inst.id], env);
     expect(shown.stdout).toContain("Paused by cli@test");
+  });
+
+  test("retry sends a failed instance back to running with a reason; retrying a running one is a conflict (exit 2)", async ({ db }) => {
+    const inst = await createFailedInstance(db);
+    const retried = await flowgate(["retry", inst.id, "--reason", "Upstream is back", "--category", "incident"], env);
+    expect(retried.code, retried.stderr).toBe(0);
+    expect(retried.stdout.trim()).toBe(`${inst.id} running`);
+    const [row] = await db.select().from(history).where(and(eq(history.instanceId, inst.id), eq(history.action, "retried")));
+    expect(row).toMatchObject({ reason: "Upstream is back", actorLabel: "operator@flowgate.dev", details: expect.objectContaining({ category: "incident" }) });
+    const running = await createInstance(db);
+    const again = await flowgate(["retry", running.id, "--reason", "not failed"], env);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain("Only a failed instance can be retried");
   });
 
   test("pause --wait waits until the instance has drained, saying what is still finishing", async ({ db }) => {

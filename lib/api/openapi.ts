@@ -7,7 +7,7 @@ import { SESSION_COOKIE } from "@/lib/auth/sessions";
 import { approveInputSchema, delegateInputSchema, rejectInputSchema } from "@/lib/gates/inputs";
 import { listGatesQuery } from "@/lib/gates/queries";
 import { bulkPauseSchema, bulkResumeSchema } from "@/lib/instances/bulk";
-import { cancelInputSchema, pauseInputSchema, resumeInputSchema, startInputSchema } from "@/lib/instances/inputs";
+import { cancelInputSchema, pauseInputSchema, resumeInputSchema, retryInputSchema, startInputSchema } from "@/lib/instances/inputs";
 import { listInstancesQuery } from "@/lib/instances/queries";
 import { deactivateUserSchema, reactivateUserSchema } from "@/lib/users/manage-users";
 import { issueTokenSchema, revokeTokenSchema } from "@/lib/users/tokens";
@@ -154,6 +154,17 @@ const paths: ZodOpenApiPathsObject = {
       body: bodyOf(cancelInputSchema, "instanceId"),
       conflict: "the instance has already ended, or a stale `expectedVersion`",
       ok: { description: "The cancelled instance: running steps aborted, queued ones dropped, pending gates withdrawn", content: json(res.instanceSchema) },
+    }),
+  },
+  "/instances/{id}/retry": {
+    post: operation({
+      tag: "Instances",
+      summary: "Retry a failed instance from its failed step(s)",
+      who: operators,
+      path: instanceId,
+      body: bodyOf(retryInputSchema, "instanceId"),
+      conflict: "not failed (a timed-out instance cannot be retried), the workflow is paused, no failed step to retry (it failed at a gate), or a stale `expectedVersion`",
+      ok: { description: "The instance, running again: its failed steps queued with the next attempt number, completed steps and context kept", content: json(res.instanceSchema) },
     }),
   },
   "/instances/bulk/pause": {

@@ -135,6 +135,15 @@ export const decisionResultSchema = z.object({
   heldBy: z.string().nullable().meta({ description: "Who holds the instance paused once the decision is recorded (it moves on when resumed), or null" }),
 });
 
+const stepLogLineSchema = z
+  .object({
+    at: z.string().meta({ format: "date-time" }),
+    level: z.enum(["info", "warn", "error", "fatal"]),
+    msg: z.string(),
+    fields: z.string().optional().meta({ description: "The line's structured fields as JSON text, up to 1000 characters" }),
+  })
+  .meta({ id: "StepLogLine" });
+
 const stepSchema = z.object({
   key: z.string(),
   name: z.string(),
@@ -146,7 +155,13 @@ const stepSchema = z.object({
   startedAt: z.date().nullable(),
   finishedAt: z.date().nullable(),
   error: z.string().nullable(),
-  runs: z.array(stepRun.pick({ id: true, attempt: true, status: true, startedAt: true, finishedAt: true, error: true, workerId: true })),
+  runs: z.array(
+    stepRun.pick({ id: true, attempt: true, status: true, startedAt: true, finishedAt: true, error: true, workerId: true, endReason: true }).extend({
+      output: z.unknown().meta({ description: "What a completed attempt returned (any JSON); null otherwise" }),
+      logs: z.array(stepLogLineSchema).meta({ description: "What the run logged through ctx.log (info and above), oldest first: the newest 100 lines, each message up to 1000 characters" }),
+      logsDropped: z.number().int().meta({ description: "Older lines not kept" }),
+    }),
+  ),
 });
 
 export const instanceDetailSchema = instanceColumns

@@ -8,6 +8,7 @@ export type Permission =
   | "instances:resume"
   | "instances:start"
   | "instances:cancel"
+  | "instances:retry"
   | "workflows:pause"
   | "workflows:resume"
   | "gates:decide"
@@ -22,7 +23,7 @@ export type Permission =
 // Everyone signed in may hold API tokens of their own (the CLI, scripts), for what their role allows.
 // Everyone who reads the list may save views of it (their own, or shared with the team).
 const readAll: Permission[] = ["instances:read", "history:read", "tokens:own", "views:save"];
-const operate: Permission[] = ["instances:pause", "instances:resume", "instances:start", "instances:cancel", "workflows:pause", "workflows:resume"];
+const operate: Permission[] = ["instances:pause", "instances:resume", "instances:start", "instances:cancel", "instances:retry", "workflows:pause", "workflows:resume"];
 
 /** The role matrix, in one place: auditors read, operators operate, approvers sign, admins do all. */
 const grants: Record<Role, ReadonlySet<Permission>> = {
@@ -64,6 +65,7 @@ const describe: Record<Permission, string> = {
   "instances:resume": "resume instances",
   "instances:start": "start instances",
   "instances:cancel": "cancel instances",
+  "instances:retry": "retry failed instances",
   "workflows:pause": "pause workflows",
   "workflows:resume": "resume workflows",
   "gates:decide": "decide approval gates",

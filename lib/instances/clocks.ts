@@ -104,3 +104,14 @@ export async function moveClocksOnResume(tx: Tx, instance: Pick<Instance, "id" |
   const dueAt = instance.dueAt && instance.dueAt > stoppedAt ? new Date(instance.dueAt.getTime() + movedMs) : instance.dueAt;
   return { stoppedAt, movedMs, dueAt };
 }
+
+/**
+ * Retry's part of the rule: the deadline stops while the instance is failed, like a pause. It
+ * restarts with the time that was left when the instance failed (`dueAt − finishedAt`, never
+ * less than nothing), counted from `now`; an instance without a deadline keeps none. Pure.
+ */
+export function deadlineOnRetry(instance: Pick<Instance, "dueAt" | "finishedAt">, now: Date): Date | null {
+  if (!instance.dueAt) return null;
+  const left = instance.finishedAt ? Math.max(0, instance.dueAt.getTime() - instance.finishedAt.getTime()) : 0;
+  return new Date(now.getTime() + left);
+}

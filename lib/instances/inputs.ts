@@ -87,3 +87,13 @@ export const startInputSchema = z.object({
     .optional(),
 });
 export type StartInput = z.input<typeof startInputSchema>;
+
+/** Retrying a failed instance from its failed step(s) (retryInstance): why, like a pause. */
+export const retryInputSchema = z.object({
+  instanceId: instanceIdSchema,
+  reason: requiredReason("Say why you are retrying"),
+  category: categorySchema,
+  ticketUrl: ticketUrlSchema,
+  expectedVersion: expectedVersionSchema,
+});
+export type RetryInput = z.input<typeof retryInputSchema>;

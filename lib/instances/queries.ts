@@ -2,7 +2,7 @@ import "server-only";
 import { and, asc, desc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { DbOrTx } from "@/db/client";
-import { gates, history, instanceStatuses, instances, stepRuns, workflowDefinitions, type Gate, type HistoryRow, type Instance, type InstanceStatus, type StepRun, type StepSpec } from "@/db/schema";
+import { gates, history, instanceStatuses, instances, stepRunLogs, stepRuns, workflowDefinitions, type Gate, type HistoryRow, type Instance, type InstanceStatus, type StepRun, type StepRunLog, type StepSpec } from "@/db/schema";
 import { pauserExplanation } from "@/lib/actors";
 import { decodeCursor, encodeCursor, limitSchema } from "@/lib/cursor";
 import { invalid, notFound } from "@/lib/errors";
@@ -130,15 +130,17 @@ export async function getInstanceDetail(db: DbOrTx, id: string) {
     .where(eq(instances.id, id));
   if (!row) throw notFound("Instance");
   const { steps: definitionSteps, ...instance } = summarize(row);
-  const [runs, rows, gateRows] = await Promise.all([
+  const [runs, rows, gateRows, logRows] = await Promise.all([
     db.select().from(stepRuns).where(eq(stepRuns.instanceId, id)).orderBy(asc(stepRuns.createdAt)),
     db.select().from(history).where(eq(history.instanceId, id)).orderBy(desc(history.seq)),
     gatesForInstance(db, id),
+    db.select().from(stepRunLogs).where(eq(stepRunLogs.instanceId, id)),
   ]);
+  const logsOf = new Map(logRows.map((l) => [l.runId, l]));
   const failedStep = failedStepOf(instance, rows);
   const steps = definitionSteps.map((spec) => {
     const attempts = runs.filter((r) => r.stepKey === spec.key);
-    const view = stepView(spec, attempts);
+    const view = stepView(spec, attempts, logsOf);
     // The step an engine failure names reads as failed even when its last run does not: a step
     // that lost its worker too often fails the instance with its next run queued, and the ending
     // cancels that run. Its error is the last failed attempt's, else the instance's.
@@ -156,8 +158,12 @@ function failedStepOf(instance: { status: InstanceStatus }, newestFirst: History
   return typeof step === "string" ? step : null;
 }
 
-/** A step as its runs (oldest first) leave it: the latest attempt's status, timings and error. */
-function stepView(spec: StepSpec, attempts: StepRun[]) {
+/**
+ * A step as its runs (oldest first) leave it: the latest attempt's status, timings and error, and
+ * every attempt with its worker, end reason, output and the lines it logged (`logs`, oldest first;
+ * `logsDropped` older ones not kept).
+ */
+function stepView(spec: StepSpec, attempts: StepRun[], logsOf: Map<string, StepRunLog>) {
   const latest = attempts.at(-1);
   return {
     key: spec.key,
@@ -170,7 +176,19 @@ function stepView(spec: StepSpec, attempts: StepRun[]) {
     startedAt: latest?.startedAt ?? null,
     finishedAt: latest?.finishedAt ?? null,
     error: latest?.error ?? null,
-    runs: attempts.map((r) => ({ id: r.id, attempt: r.attempt, status: r.status, startedAt: r.startedAt, finishedAt: r.finishedAt, error: r.error, workerId: r.workerId })),
+    runs: attempts.map((r) => ({
+      id: r.id,
+      attempt: r.attempt,
+      status: r.status,
+      startedAt: r.startedAt,
+      finishedAt: r.finishedAt,
+      error: r.error,
+      workerId: r.workerId,
+      endReason: r.endReason,
+      output: r.output,
+      logs: logsOf.get(r.id)?.lines ?? [],
+      logsDropped: logsOf.get(r.id)?.dropped ?? 0,
+    })),
   };
 }
 

@@ -11,7 +11,7 @@ import { encodeCursor } from "@/lib/cursor";
 import { isBlank, normaliseText } from "@/lib/text";
 import { apiRequest, params } from "../support/api";
 import { freshDatabase } from "../support/db";
-import { createDefinition, createGatedInstance, createInstance, createUser } from "../support/factories";
+import { createDefinition, createFailedInstance, createGatedInstance, createInstance, createUser } from "../support/factories";
 
 // Issue 10 §1, as a property over every /api/v1 route: whatever arrives (any unicode, control
 // characters, unpaired surrogates, wrong types, unknown fields, malformed JSON, oversize bodies,
@@ -30,6 +30,7 @@ const routes = {
   pause: (await import("@/app/api/v1/instances/[id]/pause/route")).POST,
   resume: (await import("@/app/api/v1/instances/[id]/resume/route")).POST,
   cancel: (await import("@/app/api/v1/instances/[id]/cancel/route")).POST,
+  retry: (await import("@/app/api/v1/instances/[id]/retry/route")).POST,
   bulkPause: (await import("@/app/api/v1/instances/bulk/pause/route")).POST,
   bulkResume: (await import("@/app/api/v1/instances/bulk/resume/route")).POST,
   approve: (await import("@/app/api/v1/gates/[id]/approve/route")).POST,
@@ -168,6 +169,20 @@ describe("every write route: a 4xx naming the field, or a success that reads bac
       const out = await answered("cancel", await send(routes.cancel, `/api/v1/instances/${inst.id}/cancel`, { id: inst.id }, raw));
       if (out) expect(await historyReason(inst.id, "cancelled")).toBe(stored(sent!.reason));
       else expect(await historyRows(inst.id)).toHaveLength(1);
+    });
+  });
+
+  it("POST /instances/{id}/retry", async () => {
+    await writeProperty(fc.record({ ...reasonFields, expectedVersion: maybe(fc.oneof(fc.constant(1), anyValue)) }), { reason: "Upstream is back", category: "incident" }, async ({ raw, sent }) => {
+      const inst = await createFailedInstance(t.db);
+      const out = await answered("retry", await send(routes.retry, `/api/v1/instances/${inst.id}/retry`, { id: inst.id }, raw));
+      if (out) {
+        expect(await historyReason(inst.id, "retried")).toBe(stored(sent!.reason));
+        expect(await statusOf(inst.id)).toBe("running");
+      } else {
+        expect(await historyRows(inst.id)).toHaveLength(1);
+        expect(await statusOf(inst.id)).toBe("failed");
+      }
     });
   });
 
@@ -341,7 +356,7 @@ describe("every read route and page query: any parameters give 200 or 4xx, never
 
 describe("the properties are not vacuous", () => {
   it("each write route saw both successes and refusals", () => {
-    for (const name of ["pause", "resume", "cancel", "bulk pause", "bulk resume", "start", "approve", "reject", "hold"]) {
+    for (const name of ["pause", "resume", "cancel", "retry", "bulk pause", "bulk resume", "start", "approve", "reject", "hold"]) {
       const statuses = Object.keys(tally[name] ?? {}).map(Number);
       expect(statuses.some((s) => s < 300), `${name}: ${JSON.stringify(tally[name])}`).toBe(true);
       expect(statuses.some((s) => s >= 400), `${name}: ${JSON.stringify(tally[name])}`).toBe(true);

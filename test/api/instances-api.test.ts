@@ -7,7 +7,7 @@ import { hashPassword } from "@/lib/auth/password";
 import { pauseInstance } from "@/lib/instances/pause-instance";
 import { apiRequest, params } from "../support/api";
 import { freshDatabase } from "../support/db";
-import { createInstance, createUser } from "../support/factories";
+import { createFailedInstance, createInstance, createUser } from "../support/factories";
 
 const t = await freshDatabase();
 useConnection({ db: t.db, sql: t.sql });
@@ -15,6 +15,7 @@ const { GET: listInstancesRoute } = await import("@/app/api/v1/instances/route")
 const { GET: getInstanceRoute } = await import("@/app/api/v1/instances/[id]/route");
 const { POST: pauseRoute } = await import("@/app/api/v1/instances/[id]/pause/route");
 const { POST: resumeRoute } = await import("@/app/api/v1/instances/[id]/resume/route");
+const { POST: retryRoute } = await import("@/app/api/v1/instances/[id]/retry/route");
 const { GET: historyRoute } = await import("@/app/api/v1/history/route");
 const { GET: accessChangesRoute } = await import("@/app/api/v1/access-changes/route");
 const { GET: healthRoute } = await import("@/app/api/health/route");
@@ -56,6 +57,38 @@ describe("role × action matrix", () => {
     expect((await readAccessLog(token)).status).toBe(expected.accessLog);
     // A refused command writes nothing: started + the setup pause only.
     if (expected.pause !== 200) expect(await historyCount(inst.id)).toBe(2);
+  });
+});
+
+describe("retry over HTTP", () => {
+  const retry = (id: string, body: unknown, token?: string) => retryRoute(apiRequest(`/api/v1/instances/${id}/retry`, { method: "POST", token, body }), params({ id }));
+
+  it.each([
+    ["anonymous", 401],
+    ["operator", 200],
+    ["approver", 403],
+    ["auditor", 403],
+    ["admin", 200],
+  ] as const)("%s: %i, and a refusal writes nothing", async (role, status) => {
+    const inst = await createFailedInstance(t.db);
+    const response = await retry(inst.id, { reason: "Upstream is back" }, role === "anonymous" ? undefined : tokens[role]);
+    expect(response.status).toBe(status);
+    const [row] = await t.db.select().from(instances).where(eq(instances.id, inst.id));
+    expect(row!.status).toBe(status === 200 ? "running" : "failed");
+    expect(await historyCount(inst.id)).toBe(status === 200 ? 2 : 1);
+  });
+
+  it("answers 409 for an instance that is not failed, 400 naming the reason, 404 for an unknown id", async () => {
+    const running = await createInstance(t.db);
+    const conflict = await retry(running.id, { reason: "again" }, tokens.operator);
+    expect(conflict.status).toBe(409);
+    expect(await conflict.json()).toMatchObject({ error: { code: "conflict", message: "Only a failed instance can be retried; this one is running" } });
+    const failed = await createFailedInstance(t.db);
+    const blank = await retry(failed.id, { reason: " " }, tokens.operator);
+    expect(blank.status).toBe(400);
+    expect(await blank.json()).toMatchObject({ error: { code: "invalid", fields: { reason: ["Say why you are retrying"] } } });
+    expect((await retry("00000000-0000-4000-8000-000000000000", { reason: "x" }, tokens.operator)).status).toBe(404);
+    expect(await historyCount(failed.id)).toBe(1);
   });
 });
 

@@ -3,7 +3,8 @@ import Ajv2020, { type ValidateFunction } from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import { beforeAll, describe, expect, it } from "vitest";
 import { useConnection } from "@/db/client";
-import type { Role } from "@/db/schema";
+import { and, eq } from "drizzle-orm";
+import { stepRunLogs, stepRuns, type Role } from "@/db/schema";
 import { mediaType } from "@/lib/api/cookie-writes";
 import { openApiDocument } from "@/lib/api/openapi";
 import { hashPassword } from "@/lib/auth/password";
@@ -12,7 +13,7 @@ import { registerDefinitions } from "@/lib/workflows/registry";
 import { catalog } from "@/workflows/catalog";
 import { apiRequest, params } from "../support/api";
 import { freshDatabase } from "../support/db";
-import { createGatedInstance, createInstance, createUser } from "../support/factories";
+import { createFailedInstance, createGatedInstance, createInstance, createUser } from "../support/factories";
 
 // Issue 13 §2: real answers of the route handlers, checked against the OpenAPI document with a
 // JSON Schema 2020-12 validator (OpenAPI 3.1's dialect). Answer objects are closed in the
@@ -111,6 +112,22 @@ describe("instances: answers match the document", () => {
     const bulk = await conforms<{ failed: number }>(await post("instances/bulk/pause", "/api/v1/instances/bulk/pause", tokens.operator, {}, { instanceIds: [other.id, inst.id], reason: "bulk" }), "POST /instances/bulk/pause", 200);
     expect(bulk.failed).toBe(1);
     await conforms(await post("instances/bulk/resume", "/api/v1/instances/bulk/resume", tokens.operator, {}, { instanceIds: [other.id] }), "POST /instances/bulk/resume", 200);
+  });
+
+  it("retry of a failed instance, with its step runs' output and logs in the detail, and its refusals (400, 403, 409)", async () => {
+    const inst = await createFailedInstance(t.db);
+    await t.db.insert(stepRuns).values({ instanceId: inst.id, stepKey: "b", status: "completed", output: { rows: [1, 2] }, startedAt: new Date(), finishedAt: new Date() });
+    const [run] = await t.db.select().from(stepRuns).where(and(eq(stepRuns.instanceId, inst.id), eq(stepRuns.stepKey, "a")));
+    await t.db.insert(stepRunLogs).values({ runId: run!.id, instanceId: inst.id, lines: [{ at: new Date().toISOString(), level: "warn", msg: "slow upstream", fields: '{"ms":900}' }] });
+    const p = { id: inst.id };
+    const path = `/api/v1/instances/${inst.id}/retry`;
+    const detail = await conforms<{ steps: { runs: { logs: unknown[] }[] }[] }>(await get("instances/[id]", `/api/v1/instances/${inst.id}`, tokens.auditor, p), "GET /instances/{id}", 200);
+    expect(detail.steps[0]!.runs[0]!.logs).toHaveLength(1);
+    await conforms(await post("instances/[id]/retry", path, tokens.operator, p, { reason: "" }), "POST /instances/{id}/retry", 400);
+    await conforms(await post("instances/[id]/retry", path, tokens.auditor, p, { reason: "x" }), "POST /instances/{id}/retry", 403);
+    const retried = await conforms<{ status: string }>(await post("instances/[id]/retry", path, tokens.operator, p, { reason: "Upstream is back", category: "incident" }), "POST /instances/{id}/retry", 200);
+    expect(retried.status).toBe("running");
+    await conforms(await post("instances/[id]/retry", path, tokens.operator, p, { reason: "again" }), "POST /instances/{id}/retry", 409);
   });
 
   it("a body over 64 KB (413) and a cookie write that is not JSON (415)", async () => {

@@ -66,3 +66,10 @@ export async function createGatedInstance(db: Db, gate: NonNullable<StepSpec["ga
   const created = await db.transaction((tx) => requestGate(tx, inst, { ...steps[1]!, gate }));
   return { instance: inst, gate: created! };
 }
+
+/** A failed instance as the engine leaves it: step "a" failed its only attempt with `error`, nothing else ran. */
+export async function createFailedInstance(db: Db, error = "a: upstream returned 503") {
+  const inst = await createInstance(db, { status: "failed" });
+  await db.insert(stepRuns).values({ instanceId: inst.id, stepKey: "a", status: "failed", startedAt: new Date(), finishedAt: new Date(), workerId: "test", error });
+  return inst;
+}

@@ -256,4 +256,44 @@ export const badText = defineWorkflow({
   },
 });
 
-export const catalog: RegisteredWorkflow[] = [chain, fanout, programmatic, checkpoint, gated, guarded, hooked, flaky, slow, validated, stepPause, stepPauseBesideGate, checkpointBesideGate, branchBesideGate, badText];
+/** The observation a test writes (step "-") to make t-retry's `load` step succeed from then on. */
+export const FIX_LOAD = "fix:load";
+
+/**
+ * For retrying a failed instance: `prepare` runs once and writes the context; `load` fails (after
+ * its one automatic retry) until the test writes FIX_LOAD, logging a line each attempt; `publish` runs after it.
+ */
+export const retryable = defineWorkflow({
+  key: "t-retry",
+  version: 1,
+  name: "Retryable",
+  steps: {
+    prepare: {
+      run: async (ctx) => {
+        await observe(ctx.instanceId, ctx.stepKey, "ran");
+        ctx.updateContext({ prepared: true, batch: 42 });
+        return { rows: 3 };
+      },
+    },
+    load: {
+      dependsOn: ["prepare"],
+      retries: 1,
+      backoffMs: 10,
+      run: async (ctx) => {
+        ctx.log.info({ batch: ctx.context.batch }, `loading batch, attempt ${ctx.attempt}`);
+        await observe(ctx.instanceId, ctx.stepKey, `attempt ${ctx.attempt}`);
+        observer ??= postgres(process.env.DATABASE_URL!, { max: 2, onnotice: () => {} });
+        const [fixed] = await observer`select 1 from test_observations where instance_id = ${ctx.instanceId} and step = '-' and what = ${FIX_LOAD} limit 1`;
+        if (!fixed) {
+          ctx.log.warn("the warehouse refused the batch");
+          throw new Error(`warehouse refused the batch (attempt ${ctx.attempt})`);
+        }
+        ctx.updateContext({ loadedOn: ctx.attempt });
+        return { loaded: 3, attempt: ctx.attempt };
+      },
+    },
+    publish: { dependsOn: ["load"], run: (ctx) => void ctx.updateContext({ published: true }) },
+  },
+});
+
+export const catalog: RegisteredWorkflow[] = [chain, fanout, programmatic, checkpoint, gated, guarded, hooked, flaky, slow, validated, stepPause, stepPauseBesideGate, checkpointBesideGate, branchBesideGate, badText, retryable];

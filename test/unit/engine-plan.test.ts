@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { StepRun, StepSpec } from "@/db/schema";
-import { backoffDelay, changesStatus, planAdvance, type StepOutcome } from "@/lib/instances/lifecycle/plan";
+import { backoffDelay, changesStatus, planAdvance, planRetry, type StepOutcome } from "@/lib/instances/lifecycle/plan";
 
 const specs: StepSpec[] = [
   { key: "extract", name: "Extract", dependsOn: [] },
@@ -108,5 +108,24 @@ describe("planAdvance", () => {
     const [e, a, b] = [run("extract", "completed"), run("a", "running"), run("b", "running")];
     expect(planAdvance({ status: "paused", currentSteps: ["a", "b"] }, specs, [e, a, b], [done(a)]).runningLeft).toBe(1);
     expect(planAdvance({ status: "paused", currentSteps: ["a", "b"] }, specs, [e, a, b], [done(a), done(b)]).runningLeft).toBe(0);
+  });
+});
+
+describe("planRetry", () => {
+  it("runs the failed step and the one the failure cancelled again, attempts counting on; completed steps stay done", () => {
+    const runs = [run("extract", "completed"), run("a", "failed", 1), run("a", "failed", 2), run("b", "cancelled", 1)];
+    const retry = planRetry(specs, runs);
+    expect(retry.steps).toEqual([{ stepKey: "a", attempt: 3 }, { stepKey: "b", attempt: 2 }]);
+    const plan = retry.plan({ status: "running", currentSteps: [] });
+    expect(plan.newRuns.map((r) => [r.stepKey, r.attempt, r.availableAt])).toEqual([["a", 3, null], ["b", 2, null]]);
+    expect(plan.currentSteps).toEqual(["a", "b"]);
+    expect(plan.complete).toBe(false);
+  });
+
+  it("finds nothing to retry when no step failed (an instance that failed at a gate)", () => {
+    const gated: StepSpec[] = [{ key: "extract", name: "Extract", dependsOn: [] }, { key: "ship", name: "Ship", dependsOn: ["extract"], gate: { stage: "prod" } }];
+    const retry = planRetry(gated, [run("extract", "completed")]);
+    expect(retry.steps).toEqual([]);
+    expect(retry.plan({ status: "running", currentSteps: [] }).gates).toEqual(["ship"]);
   });
 });

@@ -27,6 +27,13 @@ describe("saved views", () => {
   });
 });
 
+describe("retry", () => {
+  it("retrying a failed instance is a permission of its own, held by operators and admins", () => {
+    expect(roles.filter((role) => can(as(role), "instances:retry"))).toEqual(["operator", "admin"]);
+    expect(() => authorize(as("auditor"), "instances:retry")).toThrow("The auditor role cannot retry failed instances");
+  });
+});
+
 describe("webhooks", () => {
   it("managing webhooks (subscriptions, the delivery log, replays) is a permission of admins alone", () => {
     expect(roles.filter((role) => can(as(role), "webhooks:manage"))).toEqual(["admin"]);

@@ -14,6 +14,7 @@ const legal: Record<Command, Partial<Record<InstanceStatus, InstanceStatus>>> = 
   fail: { running: "failed", waiting: "failed", paused: "failed" },
   cancel: { pending: "cancelled", running: "cancelled", waiting: "cancelled", paused: "cancelled" },
   time_out: { running: "timed_out", waiting: "timed_out", paused: "timed_out" },
+  retry: { failed: "running" },
 };
 
 describe("state machine", () => {
@@ -107,9 +108,9 @@ describe("state machine properties", () => {
     }
   });
 
-  it("an ended instance never moves again, by any command or gate", () => {
+  it("an ended instance never moves again, by any command or gate, but an operator's retry of a failed one", () => {
     for (const status of terminalStatuses) {
-      for (const command of commands) expect(allows(status, command), `${command} from ${status}`).toBe(false);
+      for (const command of commands) expect(allows(status, command), `${command} from ${status}`).toBe(command === "retry" && status === "failed");
       expect(passGate(status, null).ok).toBe(false);
     }
   });
@@ -144,5 +145,12 @@ describe("state machine properties", () => {
       expect(t.ok).toBe(true);
       if (t.ok) expect(["running", "waiting"]).toContain(t.to);
     }
+  });
+});
+
+describe("retry", () => {
+  it("says why a timed-out instance cannot be retried, and what to do instead", () => {
+    expect(transition("timed_out", "retry")).toEqual({ ok: false, from: "timed_out", message: "A timed out instance cannot be retried: its deadline passed. Start a new instance instead" });
+    expect(transition("paused", "retry")).toEqual({ ok: false, from: "paused", message: "Only a failed instance can be retried; this one is paused" });
   });
 });

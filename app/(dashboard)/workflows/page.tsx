@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { StatusBadge } from "@/components/status-badge";
 import { GateBadge, ReviewPointBadge } from "@/components/step-badges";
+import { WorkflowGraph } from "@/components/workflow-graph";
 import { getDb } from "@/db/client";
 import { instanceStatuses } from "@/db/schema";
 import { findWorkflow } from "@/workflows/catalog";
@@ -57,6 +58,11 @@ export default async function WorkflowsPage() {
               </p>
             )}
             {def.description && <p className="mt-1 text-sm text-slate-600">{def.description}</p>}
+            <WorkflowGraph
+              className="mt-3 h-44"
+              label={`Graph of the steps of ${def.name}: ${def.steps.map((st) => `${st.name}${st.dependsOn.length ? ` after ${st.dependsOn.join(" and ")}` : ""}${st.gate ? `, behind the approval gate ${st.gate.stage}` : ""}`).join("; ")}. The numbered list below lists the same steps.`}
+              steps={def.steps.map((st) => ({ key: st.key, name: st.name, dependsOn: st.dependsOn, gate: st.gate?.stage ?? null, pauseBefore: st.pauseBefore ?? false }))}
+            />
             <div className="mt-3 grid gap-4 md:grid-cols-2">
               <ol className="space-y-1 text-sm" aria-label={`Steps of ${def.name}`}>
                 {def.steps.map((step, i) => (

@@ -134,3 +134,29 @@ export function readySteps(specs: Pick<StepSpec, "key" | "dependsOn">[], complet
   const completed = new Set(completedKeys);
   return specs.filter((s) => !completed.has(s.key) && s.dependsOn.every((d) => completed.has(d))).map((s) => s.key);
 }
+
+/** What a retry of a failed instance does (retryInstance): the steps it runs again, and the plan that queues them. */
+export type RetryPlan = {
+  /** Steps that ran and neither completed nor have a live run: the failed one(s), and any the failure cancelled. */
+  steps: { stepKey: string; attempt: number }[];
+  /** The plan for the instance once it is running again: planAdvance's, each run's attempt counting on from the step's last. */
+  plan: (running: Pick<Instance, "status" | "currentSteps">) => Plan;
+};
+
+/**
+ * Decides, without touching the database, what retrying a failed instance runs: every step with
+ * runs but no completed or live one gets a new run numbered after its last attempt; completed steps
+ * stay done; steps never reached follow the usual rules (planAdvance), so gates are asked and
+ * checkpoints reached only where they had never been. `runs` are all runs of the instance, oldest first.
+ */
+export function planRetry(specs: StepSpec[], runs: Pick<StepRun, "id" | "stepKey" | "status" | "attempt">[]): RetryPlan {
+  const lastAttempt = new Map<string, number>();
+  for (const r of runs) lastAttempt.set(r.stepKey, Math.max(lastAttempt.get(r.stepKey) ?? 0, r.attempt));
+  const settled = new Set(runs.filter((r) => r.status === "completed" || r.status === "pending" || r.status === "running").map((r) => r.stepKey));
+  const steps = specs.filter((s) => lastAttempt.has(s.key) && !settled.has(s.key)).map((s) => ({ stepKey: s.key, attempt: lastAttempt.get(s.key)! + 1 }));
+  const plan = (running: Pick<Instance, "status" | "currentSteps">) => {
+    const p = planAdvance({ status: running.status, currentSteps: [] }, specs, runs, []);
+    return { ...p, newRuns: p.newRuns.map((r) => ({ ...r, attempt: (lastAttempt.get(r.stepKey) ?? 0) + 1 })) };
+  };
+  return { steps, plan };
+}

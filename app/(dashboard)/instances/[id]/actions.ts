@@ -7,6 +7,7 @@ import { runAction } from "@/lib/actions";
 import { cancelInstance } from "@/lib/instances/cancel-instance";
 import { pauseInstance } from "@/lib/instances/pause-instance";
 import { resumeInstance } from "@/lib/instances/resume-instance";
+import { retryInstance } from "@/lib/instances/retry-instance";
 
 export async function pauseAction(instanceId: string, _prev: ActionState, formData: FormData): Promise<ActionState> {
   const state = await runAction("instances:pause", formData, async ({ db, user, form }) => {
@@ -30,6 +31,15 @@ export async function cancelAction(instanceId: string, _prev: ActionState, formD
   const state = await runAction("instances:cancel", formData, async ({ db, user, form }) => {
     await cancelInstance(db, { instanceId, reason: form.reason }, actorOf(user));
     return "Instance cancelled";
+  });
+  if (state.status === "success") revalidatePath(`/instances/${instanceId}`);
+  return state;
+}
+
+export async function retryAction(instanceId: string, _prev: ActionState, formData: FormData): Promise<ActionState> {
+  const state = await runAction("instances:retry", formData, async ({ db, user, form }) => {
+    await retryInstance(db, { instanceId, reason: form.reason, category: form.category, ticketUrl: form.ticketUrl }, actorOf(user));
+    return "Instance retried: its failed step runs again";
   });
   if (state.status === "success") revalidatePath(`/instances/${instanceId}`);
   return state;

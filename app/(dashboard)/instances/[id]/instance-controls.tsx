@@ -7,9 +7,9 @@ import { RelativeTime } from "@/components/relative-time";
 import { Field, Input } from "@/components/ui/field";
 import type { InstanceStatus } from "@/lib/domain";
 import type { HistoryRow } from "@/lib/rows";
-import { cancelAction, pauseAction, resumeAction } from "./actions";
+import { cancelAction, pauseAction, resumeAction, retryAction } from "./actions";
 
-type Command = "pause" | "resume" | "cancel";
+type Command = "pause" | "resume" | "cancel" | "retry";
 
 export type InstanceControlsProps = {
   instanceId: string;
@@ -21,13 +21,15 @@ export type InstanceControlsProps = {
   /** Why the state machine refuses each command now, or null where it allows it. */
   refusals: Record<Command, string | null>;
   hasResumeCondition: boolean;
+  /** The step(s) a retry runs again, named in its dialog (a failed instance only). */
+  failedSteps: string[];
 };
 
 /**
  * Pause, resume and cancel, each offered when the role may use it and the state machine allows
  * it. A dialog left open while someone else changes the instance stays open (see DialogSubject).
  */
-export function InstanceControls({ instanceId, status, lastChange, may, refusals, hasResumeCondition }: InstanceControlsProps) {
+export function InstanceControls({ instanceId, status, lastChange, may, refusals, hasResumeCondition, failedSteps }: InstanceControlsProps) {
   const subject = (command: Command): DialogSubject => ({
     key: `${status}:${lastChange?.id ?? ""}`,
     state: status.replace("_", " "),
@@ -39,7 +41,28 @@ export function InstanceControls({ instanceId, status, lastChange, may, refusals
     refusal: refusals[command],
   });
   return (
-    <div className="flex gap-2">
+    <div className="flex flex-wrap gap-2">
+      {may.retry && (
+        <ReasonDialog
+          title="Retry this instance"
+          description={
+            <>
+              It runs again from {failedSteps.length === 1 ? "its failed step" : "its failed steps"}
+              {failedSteps.length > 0 && <> (<span className="font-medium">{failedSteps.join(", ")}</span>)</>}, as a new attempt. Completed steps are
+              not run again, the context is kept and approvals already decided stay decided.
+            </>
+          }
+          triggerLabel="Retry"
+          submitLabel="Retry instance"
+          reasonLabel="Reason"
+          reasonRequired
+          requiredMessage="Say why you are retrying"
+          action={retryAction.bind(null, instanceId)}
+          subject={subject("retry")}
+        >
+          {(errors) => <ReasonTagsFields idPrefix="retry" errors={errors} />}
+        </ReasonDialog>
+      )}
       {may.pause && (
         <ReasonDialog
           title="Pause this instance"
@@ -52,6 +75,7 @@ export function InstanceControls({ instanceId, status, lastChange, may, refusals
           requiredMessage="Say why you are pausing"
           action={pauseAction.bind(null, instanceId)}
           subject={subject("pause")}
+          shortcut="p"
         >
           {(errors) => (
             <>
@@ -93,6 +117,7 @@ export function InstanceControls({ instanceId, status, lastChange, may, refusals
           reasonRequired={false}
           action={resumeAction.bind(null, instanceId)}
           subject={subject("resume")}
+          shortcut="r"
         >
           {(errors) => (
             <>

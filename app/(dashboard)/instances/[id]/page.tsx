@@ -9,6 +9,7 @@ import { RelativeTime } from "@/components/relative-time";
 import { utc } from "@/lib/time";
 import { ReasonTags } from "@/components/reason-tags";
 import { StatusBadge } from "@/components/status-badge";
+import { WorkflowGraph } from "@/components/workflow-graph";
 import { getDb } from "@/db/client";
 import { findWorkflow } from "@/workflows/catalog";
 import { requirePage } from "@/lib/auth/current-user";
@@ -36,7 +37,7 @@ export default async function InstancePage({ params }: { params: Promise<{ id: s
   const instance = await load((await params).id);
   const workflow = findWorkflow(instance.workflowKey, instance.workflowVersion);
   const paused = instance.status === "paused";
-  const refusal = (command: "pause" | "resume" | "cancel") => {
+  const refusal = (command: "pause" | "resume" | "cancel" | "retry") => {
     const t = transition(instance.status, command);
     return t.ok ? null : t.message;
   };
@@ -89,9 +90,10 @@ export default async function InstancePage({ params }: { params: Promise<{ id: s
             instanceId={instance.id}
             status={instance.status}
             lastChange={lastChange ? { id: lastChange.id, action: lastChange.action, actorLabel: lastChange.actorLabel, createdAt: lastChange.createdAt } : null}
-            may={{ pause: can(user, "instances:pause"), resume: can(user, "instances:resume"), cancel: can(user, "instances:cancel") }}
-            refusals={{ pause: refusal("pause"), resume: refusal("resume"), cancel: refusal("cancel") }}
+            may={{ pause: can(user, "instances:pause"), resume: can(user, "instances:resume"), cancel: can(user, "instances:cancel"), retry: can(user, "instances:retry") }}
+            refusals={{ pause: refusal("pause"), resume: refusal("resume"), cancel: refusal("cancel"), retry: refusal("retry") }}
             hasResumeCondition={!!workflow?.resumeCondition}
+            failedSteps={instance.steps.filter((s) => s.status === "failed" || (instance.status === "failed" && s.status === "cancelled")).map((s) => s.name)}
           />
         </div>
       </div>
@@ -134,6 +136,11 @@ export default async function InstancePage({ params }: { params: Promise<{ id: s
           <h2 id="steps-heading" className="font-semibold">
             Steps
           </h2>
+          <WorkflowGraph
+            className="h-80 sm:h-64"
+            label={`Graph of the steps of ${instance.workflowName} and their status: ${instance.steps.map((s) => `${s.name} ${s.status.replace("_", " ")}`).join(", ")}. The table below lists the same steps.`}
+            steps={instance.steps.map((s) => ({ key: s.key, name: s.name, dependsOn: s.dependsOn, gate: s.gate?.stage ?? null, pauseBefore: s.pauseBefore, status: s.status }))}
+          />
           <div className="relative overflow-x-auto">
             <StepList steps={instance.steps} />
           </div>
