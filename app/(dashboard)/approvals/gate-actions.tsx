@@ -2,17 +2,20 @@
 
 import { ReasonDialog } from "@/components/reason-dialog";
 import { ReasonTagsFields } from "@/components/reason-tags-fields";
+import { GateFormFields } from "@/components/gate-form-fields";
 import { Select } from "@/components/ui/field";
+import type { GateForm, GateOption } from "@/lib/domain";
 import { COMMENT_MAX } from "@/lib/gates/limits";
 import { approveAction, delegateAction, rejectAction } from "./actions";
 
 /** Approve, reject (a comment required) and delegate, for one gate the user may decide. */
-export function GateActions({ gateId, instanceId, stage, progress, delegates, heldBy }: { gateId: string; instanceId: string; stage: string; progress: string; delegates: { email: string; name: string }[]; heldBy: string | null }) {
+export function GateActions({ gateId, instanceId, stage, progress, delegates, heldBy, form = null, options = [] }: { gateId: string; instanceId: string; stage: string; progress: string; delegates: { email: string; name: string }[]; heldBy: string | null; form?: GateForm | null; options?: GateOption[] }) {
+  const asks = form !== null || options.length > 0;
   return (
     <div className="flex flex-wrap gap-2">
       <ReasonDialog
         title={`Approve "${stage}"`}
-        description={`Your approval is recorded with your name and comment. This gate has ${progress} so far.${heldBy ? ` The instance is paused by ${heldBy}: it moves on only when it is resumed.` : ""}`}
+        description={`Your approval is recorded with your name${asks ? ", the path and values you choose" : ""} and comment. This gate has ${progress} so far.${heldBy ? ` The instance is paused by ${heldBy}: it moves on only when it is resumed.` : ""}`}
         triggerLabel="Approve"
         submitLabel="Approve"
         reasonLabel="Comment"
@@ -20,7 +23,9 @@ export function GateActions({ gateId, instanceId, stage, progress, delegates, he
         maxLength={COMMENT_MAX}
         reasonRequired={false}
         action={approveAction.bind(null, gateId, instanceId)}
-      />
+      >
+        {asks ? (errors) => <GateFormFields idPrefix={`approve-${gateId}`} form={form} options={options} errors={errors} /> : undefined}
+      </ReasonDialog>
       <ReasonDialog
         title={`Reject "${stage}"`}
         description="A rejection ends the gate at once and the instance fails. Say what the requester must fix."

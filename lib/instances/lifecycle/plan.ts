@@ -63,7 +63,9 @@ export function planAdvance(instance: Pick<Instance, "status" | "currentSteps">,
   const plan: Plan = { finished: [], newRuns: [], contextPatch: {}, currentSteps: [], gates: [], checkpoint: null, pause: null, complete: false, fail: null, runningLeft: 0 };
   const settledIds = new Set(outcomes.map((o) => o.runId));
   const hasRuns = new Set(runs.map((r) => r.stepKey));
-  const completed = new Set(runs.filter((r) => r.status === "completed").map((r) => r.stepKey));
+  // A skipped step (a branch its gate did not take) counts as done: nothing queues it, a join
+  // after it runs once its other dependencies are done, and the instance completes without it.
+  const completed = new Set(runs.filter((r) => r.status === "completed" || r.status === "skipped").map((r) => r.stepKey));
   const live = new Set(runs.filter((r) => (r.status === "pending" || r.status === "running") && !settledIds.has(r.id)).map((r) => r.stepKey));
   plan.runningLeft = runs.filter((r) => r.status === "running" && !settledIds.has(r.id)).length;
 

@@ -11,6 +11,7 @@ const stepStyles: Record<InstanceDetail["steps"][number]["status"], string> = {
   failed: "bg-red-50 text-red-800",
   interrupted: "bg-orange-50 text-orange-900",
   cancelled: "bg-slate-100 text-slate-600",
+  skipped: "bg-slate-100 text-slate-500 italic",
 };
 
 function duration(start: Date | null, end: Date | null): string {
