@@ -1,4 +1,4 @@
-import type { GateForm, GateOption } from "@/lib/domain";
+import { formFields, type GateForm, type GateOption } from "@/lib/domain";
 import { Field, Input, Select, Textarea } from "./ui/field";
 
 const fieldId = (prefix: string, key: string) => `${prefix}-value-${key}`;
@@ -32,7 +32,7 @@ export function GateFormFields({ idPrefix, form, options, errors }: { idPrefix: 
         </fieldset>
       )}
       {form &&
-        Object.entries(form.properties).map(([key, field]) => {
+        formFields(form).map(([key, field]) => {
           const id = fieldId(idPrefix, key);
           const label = `${field.title ?? key}${required.has(key) && field.default === undefined ? "" : " (optional)"}`;
           const fieldErrors = errors[`values.${key}`];

@@ -125,7 +125,17 @@ export type GateFormField = {
 };
 
 /** A gate's form as stored with its definition and gate: the JSON Schema of a zod object of GateFormFields. */
-export type GateForm = { type: "object"; properties: Record<string, GateFormField>; required?: string[] };
+export type GateForm = {
+  type: "object";
+  properties: Record<string, GateFormField>;
+  required?: string[];
+  /** The fields in the order the author wrote them: jsonb keeps an object's keys in its own order, not the author's. */
+  order?: string[];
+};
+
+/** A form's fields in the author's order (GateForm.order), each with its key. */
+export const formFields = (form: GateForm): [string, GateFormField][] =>
+  (form.order ?? Object.keys(form.properties)).flatMap((key) => (form.properties[key] ? [[key, form.properties[key]] as [string, GateFormField]] : []));
 
 /**
  * A named choice a gate offers besides reject (HITL branching): choosing it approves the gate and

@@ -103,7 +103,7 @@ const gateFormField = z.object({
   maxLength: z.number().optional(),
 });
 const gateForm = z
-  .object({ type: z.literal("object"), properties: z.record(z.string(), gateFormField), required: z.array(z.string()).optional() })
+  .object({ type: z.literal("object"), properties: z.record(z.string(), gateFormField), required: z.array(z.string()).optional(), order: z.array(z.string()).optional().meta({ description: "The fields in the author's order" }) })
   .meta({ id: "GateForm", description: "What the approver fills in when approving: JSON Schema of choices (enum), text, numbers and yes/no fields" });
 const gateOption = z.object({ name: z.string(), label: z.string().optional(), next: z.string() }).meta({ id: "GateOption", description: "A named choice besides reject, leading to its `next` step" });
 const formValues = z.record(z.string(), z.unknown()).nullable();

@@ -78,5 +78,5 @@ export function asGateForm(schema: Record<string, unknown>, where: string): Gate
     properties[key] = Object.fromEntries(keep.filter((k) => raw[k] !== undefined).map((k) => [k, raw[k]])) as GateFormField;
   }
   const required = Array.isArray(schema.required) ? (schema.required as string[]) : [];
-  return { type: "object", properties, ...(required.length ? { required } : {}) };
+  return { type: "object", properties, ...(required.length ? { required } : {}), order: Object.keys(properties) };
 }

@@ -19,6 +19,7 @@ describe("defineWorkflow checks a gate's form, options, expiry and percent", () 
       type: "object",
       properties: { region: { type: "string", enum: ["eu", "us"], description: "Where" }, batch: { type: "integer", minimum: 1, default: 2, maximum: 9007199254740991 }, ok: { type: "boolean", default: false } },
       required: ["region"],
+      order: ["region", "batch", "ok"],
     });
   });
   it("refuses forms with fields a person cannot fill in one box", () => {
