@@ -6,13 +6,13 @@ export function FormValues({ option, values, className }: { option?: unknown; va
     <dl aria-label="Chosen option and form values" className={`grid grid-cols-[auto_minmax(0,1fr)] gap-x-3 text-xs ${className ?? ""}`}>
       {typeof option === "string" && (
         <div className="contents">
-          <dt className="text-slate-500 dark:text-slate-400">option</dt>
+          <dt className="text-slate-500">option</dt>
           <dd className="break-words font-medium">{option}</dd>
         </div>
       )}
       {entries.map(([k, v]) => (
         <div key={k} className="contents">
-          <dt className="font-mono text-slate-500 dark:text-slate-400">{k}</dt>
+          <dt className="font-mono text-slate-500">{k}</dt>
           <dd className="break-words">{typeof v === "string" ? v : JSON.stringify(v)}</dd>
         </div>
       ))}

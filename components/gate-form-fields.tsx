@@ -15,13 +15,13 @@ export function GateFormFields({ idPrefix, form, options, errors }: { idPrefix: 
     <div className="space-y-3">
       {options.length > 0 && (
         <fieldset aria-describedby={`${idPrefix}-option-error`}>
-          <legend className="text-sm font-medium text-slate-800 dark:text-slate-100">Path</legend>
+          <legend className="text-sm font-medium text-slate-800">Path</legend>
           <div className="mt-1 space-y-1">
             {options.map((o, i) => (
               <label key={o.name} className="flex items-center gap-2 text-sm">
                 <input type="radio" name="option" value={o.name} defaultChecked={i === 0} />
                 <span>
-                  {o.label ?? o.name} <span className="text-slate-500 dark:text-slate-400">→ step {o.next}</span>
+                  {o.label ?? o.name} <span className="text-slate-500">→ step {o.next}</span>
                 </span>
               </label>
             ))}
@@ -40,7 +40,7 @@ export function GateFormFields({ idPrefix, form, options, errors }: { idPrefix: 
           if (field.type === "boolean") {
             return (
               <div key={key} className="space-y-1">
-                <label className="flex items-center gap-2 text-sm font-medium text-slate-800 dark:text-slate-100">
+                <label className="flex items-center gap-2 text-sm font-medium text-slate-800">
                   <input type="checkbox" {...common} defaultChecked={field.default === true} />
                   {field.title ?? key}
                 </label>
