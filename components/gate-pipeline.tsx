@@ -37,7 +37,7 @@ export function GatePipeline({ gates }: { gates: InstanceGate[] }) {
                 </p>
               )}
               <div className="mt-2">
-                <GateDecisions decisions={gate.decisions} delegations={gate.delegations} />
+                <GateDecisions decisions={gate.decisions} delegations={gate.delegations} order={gate.form?.order} />
               </div>
             </div>
           </li>

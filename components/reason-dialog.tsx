@@ -45,6 +45,8 @@ type Props = {
   /** The button that closes without acting; "Cancel" reads like the action in a cancel dialog. */
   dismissLabel?: string;
   subject?: DialogSubject;
+  /** Draws the extra fields above the reason: a choice to make first (a gate's path and form), the reason after it. */
+  childrenFirst?: boolean;
 };
 
 /**
@@ -63,7 +65,7 @@ function submitOnModEnter(e: KeyboardEvent<HTMLFormElement>) {
  * The deliberate way to act: a dialog that says what will happen, asks why, keeps the button
  * disabled until the reason is acceptable, and shows the server's field errors beside it.
  */
-export function ReasonDialog({ title, description, triggerLabel, triggerVariant = "primary", submitLabel, action, reasonLabel, reasonRequired, requiredMessage = "A reason is required", fieldName = "reason", maxLength = REASON_MAX, children, dismissLabel = "Cancel", subject }: Props) {
+export function ReasonDialog({ title, description, triggerLabel, triggerVariant = "primary", submitLabel, action, reasonLabel, reasonRequired, requiredMessage = "A reason is required", fieldName = "reason", maxLength = REASON_MAX, children, dismissLabel = "Cancel", subject, childrenFirst = false }: Props) {
   const [open, setOpen] = useState(false);
   // The subject as it was when the dialog opened, to tell what changed since.
   const [openedOn, setOpenedOn] = useState<Pick<DialogSubject, "key" | "state"> | null>(null);
@@ -102,6 +104,8 @@ export function ReasonDialog({ title, description, triggerLabel, triggerVariant 
   const changed = open && subject && openedOn && openedOn.key !== subject.key ? { from: openedOn.state, ...subject } : null;
   const moot = open && !!subject?.refusal;
 
+  const extra = typeof children === "function" ? children(state.status === "error" ? (state.fields ?? {}) : {}) : children;
+
   // Nothing to offer while the action makes no sense; an open dialog stays (see DialogSubject).
   if (!open && subject?.refusal) return null;
 
@@ -122,6 +126,7 @@ export function ReasonDialog({ title, description, triggerLabel, triggerVariant 
             {changed.refusal && <p className="mt-1 font-medium">{changed.refusal}. What you typed stays here until you close this dialog.</p>}
           </div>
         )}
+        {childrenFirst && extra}
         <Field
           id={fieldName}
           label={reasonLabel}
@@ -138,7 +143,7 @@ export function ReasonDialog({ title, description, triggerLabel, triggerVariant 
             }}
             onBlur={() => setTouched(true)} aria-invalid={!!errors} aria-describedby={`${fieldName}-hint ${fieldName}-error`} />
         </Field>
-        {typeof children === "function" ? children(state.status === "error" ? (state.fields ?? {}) : {}) : children}
+        {!childrenFirst && extra}
         {formError && (
           <p role="alert" className="rounded-md bg-red-50 p-3 text-sm text-red-800">
             {formError}

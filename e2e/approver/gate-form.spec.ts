@@ -86,4 +86,8 @@ test("at 390 px the approve dialog with a form fits the screen", async ({ page, 
   await expect(dialog.getByLabel("region")).toBeVisible();
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   await page.screenshot({ path: "test-results/gate-form-phone.png", fullPage: true });
+  // Dark mode (the theme follows the system setting): the path and fields stay readable.
+  await page.emulateMedia({ colorScheme: "dark" });
+  await expect(page.locator("html")).toHaveClass(/dark/);
+  await dialog.screenshot({ path: "test-results/gate-form-phone-dark.png" });
 });

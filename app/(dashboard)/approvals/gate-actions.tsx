@@ -23,6 +23,7 @@ export function GateActions({ gateId, instanceId, stage, progress, delegates, he
         maxLength={COMMENT_MAX}
         reasonRequired={false}
         action={approveAction.bind(null, gateId, instanceId)}
+        childrenFirst
       >
         {asks ? (errors) => <GateFormFields idPrefix={`approve-${gateId}`} form={form} options={options} errors={errors} /> : undefined}
       </ReasonDialog>

@@ -73,7 +73,7 @@ export function GateCard({ item, delegates }: { item: InboxItem; delegates?: { e
       {gate.status !== "pending" && (gate.chosenOption || gate.values) && (
         <section aria-label="Outcome" className="mt-3 text-sm">
           <h3 className="mb-1 text-xs font-medium uppercase tracking-wide text-slate-500">What the step receives</h3>
-          <FormValues option={gate.chosenOption} values={gate.values} />
+          <FormValues option={gate.chosenOption} values={gate.values} order={gate.form?.order} />
         </section>
       )}
       {gate.status === "pending" && gate.options.length > 0 && (
@@ -82,7 +82,7 @@ export function GateCard({ item, delegates }: { item: InboxItem; delegates?: { e
         </p>
       )}
       <section aria-label="Decisions so far" className="mt-3">
-        <GateDecisions decisions={item.decisions} delegations={item.delegations} />
+        <GateDecisions decisions={item.decisions} delegations={item.delegations} order={gate.form?.order} />
       </section>
       {delegates && gate.status === "pending" && (
         <div className="mt-4 border-t border-slate-100 pt-3">
