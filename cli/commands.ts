@@ -3,7 +3,7 @@ import { createInterface } from "node:readline/promises";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { CliError, createClient, EXIT, type Client, type ExitCode } from "./client";
 import { loadConfig, saveConfig } from "./config";
-import { colourOfStatus, paint, table, useColour, when, type Cell, type Output } from "./format";
+import { colourOfStatus, paint, parseValueOptions, table, useColour, when, type Cell, type Output } from "./format";
 
 /*
  * `flowgate`: Flowgate's REST API from a terminal (issue 13 §1). Each command is a thin client
@@ -268,9 +268,13 @@ export function buildProgram(io: Io): Command {
     .command("approve <gate>")
     .description("approve a gate")
     .option("--comment <comment>", "a comment for the record")
-    .action(async (gate: string, opts: { comment?: string }) => {
-      const answer = await (await client()).json<{ outcome: string }>("POST", `/gates/${encodeURIComponent(gate)}/approve`, { comment: opts.comment });
-      print(answer.outcome === "approved" ? "Gate approved" : "Approval recorded; the gate needs more");
+    .option("--option <name>", "the path to take, on a gate that offers options")
+    .option("--value <key=value>", "a field of the gate's form (repeat it); numbers, true/false and \"quoted\" text are JSON", (v: string, all: string[]) => [...all, v], [] as string[])
+    .action(async (gate: string, opts: { comment?: string; option?: string; value: string[] }) => {
+      const values = opts.value.length ? parseValueOptions(opts.value) : undefined;
+      const answer = await (await client()).json<{ outcome: string; gate: { chosenOption: string | null }; skipped: string[] }>("POST", `/gates/${encodeURIComponent(gate)}/approve`, { comment: opts.comment, option: opts.option, values });
+      if (answer.outcome !== "approved") return print("Approval recorded; the gate needs more");
+      print(answer.gate.chosenOption ? `Gate approved: taking "${answer.gate.chosenOption}"${answer.skipped.length ? `; skipped ${answer.skipped.join(", ")}` : ""}` : "Gate approved");
     });
 
   program

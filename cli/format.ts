@@ -59,3 +59,21 @@ export function when(value: string | null | undefined): string {
   if (!value) return "—";
   return value.replace("T", " ").replace(/\.\d+Z$/, "Z");
 }
+
+/**
+ * `--value key=value` options as the approve body's `values`: the value is read as JSON when it
+ * is a number, `true`, `false` or a quoted string (`batch=3`, `urgent=true`, `ref="007"`), else as
+ * the text itself (`note=roll back first`). The server checks them against the gate's form.
+ * Throws an Error for an option without `=` or with an empty key.
+ */
+export function parseValueOptions(pairs: string[]): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf("=");
+    if (at <= 0) throw new Error(`--value needs key=value, got ${JSON.stringify(pair)}`);
+    const raw = pair.slice(at + 1);
+    const json = /^(-?\d+(\.\d+)?|true|false|".*")$/s.test(raw);
+    values[pair.slice(0, at)] = json ? JSON.parse(raw) : raw;
+  }
+  return values;
+}

@@ -30,8 +30,14 @@ export function GatePipeline({ gates }: { gates: InstanceGate[] }) {
                 requested <RelativeTime value={gate.requestedAt} />
                 {gate.decidedAt && <> · settled <RelativeTime value={gate.decidedAt} /></>}
               </p>
+              {gate.chosenOption && (
+                <p className="mt-1 text-xs text-slate-700">
+                  Path taken: <span className="font-medium">{gate.options.find((o) => o.name === gate.chosenOption)?.label ?? gate.chosenOption}</span>
+                  {gate.status === "expired" && " (on expiry)"}
+                </p>
+              )}
               <div className="mt-2">
-                <GateDecisions decisions={gate.decisions} delegations={gate.delegations} />
+                <GateDecisions decisions={gate.decisions} delegations={gate.delegations} order={gate.form?.order} />
               </div>
             </div>
           </li>

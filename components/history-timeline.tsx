@@ -1,4 +1,5 @@
 import type { HistoryRow } from "@/lib/rows";
+import { FormValues } from "./form-values";
 import { ReasonTags } from "./reason-tags";
 import { RelativeTime } from "./relative-time";
 import { StatusBadge } from "./status-badge";
@@ -21,6 +22,7 @@ export const actionLabels: Record<HistoryRow["action"], string> = {
   gate_delegated: "Gate delegated",
   gate_escalated: "Gate escalated",
   gate_withdrawn: "Gate withdrawn",
+  steps_skipped: "Steps skipped",
   hook_ran: "Lifecycle hook ran",
   hook_failed: "Lifecycle hook failed",
   completed: "Completed",
@@ -45,7 +47,7 @@ export function HistoryTimeline({ rows }: { rows: HistoryRow[] }) {
         const pausedFor = typeof row.details.pausedForMs === "number" ? row.details.pausedForMs : null;
         // The pause mode is worth a chip; gate rows carry a mode of their own that is not.
         const mode = row.action === "paused" && typeof row.details.mode === "string" ? row.details.mode : null;
-        const stage = row.action.startsWith("gate_") && typeof row.details.stage === "string" ? row.details.stage : null;
+        const stage = (row.action.startsWith("gate_") || row.action === "steps_skipped") && typeof row.details.stage === "string" ? row.details.stage : null;
         return (
           <li key={row.id} className="rounded-md border border-slate-200 bg-white p-3 text-sm">
             <div className="flex flex-wrap items-center gap-x-2 gap-y-1">
@@ -67,6 +69,7 @@ export function HistoryTimeline({ rows }: { rows: HistoryRow[] }) {
             </div>
             {row.reason && <p className="mt-1 whitespace-pre-wrap break-words text-slate-800">“{row.reason}”</p>}
             <ReasonTags category={row.details.category} ticketUrl={row.details.ticketUrl} />
+            {row.action === "gate_approved" && <FormValues option={row.details.option} values={row.details.values} className="mt-1" />}
             {pausedFor !== null && <p className="mt-1 text-xs text-slate-500">Paused for {formatDuration(pausedFor)}</p>}
             {row.action === "retried" && Array.isArray(row.details.steps) && (
               <p className="mt-1 text-xs text-slate-500">

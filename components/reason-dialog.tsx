@@ -52,6 +52,8 @@ type Props = {
    * while typing in a field, with a modifier held, or while another dialog is open.
    */
   shortcut?: string;
+  /** Draws the extra fields above the reason: a choice to make first (a gate's path and form), the reason after it. */
+  childrenFirst?: boolean;
 };
 
 /** Whether a key press belongs to a text field (or other editable control) rather than the page. */
@@ -76,7 +78,7 @@ function submitOnModEnter(e: KeyboardEvent<HTMLFormElement>) {
  * The deliberate way to act: a dialog that says what will happen, asks why, keeps the button
  * disabled until the reason is acceptable, and shows the server's field errors beside it.
  */
-export function ReasonDialog({ title, description, triggerLabel, triggerVariant = "primary", submitLabel, action, reasonLabel, reasonRequired, requiredMessage = "A reason is required", fieldName = "reason", maxLength = REASON_MAX, children, dismissLabel = "Cancel", subject, onOpenChange, shortcut }: Props) {
+export function ReasonDialog({ title, description, triggerLabel, triggerVariant = "primary", submitLabel, action, reasonLabel, reasonRequired, requiredMessage = "A reason is required", fieldName = "reason", maxLength = REASON_MAX, children, dismissLabel = "Cancel", subject, onOpenChange, shortcut, childrenFirst = false }: Props) {
   const [open, setOpenState] = useState(false);
   const setOpen = (next: boolean) => {
     setOpenState(next);
@@ -134,6 +136,8 @@ export function ReasonDialog({ title, description, triggerLabel, triggerVariant 
   const changed = open && subject && openedOn && openedOn.key !== subject.key ? { from: openedOn.state, ...subject } : null;
   const moot = open && !!subject?.refusal;
 
+  const extra = typeof children === "function" ? children(state.status === "error" ? (state.fields ?? {}) : {}) : children;
+
   // Nothing to offer while the action makes no sense; an open dialog stays (see DialogSubject).
   if (!open && subject?.refusal) return null;
 
@@ -163,6 +167,7 @@ export function ReasonDialog({ title, description, triggerLabel, triggerVariant 
             {changed.refusal && <p className="mt-1 font-medium">{changed.refusal}. What you typed stays here until you close this dialog.</p>}
           </div>
         )}
+        {childrenFirst && extra}
         <Field
           id={fieldName}
           label={reasonLabel}
@@ -179,7 +184,7 @@ export function ReasonDialog({ title, description, triggerLabel, triggerVariant 
             }}
             onBlur={() => setTouched(true)} aria-invalid={!!errors} aria-describedby={`${fieldName}-hint ${fieldName}-error`} />
         </Field>
-        {typeof children === "function" ? children(state.status === "error" ? (state.fields ?? {}) : {}) : children}
+        {!childrenFirst && extra}
         {formError && (
           <p role="alert" className="rounded-md bg-red-50 p-3 text-sm text-red-800">
             {formError}

@@ -3,12 +3,12 @@
 import "@xyflow/react/dist/style.css";
 import dagre from "@dagrejs/dagre";
 import { Background, Handle, MarkerType, Position, ReactFlow, type Edge, type Node, type NodeProps } from "@xyflow/react";
-import { Ban, Check, CircleDashed, Clock, Hand, Loader, ShieldCheck, TriangleAlert, X } from "lucide-react";
+import { Ban, Check, CircleDashed, Clock, Hand, Loader, ShieldCheck, SkipForward, TriangleAlert, X } from "lucide-react";
 import { useMemo, useSyncExternalStore } from "react";
 import { cn } from "./ui/cn";
 
 /** A step's status as the graph shows it: a run status, not started, or none (a definition). */
-export type GraphStepStatus = "not_started" | "pending" | "running" | "completed" | "failed" | "interrupted" | "cancelled";
+export type GraphStepStatus = "not_started" | "pending" | "running" | "completed" | "failed" | "interrupted" | "cancelled" | "skipped";
 
 export type GraphStep = {
   key: string;
@@ -35,6 +35,8 @@ const statusLook: Record<GraphStepStatus, { word: string; Icon: typeof Check; cl
   failed: { word: "failed", Icon: X, className: "border-red-500 bg-red-50 text-red-900" },
   interrupted: { word: "interrupted", Icon: TriangleAlert, className: "border-orange-400 bg-orange-50 text-orange-950" },
   cancelled: { word: "cancelled", Icon: Ban, className: "border-slate-400 bg-slate-100 text-slate-700" },
+  // A branch the gate did not choose: dashed, so it reads as a path not taken.
+  skipped: { word: "skipped", Icon: SkipForward, className: "border-dashed border-slate-400 bg-slate-50 text-slate-600" },
 };
 
 /** A step: a rounded box; a gated step: a box with a double violet border and a shield, its stage named. */

@@ -32,6 +32,8 @@ import {
   webhookDeliveryStatuses,
   type StepLogLine,
   type StepSpec,
+  type GateForm,
+  type GateOption,
 } from "../lib/domain";
 
 // The domain's constants and types live in lib/domain.ts (no Drizzle there, so client components
@@ -415,7 +417,19 @@ export const gates = pgTable(
     requestedByLabel: text().notNull(),
     requestedAt: timestamp({ withTimezone: true, precision: 3 }).notNull().defaultNow(),
     expiresAt: timestamp({ withTimezone: true }),
-    onExpiry: text().$type<"fail" | "continue">().notNull().default("fail"),
+    /** `step`: an expiry goes to `expiryStep`, as if that branch had been chosen. */
+    onExpiry: text().$type<"fail" | "continue" | "step">().notNull().default("fail"),
+    expiryStep: text(),
+    /** For mode `percent`: the share of eligible approvers needed, 1–100 (required is recomputed at each decision). */
+    percent: integer(),
+    /** The form the approver fills when approving (JSON Schema of GateFormFields), or null. */
+    form: jsonb().$type<GateForm>(),
+    /** Named choices besides reject, each leading to a next step; empty for a plain approve. */
+    options: jsonb().$type<GateOption[]>().notNull().default([]),
+    /** The option that settled the gate (or the expiry's branch step's option), if any. */
+    chosenOption: text(),
+    /** The form values of the decision that completed the quorum: what the gated step sees as `ctx.gate.values`. */
+    values: jsonb().$type<Record<string, unknown>>(),
     escalateAt: timestamp({ withTimezone: true }),
     escalateTo: text().array().notNull().default(sql`'{}'::text[]`),
     escalatedAt: timestamp({ withTimezone: true }),
@@ -441,6 +455,10 @@ export const gateDecisions = pgTable(
     userLabel: text().notNull(),
     userRole: userRole().notNull(),
     decision: gateDecisionKind().notNull(),
+    /** The option this approval chose (gates with options), else null. */
+    option: text(),
+    /** The gate form's values as this approver filled them (validated, defaults applied), else null. */
+    values: jsonb().$type<Record<string, unknown>>(),
     comment: text(),
     category: reasonCategory(),
     ticketUrl: text(),

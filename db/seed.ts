@@ -114,6 +114,8 @@ export async function seedDatabase(db: Db, options: { demo: boolean; onProgress?
     { workflow: "database-migration", starter: operator, status: "running", done: ["generate"], pending: ["apply"], input: { database: "orders" }, context: { migration: "0042_orders_add_index.sql", statements: 3 }, minutesAgo: 20 },
     { workflow: "database-migration", starter: admin, status: "completed", done: ["generate", "apply"], input: { database: "inventory" }, minutesAgo: 2000 },
     { workflow: "access-request", starter: operator, status: "waiting", done: ["validate"], current: ["grant"], input: { engineer: "sam@example.com", hours: 4 }, context: { engineer: "sam@example.com", hours: 4, onCallConfirmed: true }, minutesAgo: 25 },
+    // A gate with a form and two paths (roll out or roll back), waiting for the demo approver.
+    { workflow: "hotfix-rollout", starter: operator, status: "waiting", done: ["canary"], current: ["decide"], input: { service: "checkout-api", fix: "Null check in tax rounding" }, context: { canaryErrorRate: 0.2, canaryHosts: 2 }, minutesAgo: 9 },
   ];
   const ids: string[] = [];
   for (const f of fixtures) ids.push(await seedInstance(db, defs, f));

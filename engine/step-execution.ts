@@ -4,6 +4,7 @@ import type { StepOutcome } from "@/lib/instances/lifecycle/plan";
 import type { Sql } from "./prepared";
 import type { StepContext, WorkflowContext } from "@/lib/workflows/sdk";
 import type { ClaimedRun } from "./sql/claim-runs";
+import { gateOutcome } from "./sql/gate-outcome";
 import { heartbeat } from "./sql/heartbeat";
 import { insertStepLog } from "./sql/insert-step-log";
 import { noteRanOn } from "./sql/note-ran-on";
@@ -88,6 +89,7 @@ export class StepExecutions {
     // thousands of steps a second their cost shows.
     let log: Logger | undefined;
     let context: WorkflowContext | undefined;
+    let gate: StepContext<unknown>["gate"] = null;
     const ctx: StepContext<unknown> = {
       instanceId: run.instanceId,
       stepKey: run.stepKey,
@@ -109,6 +111,9 @@ export class StepExecutions {
       pauseWorkflow: (reason) => {
         pauseReason = String(reason);
       },
+      get gate() {
+        return gate;
+      },
     };
     const timeoutMs = spec?.timeoutMs ?? step.timeoutMs;
     if (timeoutMs) {
@@ -122,7 +127,11 @@ export class StepExecutions {
     }
 
     exec.settled = Promise.resolve()
-      .then(() => step.run(ctx))
+      // Only a gated step reads its gate: one query, before its code runs (a failure fails the attempt, which retries).
+      .then(async () => {
+        if (spec?.gate) gate = await gateOutcome(this.options.sql, run.instanceId, run.stepKey);
+        return step.run(ctx);
+      })
       .finally(() => this.noteIgnoredTimeout(exec))
       .then(
         (output) => {

@@ -38,6 +38,8 @@ export const stepRunStatuses = [
   "failed",
   "interrupted",
   "cancelled",
+  /** Never run: a gate's decision chose another branch (see GateSpec.options). */
+  "skipped",
 ] as const;
 export type StepRunStatus = (typeof stepRunStatuses)[number];
 
@@ -89,6 +91,7 @@ export const historyActions = [
   "gate_delegated",
   "gate_escalated",
   "gate_withdrawn",
+  "steps_skipped",
   "hook_ran",
   "hook_failed",
   "completed",
@@ -111,19 +114,64 @@ export const accessActions = [
 ] as const;
 export type AccessAction = (typeof accessActions)[number];
 
-export const gateModes = ["any", "n_of_m", "all", "per_role"] as const;
+export const gateModes = ["any", "n_of_m", "all", "per_role", "percent"] as const;
 export type GateMode = (typeof gateModes)[number];
+
+/**
+ * One field of a gate's form, as JSON Schema (what `z.toJSONSchema` makes of a zod field): a
+ * choice (`string` with `enum`), text (`string`), a number (`number`, `integer`) or a yes/no
+ * (`boolean`), each with an optional `default`, `description` and `title`.
+ */
+export type GateFormField = {
+  type: "string" | "number" | "integer" | "boolean";
+  enum?: string[];
+  default?: string | number | boolean;
+  title?: string;
+  description?: string;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+  minLength?: number;
+  maxLength?: number;
+};
+
+/** A gate's form as stored with its definition and gate: the JSON Schema of a zod object of GateFormFields. */
+export type GateForm = {
+  type: "object";
+  properties: Record<string, GateFormField>;
+  required?: string[];
+  /** The fields in the order the author wrote them: jsonb keeps an object's keys in its own order, not the author's. */
+  order?: string[];
+};
+
+/** A form's fields in the author's order (GateForm.order), each with its key. */
+export const formFields = (form: GateForm): [string, GateFormField][] =>
+  (form.order ?? Object.keys(form.properties)).flatMap((key) => (form.properties[key] ? [[key, form.properties[key]] as [string, GateFormField]] : []));
+
+/**
+ * A named choice a gate offers besides reject (HITL branching): choosing it approves the gate and
+ * leads, after the gated step, to `next` (a step that depends on the gated step); the other
+ * branches' steps are skipped.
+ */
+export type GateOption = { name: string; label?: string; next: string };
+
+/** What an expiry does: fail the instance (default), continue past the gate, or go to a named step (a branch, as if chosen). */
+export type GateExpiry = "fail" | "continue" | { step: string };
 
 /**
  * An approval gate before a step. Who may approve: `approvers` (named emails), else
  * `approverRole`, else any approver; admins always may, but nobody signs their own request.
  * Mode: `any` one approval; `n_of_m` `approvals` distinct approvers; `all` every named
- * approver; `per_role` one approver from each of `roles`.
+ * approver; `per_role` one approver from each of `roles`; `percent` at least `percent` % of the
+ * people eligible to decide it, rounded up (never fewer than one), counted at each decision.
  */
 export type GateSpec = {
   stage: string;
   approvals?: number;
   mode?: GateMode;
+  /** For `percent`: 1–100. */
+  percent?: number;
   approverRole?: Role;
   approvers?: string[];
   /** Any member of these groups may approve (users.groups). */
@@ -131,9 +179,12 @@ export type GateSpec = {
   roles?: Role[];
   /** Markdown: what to check before approving. */
   instructions?: string;
+  /** What the approver fills in when approving; the values reach the gated step as `ctx.gate.values`. */
+  form?: GateForm;
+  /** Named choices instead of a plain approve; each leads to its own next step. */
+  options?: GateOption[];
   expiresAfterMs?: number;
-  /** What an expiry does: fail the instance (default) or continue past the gate. */
-  onExpiry?: "fail" | "continue";
+  onExpiry?: GateExpiry;
   escalateAfterMs?: number;
   /** Emails added as approvers when the gate escalates. */
   escalateTo?: string[];

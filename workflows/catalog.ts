@@ -2,6 +2,7 @@ import { defineCatalog, type RegisteredWorkflow } from "@/lib/workflows/sdk";
 import { accessRequest } from "./access-request";
 import { databaseMigration } from "./database-migration";
 import { deployPipeline } from "./deploy-pipeline";
+import { hotfixRollout } from "./hotfix-rollout";
 import { nightlyEtl } from "./nightly-etl";
 
 /**
@@ -9,7 +10,7 @@ import { nightlyEtl } from "./nightly-etl";
  * them (engine/load-catalog.ts), the dashboard starts them and reads their rules, the seed
  * registers them too. defineCatalog also makes their resume conditions known to this process.
  */
-export const catalog: RegisteredWorkflow[] = defineCatalog([deployPipeline, nightlyEtl, databaseMigration, accessRequest]);
+export const catalog: RegisteredWorkflow[] = defineCatalog([deployPipeline, nightlyEtl, databaseMigration, accessRequest, hotfixRollout]);
 
 /** The catalog entry of a workflow key (and version, if given), or undefined when this deployment has no code for it. */
 export function findWorkflow(key: string, version?: number): RegisteredWorkflow | undefined {

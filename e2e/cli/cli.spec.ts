@@ -3,7 +3,7 @@ import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { and, eq } from "drizzle-orm";
-import { history, stepRuns, users } from "@/db/schema";
+import { gateDecisions, gates, history, stepRuns, users } from "@/db/schema";
 import { createApiToken } from "@/lib/auth/sessions";
 import { pauseInstance } from "@/lib/instances/pause-instance";
 import { createFailedInstance, createGatedInstance, createInstance } from "@/test/support/factories";
@@ -145,6 +145,22 @@ test.describe("the flowgate CLI", () => {
     expect(login.stdout).toContain("Signed in as approver@flowgate.dev");
     expect(JSON.parse(await readFile(path.join(config.XDG_CONFIG_HOME, "flowgate/config.json"), "utf8"))).toMatchObject({ token: approver.FLOWGATE_TOKEN });
     expect((await flowgate(["whoami"], config)).stdout).toContain("<approver@flowgate.dev> approver");
+  });
+
+  test("approve --option and --value fill a gate's form and choose its path; a bad value exits 1 and changes nothing", async ({ db }) => {
+    const form = { type: "object" as const, properties: { batch: { type: "integer" as const, minimum: 1, maximum: 10 }, note: { type: "string" as const } }, required: ["batch"], order: ["batch", "note"] };
+    const branches = [{ key: "c", name: "C", dependsOn: ["b"] }, { key: "d", name: "D", dependsOn: ["b"] }];
+    const { gate } = await createGatedInstance(db, { stage: "cli-form", form, options: [{ name: "go", next: "c" }, { name: "stop", next: "d" }] }, undefined, branches);
+    const approver = { ...env, FLOWGATE_TOKEN: await tokenFor(db, "approver@flowgate.dev") };
+    const bad = await flowgate(["approve", gate.id, "--option", "go", "--value", "batch=11"], approver);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("batch must be at most 10");
+    expect((await db.select().from(gateDecisions).where(eq(gateDecisions.gateId, gate.id))).length).toBe(0);
+    const ok = await flowgate(["approve", gate.id, "--option", "stop", "--value", "batch=3", "--value", "note=canary is red"], approver);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain('Gate approved: taking "stop"; skipped c');
+    const [row] = await db.select().from(gates).where(eq(gates.id, gate.id));
+    expect(row).toMatchObject({ status: "approved", chosenOption: "stop", values: { batch: 3, note: "canary is red" } });
   });
 
   test("starts an instance with JSON input", async () => {

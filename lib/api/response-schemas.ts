@@ -88,7 +88,25 @@ export const instancePageSchema = page(instanceListItemSchema);
 
 export const instanceCountsSchema = z.partialRecord(z.enum(instanceStatuses), z.number().int()).meta({ description: "Instances by status; a status with none is absent" });
 
-const onExpiry = z.enum(["fail", "continue"]);
+const onExpiry = z.enum(["fail", "continue", "step"]);
+const gateFormField = z.object({
+  type: z.enum(["string", "number", "integer", "boolean"]),
+  enum: z.array(z.string()).optional(),
+  default: z.union([z.string(), z.number(), z.boolean()]).optional(),
+  title: z.string().optional(),
+  description: z.string().optional(),
+  minimum: z.number().optional(),
+  maximum: z.number().optional(),
+  exclusiveMinimum: z.number().optional(),
+  exclusiveMaximum: z.number().optional(),
+  minLength: z.number().optional(),
+  maxLength: z.number().optional(),
+});
+const gateForm = z
+  .object({ type: z.literal("object"), properties: z.record(z.string(), gateFormField), required: z.array(z.string()).optional(), order: z.array(z.string()).optional().meta({ description: "The fields in the author's order" }) })
+  .meta({ id: "GateForm", description: "What the approver fills in when approving: JSON Schema of choices (enum), text, numbers and yes/no fields" });
+const gateOption = z.object({ name: z.string(), label: z.string().optional(), next: z.string() }).meta({ id: "GateOption", description: "A named choice besides reject, leading to its `next` step" });
+const formValues = z.record(z.string(), z.unknown()).nullable();
 
 const gateSpecSchema = z.object({
   stage: z.string(),
@@ -99,8 +117,11 @@ const gateSpecSchema = z.object({
   groups: z.array(z.string()).optional(),
   roles: z.array(z.enum(roles)).optional(),
   instructions: z.string().optional(),
+  percent: z.number().int().optional(),
+  form: gateForm.optional(),
+  options: z.array(gateOption).optional(),
   expiresAfterMs: z.number().optional(),
-  onExpiry: onExpiry.optional(),
+  onExpiry: z.union([z.enum(["fail", "continue"]), z.object({ step: z.string() })]).optional(),
   escalateAfterMs: z.number().optional(),
   escalateTo: z.array(z.string()).optional(),
 }).meta({ id: "GateSpec", description: "A gate as the workflow's code declares it" });
@@ -117,8 +138,8 @@ const stepSpecSchema = z.object({
 
 const stepRun = createSelectSchema(stepRuns);
 // onExpiry is a text column narrowed with $type, which drizzle-zod cannot see.
-const gateRow = createSelectSchema(gates, { onExpiry });
-const decisionSchema = createSelectSchema(gateDecisions).meta({ id: "GateDecision" });
+const gateRow = createSelectSchema(gates, { onExpiry, form: gateForm.nullable(), options: z.array(gateOption), values: formValues });
+const decisionSchema = createSelectSchema(gateDecisions, { values: formValues }).meta({ id: "GateDecision" });
 export const delegationSchema = createSelectSchema(gateDelegations).meta({ id: "GateDelegation" });
 export const historyRowSchema = createSelectSchema(history, { details: jsonObject }).meta({ id: "HistoryRow" });
 
@@ -133,6 +154,7 @@ export const decisionResultSchema = z.object({
   outcome: z.enum(["recorded", "approved", "rejected"]),
   progress: z.string(),
   heldBy: z.string().nullable().meta({ description: "Who holds the instance paused once the decision is recorded (it moves on when resumed), or null" }),
+  skipped: z.array(z.string()).meta({ description: "Steps skipped because the gate passed by another branch (empty when it has none or is not settled yet)" }),
 });
 
 const stepLogLineSchema = z

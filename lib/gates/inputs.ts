@@ -11,6 +11,10 @@ const comment = { label: "Comment", max: COMMENT_MAX, multiline: true } as const
 export const approveInputSchema = z.object({
   gateId: z.string().max(100),
   comment: optionalText(comment),
+  /** On a gate with options: the one chosen (its name). */
+  option: z.string({ error: "Option must be an option's name" }).max(63, "No option has a name that long").optional(),
+  /** The gate form's values, by field; checked against the gate's own form under its lock (lib/gates/form.ts). */
+  values: z.record(z.string().max(63), z.unknown(), { error: "Values must be an object of the form's fields" }).optional(),
 });
 
 export const rejectInputSchema = z.object({

@@ -1,11 +1,13 @@
 import "server-only";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Tx } from "@/db/client";
-import { instances, stepRuns, type Actor, type Gate, type Instance, type InstanceStatus } from "@/db/schema";
+import { instances, stepRuns, workflowDefinitions, type Actor, type Gate, type Instance, type InstanceStatus } from "@/db/schema";
 import { conflict } from "@/lib/errors";
 import { channels, notify } from "@/lib/events";
+import { appendHistory } from "@/lib/history";
 import { endInstance } from "@/lib/instances/end-instance";
 import { passGate } from "@/lib/state-machine";
+import { stepsToSkip, unchosenBranches } from "./rules";
 
 /**
  * The gate let the instance through: queue the gated step. A waiting instance runs again; one an
@@ -55,4 +57,33 @@ export async function failAtGate(tx: Tx, instance: Instance, gate: Gate, why: st
     now,
   });
   return ended.ok ? { from: ended.from, to: ended.to } : { from: instance.status, to: instance.status };
+}
+
+/**
+ * The branches a passing gate did not take: their steps, and every step downstream that can now
+ * only be reached through skipped steps (rules.ts `stepsToSkip`), get a run with status `skipped`,
+ * so the planner counts them as done and never queues them, and one `steps_skipped` history row
+ * names them, by `actor`, after the decision's own row. The caller holds the instance lock.
+ * Returns the skipped keys (empty for a gate without branches).
+ */
+export async function skipBranches(tx: Tx, instance: Instance, gate: Gate, chosen: { option: string | null } | { expiry: true }, actor: Actor, now = new Date()): Promise<string[]> {
+  const left = unchosenBranches(gate, chosen);
+  if (!left.length) return [];
+  const [definition] = await tx.select({ steps: workflowDefinitions.steps }).from(workflowDefinitions).where(eq(workflowDefinitions.id, instance.definitionId));
+  const runs = await tx.select({ stepKey: stepRuns.stepKey }).from(stepRuns).where(eq(stepRuns.instanceId, instance.id));
+  const skipped = stepsToSkip(definition?.steps ?? [], left, new Set(runs.map((r) => r.stepKey)));
+  if (!skipped.length) return [];
+  await tx.insert(stepRuns).values(skipped.map((stepKey) => ({ instanceId: instance.id, stepKey, status: "skipped" as const, finishedAt: now })));
+  const taken = "expiry" in chosen ? `the expiry path (step "${gate.expiryStep}")` : chosen.option ? `option "${chosen.option}"` : "approval without a branch";
+  await appendHistory(tx, {
+    instanceId: instance.id,
+    workflowKey: instance.workflowKey,
+    action: "steps_skipped",
+    actor,
+    reason: `Gate "${gate.stage}" took ${taken}; skipped ${skipped.join(", ")}`,
+    fromStatus: instance.status,
+    toStatus: instance.status,
+    details: { gateId: gate.id, stage: gate.stage, option: "expiry" in chosen ? null : chosen.option, steps: skipped },
+  });
+  return skipped;
 }

@@ -3,6 +3,8 @@ import type { Tx } from "@/db/client";
 import { gates, type Gate, type Instance, type StepSpec } from "@/db/schema";
 import { enqueueApprovalEvent } from "@/lib/events";
 import { appendHistory } from "@/lib/history";
+import { eligibleCount } from "./eligible";
+import { percentRequired } from "./rules";
 
 /**
  * Opens the approval gate in front of a step; the engine calls it, holding the instance lock,
@@ -12,7 +14,15 @@ import { appendHistory } from "@/lib/history";
 export async function requestGate(tx: Tx, instance: Instance, step: StepSpec & { gate: NonNullable<StepSpec["gate"]> }, now = new Date()): Promise<Gate | null> {
   const spec = step.gate;
   const mode = spec.mode ?? ((spec.approvals ?? 1) > 1 ? "n_of_m" : "any");
-  const required = mode === "all" ? Math.max(1, spec.approvers?.length ?? 0) : mode === "per_role" ? (spec.roles?.length ?? 1) : mode === "any" ? 1 : Math.max(1, spec.approvals ?? 1);
+  const rule = { status: "pending" as const, mode, required: 1, approverRole: spec.approverRole ?? null, approvers: spec.approvers ?? [], groups: spec.groups ?? [], roles: spec.roles ?? [], requestedById: instance.startedById, escalatedAt: null, escalateTo: spec.escalateTo ?? [] };
+  // A percent gate's count is a first estimate, shown while it waits; each decision counts again under the lock.
+  const required =
+    mode === "percent" ? percentRequired(spec.percent ?? 100, await eligibleCount(tx, rule, instance.startedById))
+    : mode === "all" ? Math.max(1, spec.approvers?.length ?? 0)
+    : mode === "per_role" ? (spec.roles?.length ?? 1)
+    : mode === "any" ? 1
+    : Math.max(1, spec.approvals ?? 1);
+  const expiry = spec.onExpiry ?? "fail";
   const [gate] = await tx
     .insert(gates)
     .values({
@@ -30,7 +40,11 @@ export async function requestGate(tx: Tx, instance: Instance, step: StepSpec & {
       requestedByLabel: instance.startedByLabel,
       requestedAt: now,
       expiresAt: spec.expiresAfterMs ? new Date(now.getTime() + spec.expiresAfterMs) : null,
-      onExpiry: spec.onExpiry ?? "fail",
+      onExpiry: typeof expiry === "object" ? "step" : expiry,
+      expiryStep: typeof expiry === "object" ? expiry.step : null,
+      percent: mode === "percent" ? (spec.percent ?? 100) : null,
+      form: spec.form ?? null,
+      options: spec.options ?? [],
       escalateAt: spec.escalateAfterMs ? new Date(now.getTime() + spec.escalateAfterMs) : null,
       escalateTo: spec.escalateTo ?? [],
     })

@@ -1,4 +1,4 @@
-import type { Gate, GateDecision, GateDelegation, Role } from "@/db/schema";
+import type { Gate, GateDecision, GateDelegation, Role, StepSpec } from "@/db/schema";
 import { can, type SessionUser } from "@/lib/auth/permissions";
 
 export type GateFacts = {
@@ -107,11 +107,36 @@ export function mayReceiveDelegation(facts: GateFacts, from: Pick<SessionUser, "
 
 const withArticle = (role: Role) => `${/^[aeiou]/.test(role) ? "an" : "a"} ${role}`;
 
-/** Whether the approvals so far meet the gate's mode. */
-export function isSatisfied(gate: Pick<Gate, "mode" | "required" | "roles">, decisions: Pick<GateDecision, "userId" | "userRole" | "decision">[]): boolean {
-  const approvals = decisions.filter((d) => d.decision === "approve");
+/**
+ * Whether the approvals so far meet the gate's mode. On a gate with options each option's
+ * approvals count on their own: `option` (the one just chosen) passes the gate once its own
+ * approvals meet the quorum, so two approvers who chose differently have not agreed on a path.
+ */
+export function isSatisfied(gate: Pick<Gate, "mode" | "required" | "roles">, decisions: Pick<GateDecision, "userId" | "userRole" | "decision" | "option">[], option: string | null = null): boolean {
+  const approvals = decisions.filter((d) => d.decision === "approve" && (option === null || d.option === option));
   if (gate.mode === "per_role") return gate.roles.every((role) => approvals.some((d) => d.userRole === role));
   return new Set(approvals.map((d) => d.userId)).size >= gate.required;
+}
+
+/**
+ * Approvals a percent gate needs: `percent` % of `eligible` people, rounded up, and at least one
+ * (60 % of 3 is 1.8, so 2; 50 % of 4 is exactly 2). Integer arithmetic, so no float rounding error.
+ */
+export function percentRequired(percent: number, eligible: number): number {
+  return Math.max(1, Math.ceil((percent * eligible) / 100));
+}
+
+/**
+ * Whether `person` is one of the people a gate counts as eligible to decide it (the base of a
+ * percent gate's quorum): someone with a turn of their own under the gate's rule (named, in a
+ * group, added by escalation, or of the gate's role), who may decide gates, did not start the
+ * instance or ask for the approval. Decisions and delegations do not change the count: a
+ * delegate takes a turn that was already counted.
+ */
+export function isEligible(person: DelegateCandidate, facts: Omit<GateFacts, "decisions" | "delegations">): boolean {
+  if (!can(person, "gates:decide")) return false;
+  if (person.id === facts.startedById || person.id === facts.gate.requestedById) return false;
+  return turnOf(person, { ...facts, decisions: [], delegations: [] }).ok;
 }
 
 export function decidedMessage(status: Gate["status"], decisions: GateFacts["decisions"]): string {
@@ -132,13 +157,19 @@ export function decidedMessage(status: Gate["status"], decisions: GateFacts["dec
 }
 
 /** "1 of 2 approvals" for any gate mode. */
-export function progressLabel(gate: Pick<Gate, "mode" | "required" | "roles">, decisions: Pick<GateDecision, "decision" | "userRole">[]): string {
+export function progressLabel(gate: Pick<Gate, "mode" | "required" | "roles"> & Partial<Pick<Gate, "percent">>, decisions: (Pick<GateDecision, "decision" | "userRole"> & Partial<Pick<GateDecision, "option">>)[]): string {
   const approvals = decisions.filter((d) => d.decision === "approve");
   if (gate.mode === "per_role") {
     const signed = gate.roles.filter((r) => approvals.some((d) => d.userRole === r));
     return `${signed.length} of ${gate.roles.length} roles signed`;
   }
-  return `${approvals.length} of ${gate.required} approval${gate.required === 1 ? "" : "s"}`;
+  // On a gate with options each path counts on its own (see isSatisfied): show the leading one's count, and each path's.
+  const byOption = new Map<string, number>();
+  for (const d of approvals) if (d.option) byOption.set(d.option, (byOption.get(d.option) ?? 0) + 1);
+  const count = byOption.size ? Math.max(...byOption.values()) : approvals.length;
+  const paths = byOption.size > 1 ? ` (${[...byOption].map(([o, n]) => `${o}: ${n}`).join(", ")})` : "";
+  const of = `${count} of ${gate.required} approval${gate.required === 1 ? "" : "s"}${paths}`;
+  return gate.mode === "percent" && gate.percent ? `${of} (${gate.percent} % of eligible approvers)` : of;
 }
 
 /** Who may approve a gate, in words: the same phrase on its card and beside a waiting instance. */
@@ -146,4 +177,39 @@ export function whoMayApprove(gate: Pick<Gate, "approvers" | "groups" | "mode" |
   if (gate.approvers.length || gate.groups.length) return [...gate.approvers, ...gate.groups.map((g) => `group ${g}`)].join(", ");
   if (gate.mode === "per_role") return `one each: ${gate.roles.join(", ")}`;
   return gate.approverRole ?? "any approver";
+}
+
+/**
+ * The steps a gate's branches lead to (its options' `next` steps and its expiry step), and which
+ * of them are left out when the gate passes by `option` (null: a plain approval or a "continue"
+ * expiry, which takes no branch, so every branch step is left out). `expiry`: the gate expired
+ * to its expiry step, which is then the branch taken.
+ */
+export function unchosenBranches(gate: Pick<Gate, "options" | "onExpiry" | "expiryStep">, chosen: { option: string | null } | { expiry: true }): string[] {
+  const targets = new Set([...gate.options.map((o) => o.next), ...(gate.onExpiry === "step" && gate.expiryStep ? [gate.expiryStep] : [])]);
+  const taken = "expiry" in chosen ? gate.expiryStep : (gate.options.find((o) => o.name === chosen.option)?.next ?? null);
+  if (taken) targets.delete(taken);
+  return [...targets];
+}
+
+/**
+ * The steps to skip when `left` branch steps are not taken: those, and every step downstream
+ * whose dependencies are all skipped (a join with one branch that ran still runs: skipped
+ * dependencies count as done, like Airflow's none_failed_min_one_success). Steps already run
+ * are never skipped. Returns keys in the workflow's order.
+ */
+export function stepsToSkip(specs: Pick<StepSpec, "key" | "dependsOn">[], left: string[], alreadyRun: ReadonlySet<string>): string[] {
+  const known = new Set(specs.map((s) => s.key));
+  const skipped = new Set(left.filter((k) => known.has(k) && !alreadyRun.has(k)));
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const s of specs) {
+      if (skipped.has(s.key) || alreadyRun.has(s.key) || !s.dependsOn.length) continue;
+      if (s.dependsOn.every((d) => skipped.has(d))) {
+        skipped.add(s.key);
+        grew = true;
+      }
+    }
+  }
+  return specs.filter((s) => skipped.has(s.key)).map((s) => s.key);
 }

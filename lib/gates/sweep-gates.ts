@@ -9,7 +9,7 @@ import { clocksStopped, readClocks } from "@/lib/instances/clocks";
 import { log } from "@/lib/log";
 import { isTerminal } from "@/lib/state-machine";
 import { lockGate } from "./lock-gate";
-import { continueAfterGate, failAtGate } from "./outcome";
+import { continueAfterGate, failAtGate, skipBranches } from "./outcome";
 import { withdrawGates } from "./withdraw-gates";
 
 /**
@@ -38,20 +38,25 @@ export async function sweepGates(db: Db, now = new Date()): Promise<{ expired: n
         return false;
       }
       if ((await readClocks(tx, instance.id)).stopped) return false;
-      const [updated] = await tx.update(gates).set({ status: "expired", decidedAt: now }).where(eq(gates.id, id)).returning();
-      const move = gate.onExpiry === "continue" ? await continueAfterGate(tx, instance, updated!) : { from: instance.status, to: instance.status };
+      // An expiry to a step takes that branch: the option leading there (if people could choose it too) is the gate's chosen one.
+      const passes = gate.onExpiry !== "fail";
+      const branch = gate.onExpiry === "step" ? { chosenOption: gate.options.find((o) => o.next === gate.expiryStep)?.name ?? null } : {};
+      const [updated] = await tx.update(gates).set({ status: "expired", decidedAt: now, ...branch }).where(eq(gates.id, id)).returning();
+      const move = passes ? await continueAfterGate(tx, instance, updated!) : { from: instance.status, to: instance.status };
+      const then = gate.onExpiry === "step" ? `going to step "${gate.expiryStep}"` : gate.onExpiry === "continue" ? "continuing" : "failing the instance";
       await appendHistory(tx, {
         instanceId: instance.id,
         workflowKey: instance.workflowKey,
         action: "gate_expired",
         actor: clockActor,
-        reason: `No decision by ${gate.expiresAt.toISOString()}; ${gate.onExpiry === "continue" ? "continuing" : "failing the instance"}`,
+        reason: `No decision by ${gate.expiresAt.toISOString()}; ${then}`,
         fromStatus: move.from,
         toStatus: move.to,
-        details: { gateId: id, stage: gate.stage, onExpiry: gate.onExpiry },
+        details: { gateId: id, stage: gate.stage, onExpiry: gate.onExpiry, ...(gate.expiryStep ? { expiryStep: gate.expiryStep } : {}) },
       });
+      if (passes) await skipBranches(tx, { ...instance, status: move.to }, updated!, gate.onExpiry === "step" ? { expiry: true } : { option: null }, clockActor, now);
       // The expiry first; a failing instance's `failed` row (endInstance's, like every ending's) follows it.
-      if (gate.onExpiry !== "continue") await failAtGate(tx, instance, updated!, `Gate "${gate.stage}" expired without a decision`, clockActor, now);
+      if (!passes) await failAtGate(tx, instance, updated!, `Gate "${gate.stage}" expired without a decision`, clockActor, now);
       await enqueueApprovalEvent(tx, "workflow.approval.expired", instance.id, { gate: updated });
       return true;
     });

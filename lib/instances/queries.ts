@@ -41,7 +41,7 @@ const pendingGates = sql<GateWho[]>`(select coalesce(json_agg(json_build_object(
 /** Only for a paused instance with no current step: its definition's steps and the ones done, to name where it goes next. */
 const stoppedBetween = sql`${instances.status} = 'paused' and cardinality(${instances.currentSteps}) = 0`;
 const stepSpecs = sql<Pick<StepSpec, "key" | "dependsOn">[] | null>`case when ${stoppedBetween} then ${workflowDefinitions.steps} end`.mapWith((v) => (v === null ? null : json<StepSpec[]>(v)));
-const completedSteps = sql<string[] | null>`case when ${stoppedBetween} then array(select distinct ${stepRuns.stepKey} from ${stepRuns} where ${stepRuns.instanceId} = ${instances.id} and ${stepRuns.status} = 'completed') end`;
+const completedSteps = sql<string[] | null>`case when ${stoppedBetween} then array(select distinct ${stepRuns.stepKey} from ${stepRuns} where ${stepRuns.instanceId} = ${instances.id} and ${stepRuns.status} in ('completed', 'skipped')) end`;
 
 /**
  * What the list and the instance page say about a row beyond its columns: the gates it waits for

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { z } from "zod";
 import type { GateSpec, Instance, StepSpec } from "@/db/schema";
+import { asGateForm } from "@/lib/gates/form";
 import { registerResumeConditions, type ResumeCheck } from "@/lib/instances/resume-conditions";
 
 export type WorkflowContext = Record<string, unknown>;
@@ -21,7 +22,29 @@ export type StepContext<Input> = {
   log: Logger;
   /** Pauses this workflow once the step returns (a programmatic pause, recorded with the step as actor). */
   pauseWorkflow: (reason: string) => void;
+  /** For a gated step: how its gate was passed (the option, the form values, every decision); null for other steps. */
+  gate: GateOutcome | null;
 };
+
+/**
+ * How a step's gate let it through, as the step sees it (`ctx.gate`). `values` are the form values
+ * of the decision that completed the quorum (or null: no form, or an expiry); `decisions` keeps
+ * every approval with its own values, oldest first, so a step may combine them as it likes.
+ */
+export type GateOutcome = {
+  stage: string;
+  status: "approved" | "expired";
+  option: string | null;
+  values: Record<string, unknown> | null;
+  decisions: { by: string; option: string | null; values: Record<string, unknown> | null; comment: string | null; at: string }[];
+};
+
+/**
+ * A gate as a workflow author writes it: a GateSpec whose `form` is a zod object (choices with
+ * z.enum, text, numbers, booleans; `.default()` and `.describe()` carry over). defineWorkflow
+ * turns the form into JSON Schema for the dashboard and the decision's validation.
+ */
+export type GateDefinition = Omit<GateSpec, "form"> & { form?: z.ZodObject };
 
 export type StepDefinition<Input> = {
   name?: string;
@@ -29,7 +52,7 @@ export type StepDefinition<Input> = {
   /** A checkpoint: the instance pauses before this step, until an operator resumes it. */
   pauseBefore?: boolean;
   /** An approval gate: the instance waits before this step until approvers sign it off. */
-  gate?: GateSpec;
+  gate?: GateDefinition;
   retries?: number;
   /** Base delay of the exponential backoff between retries. */
   backoffMs?: number;
@@ -60,7 +83,9 @@ export type Workflow<Input = unknown> = {
  * A workflow with its input type erased, as the catalog and the worker hold it. The erasure is
  * sound because the worker only hands a step input that `parseInput` (the author's schema) produced.
  */
-export type RegisteredWorkflow = Omit<Workflow<unknown>, "input"> & {
+export type RegisteredWorkflow = Omit<Workflow<unknown>, "input" | "steps"> & {
+  /** The steps, each gate's form already JSON Schema (checked when the workflow was defined). */
+  steps: Record<string, Omit<StepDefinition<unknown>, "gate"> & { gate?: GateSpec }>;
   parseInput: (raw: unknown) => { ok: true; value: unknown } | { ok: false; issues: z.core.$ZodIssue[] };
   /** The input schema as JSON Schema, so the dashboard can draw a start form for it. */
   inputJsonSchema: Record<string, unknown> | null;
@@ -102,8 +127,10 @@ export function defineWorkflow<Input = Record<string, never>>(workflow: {
   }
   assertAcyclic(workflow.key, workflow.steps);
   const { input, ...rest } = workflow;
+  const steps = Object.fromEntries(Object.entries(workflow.steps).map(([key, step]) => [key, step.gate ? { ...step, gate: checkGate(workflow.key, key, step.gate, workflow.steps) } : step]));
   return {
-    ...(rest as unknown as Omit<Workflow<unknown>, "input">),
+    ...(rest as unknown as Omit<RegisteredWorkflow, "parseInput" | "inputJsonSchema" | "description">),
+    steps: steps as RegisteredWorkflow["steps"],
     description: rest.description ?? "",
     inputJsonSchema: input ? (z.toJSONSchema(input, { io: "input", unrepresentable: "any" }) as Record<string, unknown>) : null,
     parseInput: (raw) => {
@@ -142,6 +169,33 @@ export function stepSpecs(workflow: RegisteredWorkflow): StepSpec[] {
     ...(step.retries !== undefined ? { retries: step.retries } : {}),
     ...(step.timeoutMs !== undefined ? { timeoutMs: step.timeoutMs } : {}),
   }));
+}
+
+/**
+ * A gate's rules that only the whole workflow can check, and its form as JSON Schema. Throws an
+ * Error naming the workflow and step when: a percent gate has no `percent` in 1–100; an option's
+ * name is not a step-key-like word or repeats; an option's or the expiry's `next` step does not
+ * depend on the gated step (a branch starts after the gated step runs); a gate with options
+ * expires by "continue" (which branch would it take?); the form is not a z.object of choices,
+ * text, numbers and booleans.
+ */
+function checkGate(workflowKey: string, stepKey: string, gate: GateDefinition, steps: Record<string, { dependsOn?: string[] }>): GateSpec {
+  const where = `${workflowKey}: gate of step "${stepKey}"`;
+  if (gate.mode === "percent" && !(Number.isInteger(gate.percent) && gate.percent! >= 1 && gate.percent! <= 100)) throw new Error(`${where}: mode "percent" needs percent, a whole number from 1 to 100`);
+  const branchTarget = (next: string, what: string) => {
+    if (!steps[next]?.dependsOn?.includes(stepKey)) throw new Error(`${where}: ${what} leads to "${next}", which must be a step that depends on "${stepKey}"`);
+  };
+  const names = new Set<string>();
+  for (const option of gate.options ?? []) {
+    if (!STEP_KEY_PATTERN.test(option.name)) throw new Error(`${where}: option name ${JSON.stringify(option.name)} must match ${STEP_KEY_PATTERN}`);
+    if (names.has(option.name)) throw new Error(`${where}: option "${option.name}" is listed twice`);
+    names.add(option.name);
+    branchTarget(option.next, `option "${option.name}"`);
+  }
+  if (gate.options?.length && gate.onExpiry === "continue") throw new Error(`${where}: a gate with options cannot expire by "continue"; expire to a step or fail`);
+  if (typeof gate.onExpiry === "object") branchTarget(gate.onExpiry.step, "its expiry");
+  const { form, ...spec } = gate;
+  return form ? { ...spec, form: asGateForm(z.toJSONSchema(form, { io: "input", unrepresentable: "any" }) as Record<string, unknown>, where) } : spec;
 }
 
 function assertAcyclic(workflowKey: string, steps: Record<string, { dependsOn?: string[] }>) {

@@ -103,4 +103,26 @@ describe("gates API", () => {
     expect(outside.status).toBe(400);
     expect(await errorOf(outside)).toMatchObject({ code: "invalid", message: "Only members of release-managers may decide this gate; approver2@api.test is not one" });
   });
+
+  it("approve with a form and an option: 200 with the chosen path and values; 400 naming each bad field, and nothing stored", async () => {
+    const form = { type: "object" as const, properties: { region: { type: "string" as const, enum: ["eu", "us"] }, batch: { type: "integer" as const, minimum: 1, maximum: 10, default: 2 } }, required: ["region"] };
+    const options = [{ name: "ship", next: "c" }, { name: "hold", next: "d" }];
+    const { gate } = await createGatedInstance(t.db, { stage: "form", form, options });
+    const bad = await post(approveRoute, "approve", gate.id, { option: "later", values: { region: "mars", batch: "3" } }, people.approver.token);
+    expect(bad.status).toBe(400);
+    expect(await errorOf(bad)).toMatchObject({ code: "invalid", fields: { option: ["Choose one of: ship, hold"] } });
+    const badValues = await post(approveRoute, "approve", gate.id, { option: "ship", values: { region: "mars", batch: "3" } }, people.approver.token);
+    expect(badValues.status).toBe(400);
+    expect((await errorOf(badValues)).fields).toEqual({ "values.region": ["Choose one of: eu, us"], "values.batch": ["batch must be a whole number"] });
+    const listed = (await (await listRoute(apiRequest("/api/v1/gates?status=pending&limit=100", { token: people.auditor.token }), params({}))).json()) as { items: { id: string; decisions: unknown[] }[] };
+    expect(listed.items.find((g) => g.id === gate.id)?.decisions).toEqual([]);
+
+    const ok = await post(approveRoute, "approve", gate.id, { option: "hold", values: { region: "us" }, comment: "wait for the freeze" }, people.approver.token);
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ outcome: "approved", gate: { status: "approved", chosenOption: "hold", values: { region: "us", batch: 2 }, form, options } });
+    const plain = await createGatedInstance(t.db, { stage: "plain" });
+    const stray = await post(approveRoute, "approve", plain.gate.id, { option: "ship", values: { a: 1 } }, people.approver.token);
+    expect(stray.status).toBe(400);
+    expect(Object.keys((await errorOf(stray)).fields ?? {})).toEqual(["option"]);
+  });
 });

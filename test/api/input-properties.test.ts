@@ -9,6 +9,8 @@ import { verifyChains } from "@/lib/audit/verify-chain";
 import { createApiToken } from "@/lib/auth/sessions";
 import { encodeCursor } from "@/lib/cursor";
 import { isBlank, normaliseText } from "@/lib/text";
+import type { GateForm } from "@/lib/domain";
+import { formValuesSchema } from "@/lib/gates/form";
 import { apiRequest, params } from "../support/api";
 import { freshDatabase } from "../support/db";
 import { createDefinition, createFailedInstance, createGatedInstance, createInstance, createUser } from "../support/factories";
@@ -230,6 +232,32 @@ describe("every write route: a 4xx naming the field, or a success that reads bac
         }
       });
     }
+  });
+
+  it("POST /gates/{id}/approve with a form and options: the values read back as the form's schema parses them", async () => {
+    const form: GateForm = {
+      type: "object",
+      properties: { region: { type: "string", enum: ["eu", "us"] }, batch: { type: "integer", minimum: 1, maximum: 10, default: 2 }, note: { type: "string", maxLength: 200 }, urgent: { type: "boolean", default: false } },
+      required: ["region"],
+    };
+    const values = fc.oneof(
+      fc.record({ region: fc.oneof(fc.constantFrom("eu", "us"), anyValue), batch: maybe(fc.oneof(fc.integer({ min: -2, max: 12 }), anyValue)), note: maybe(anyValue), urgent: maybe(fc.oneof(fc.boolean(), anyValue)) }).map(dropUndefined),
+      anyValue,
+    );
+    const fields = fc.record({ option: maybe(fc.oneof(fc.constantFrom("ship", "hold"), anyValue)), values: maybe(values), comment: maybe(anyValue) });
+    await writeProperty(fields as fc.Arbitrary<Record<string, unknown>>, { option: "ship", values: { region: "eu", note: "canary" } }, async ({ raw, sent }) => {
+      const { gate, instance } = await createGatedInstance(t.db, { stage: "form props", form, options: [{ name: "ship", next: "c" }, { name: "hold", next: "d" }] });
+      const rowsBefore = (await historyRows(instance.id)).length;
+      const out = await answered("approve with form", await send(routes.approve, `/api/v1/gates/${gate.id}/approve`, { id: gate.id }, raw));
+      const decisions = await t.db.select().from(gateDecisions).where(eq(gateDecisions.gateId, gate.id));
+      if (out) {
+        expect(decisions[0]!.option).toBe(sent!.option);
+        expect(decisions[0]!.values).toEqual(formValuesSchema(form).parse(sent!.values ?? {}));
+      } else {
+        expect(await historyRows(instance.id)).toHaveLength(rowsBefore);
+        expect(decisions).toHaveLength(0);
+      }
+    });
   });
 
   it("POST /workflows/{key}/pause and resume (any key in the path)", async () => {

@@ -169,6 +169,13 @@ describe("workflows, gates, history and accounts: answers match the document", (
     await conforms(await post("gates/[id]/reject", `/api/v1/gates/${two.gate.id}/reject`, tokens.approver, { id: two.gate.id }, { comment: "not now", category: "incident" }), "POST /gates/{id}/reject", 200);
     await conforms(await post("gates/[id]/approve", `/api/v1/gates/${two.gate.id}/approve`, tokens.approver, { id: two.gate.id }, {}), "POST /gates/{id}/approve", 409);
     await conforms(await get("gates", "/api/v1/gates?status=approved", tokens.auditor), "GET /gates", 200);
+    // A gate with a form, options and a percent quorum: its columns and the decision's values are in the document too.
+    const form = { type: "object" as const, properties: { region: { type: "string" as const, enum: ["eu", "us"] }, batch: { type: "integer" as const, default: 2 } }, required: ["region"], order: ["region", "batch"] };
+    const three = await createGatedInstance(t.db, { stage: "form", mode: "percent", percent: 50, form, options: [{ name: "go", next: "c" }], onExpiry: { step: "c" }, expiresAfterMs: 3_600_000 });
+    const bad = await conforms<{ error: { fields: Record<string, string[]> } }>(await post("gates/[id]/approve", `/api/v1/gates/${three.gate.id}/approve`, tokens.approver, { id: three.gate.id }, { option: "go", values: { region: "mars" } }), "POST /gates/{id}/approve", 400);
+    expect(bad.error.fields["values.region"]).toBeDefined();
+    await conforms(await post("gates/[id]/approve", `/api/v1/gates/${three.gate.id}/approve`, tokens.approver, { id: three.gate.id }, { option: "go", values: { region: "eu" } }), "POST /gates/{id}/approve", 200);
+    await conforms(await get("gates", "/api/v1/gates", tokens.auditor), "GET /gates", 200);
   });
 
   it("history: a page, a bad filter (400) and the export", async () => {

@@ -19,7 +19,12 @@ it("the demo seed fills every state, gives the demo approver something to sign, 
   const started = await t.db.select().from(instances).where(eq(instances.startedById, approver!.id));
   expect(started).toEqual([]);
   const inbox = await inboxFor(t.db, { id: approver!.id, email: approver!.email, name: approver!.name, role: approver!.role, groups: approver!.groups });
-  expect(inbox.map((i) => i.gate.mode).sort()).toEqual(["any", "n_of_m", "per_role"]);
+  expect(inbox.map((i) => i.gate.mode).sort()).toEqual(["any", "any", "n_of_m", "per_role"]);
+  // The hotfix rollout's go/no-go gate asks for a form and offers two paths.
+  const hotfix = inbox.find((i) => i.gate.stage === "go / no-go")!;
+  expect(hotfix.gate.options.map((o) => [o.name, o.next])).toEqual([["rollout", "rollout"], ["rollback", "rollback"]]);
+  expect(hotfix.gate.form!.order).toEqual(["region", "batchSize", "notifyCustomers", "note"]);
+  expect(hotfix.gate).toMatchObject({ onExpiry: "step", expiryStep: "rollback" });
 
   expect((await verifyChains(t.sql)).ok).toBe(true);
   // Seeding twice adds nothing.

@@ -54,12 +54,14 @@ export async function createInstance(
   });
 }
 
-/** An instance waiting at a gate before step "b", requested on behalf of `startedBy`. */
-export async function createGatedInstance(db: Db, gate: NonNullable<StepSpec["gate"]>, startedBy: Actor = { id: null, label: "test" }) {
+/** An instance waiting at a gate before step "b", requested on behalf of `startedBy`; `after`: more steps of its definition. */
+export async function createGatedInstance(db: Db, gate: NonNullable<StepSpec["gate"]>, startedBy: Actor = { id: null, label: "test" }, after: StepSpec[] = []) {
   const { requestGate } = await import("@/lib/gates/request-gate");
   const steps: StepSpec[] = [
     { key: "a", name: "Step A", dependsOn: [] },
     { key: "b", name: "Step B", dependsOn: ["a"], gate },
+    // Steps after the gated one (the branches of a gate with options), as the caller names them.
+    ...after,
   ];
   const def = await createDefinition(db, { steps });
   const inst = await createInstance(db, { status: "waiting", definitionId: def.id, workflowKey: def.key, startedBy });

@@ -296,4 +296,49 @@ export const retryable = defineWorkflow({
   },
 });
 
-export const catalog: RegisteredWorkflow[] = [chain, fanout, programmatic, checkpoint, gated, guarded, hooked, flaky, slow, validated, stepPause, stepPauseBesideGate, checkpointBesideGate, branchBesideGate, badText, retryable];
+/**
+ * A gate with a form and two branches (issue 14 §4): `review` is gated (the approver fills the
+ * form and picks `ship` or `hold`), records what its `ctx.gate` holds, then one branch runs.
+ * `announce` follows `hold` only, so it is skipped with it; `report` joins both branches. The
+ * `-expiring` variant's gate expires after `expiresAfterMs` to step `hold`.
+ */
+const gateBranch = (key: string, expiry?: { expiresAfterMs: number }) =>
+  defineWorkflow({
+    key,
+    version: 1,
+    name: "Gate with a form and branches",
+    steps: {
+      prepare: { run: () => ({ prepared: true }) },
+      review: {
+        dependsOn: ["prepare"],
+        gate: {
+          stage: "release review",
+          approverRole: "approver",
+          form: z.object({
+            region: z.enum(["eu", "us"]).describe("Where to release"),
+            batch: z.number().int().min(1).max(10).default(2).describe("Hosts per batch"),
+            note: z.string().max(200).optional(),
+            urgent: z.boolean().default(false),
+          }),
+          options: [
+            { name: "ship", label: "Ship it", next: "ship" },
+            { name: "hold", label: "Hold it", next: "hold" },
+          ],
+          ...(expiry ? { expiresAfterMs: expiry.expiresAfterMs, onExpiry: { step: "hold" } } : {}),
+        },
+        run: async (ctx) => {
+          await observe(ctx.instanceId, ctx.stepKey, `gate:${JSON.stringify(ctx.gate)}`);
+          return { option: ctx.gate?.option ?? null };
+        },
+      },
+      ship: { dependsOn: ["review"], run: async (ctx) => observe(ctx.instanceId, ctx.stepKey, "ran") },
+      hold: { dependsOn: ["review"], run: async (ctx) => observe(ctx.instanceId, ctx.stepKey, "ran") },
+      announce: { dependsOn: ["hold"], run: async (ctx) => observe(ctx.instanceId, ctx.stepKey, "ran") },
+      report: { dependsOn: ["ship", "announce"], run: async (ctx) => observe(ctx.instanceId, ctx.stepKey, "ran") },
+    },
+  });
+
+export const gateForm = gateBranch("t-gate-form");
+export const gateFormExpiring = gateBranch("t-gate-form-expiring", { expiresAfterMs: 300 });
+
+export const catalog: RegisteredWorkflow[] = [chain, fanout, programmatic, checkpoint, gated, guarded, hooked, flaky, slow, validated, stepPause, stepPauseBesideGate, checkpointBesideGate, branchBesideGate, badText, retryable, gateForm, gateFormExpiring];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { exitCodeFor } from "@/cli/client";
-import { oneLine, table, useColour } from "@/cli/format";
+import { oneLine, parseValueOptions, table, useColour } from "@/cli/format";
 
 describe("the CLI's output", () => {
   it("aligns columns by code points, so an emoji or an accent does not shift them", () => {
@@ -24,5 +24,11 @@ describe("the CLI's output", () => {
 
   it("maps the API's statuses to the exit codes issue 13 names", () => {
     expect([400, 401, 403, 404, 409, 413, 415, 500, 503].map(exitCodeFor)).toEqual([1, 3, 3, 3, 2, 1, 1, 4, 4]);
+  });
+
+  it("reads --value key=value as JSON for numbers, booleans and quoted text, else as text", () => {
+    expect(parseValueOptions(["batch=3", "urgent=true", 'ref="007"', "note=roll back first", "eq=a=b"])).toEqual({ batch: 3, urgent: true, ref: "007", note: "roll back first", eq: "a=b" });
+    expect(() => parseValueOptions(["=x"])).toThrow(/key=value/);
+    expect(() => parseValueOptions(["novalue"])).toThrow(/key=value/);
   });
 });

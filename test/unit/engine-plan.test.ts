@@ -128,4 +128,11 @@ describe("planRetry", () => {
     expect(retry.steps).toEqual([]);
     expect(retry.plan({ status: "running", currentSteps: [] }).gates).toEqual(["ship"]);
   });
+
+  it("leaves a branch the gate did not choose skipped: only the failed step on the chosen path runs again", () => {
+    const runs = [run("extract", "completed"), run("a", "skipped"), run("b", "failed", 1)];
+    const retry = planRetry(specs, runs);
+    expect(retry.steps).toEqual([{ stepKey: "b", attempt: 2 }]);
+    expect(retry.plan({ status: "running", currentSteps: [] }).newRuns.map((r) => r.stepKey)).toEqual(["b"]);
+  });
 });

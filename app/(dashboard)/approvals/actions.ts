@@ -11,6 +11,7 @@ const settledMessage = { approved: "Gate approved: the instance moves on", rejec
 /** What an approval did, in words: a paused instance moves on only once it is resumed. */
 function approvedMessage(result: DecisionResult): string {
   if (result.outcome === "recorded") return `${settledMessage.recorded} (${result.progress})`;
+  if (result.gate.chosenOption) return `Gate approved: the instance takes "${result.gate.chosenOption}"${result.skipped.length ? `; skipped ${result.skipped.join(", ")}` : ""}${result.heldBy ? ` when it is resumed (paused by ${result.heldBy})` : ""}`;
   if (result.heldBy) return `Gate approved: the instance moves on when it is resumed (paused by ${result.heldBy})`;
   return settledMessage[result.outcome];
 }
@@ -25,7 +26,9 @@ function refresh(state: ActionState, instanceId: string): ActionState {
 
 export async function approveAction(gateId: string, instanceId: string, _prev: ActionState, formData: FormData): Promise<ActionState> {
   const state = await runAction("gates:decide", formData, async ({ db, user, form }) => {
-    return approvedMessage(await approveGate(db, { gateId, comment: form.comment }, user));
+    // The gate form's fields arrive as `values.<field>` strings; the use case reads them as a form's (source "form").
+    const values = Object.fromEntries(Object.entries(form).filter(([k]) => k.startsWith("values.")).map(([k, v]) => [k.slice("values.".length), v]));
+    return approvedMessage(await approveGate(db, { gateId, comment: form.comment, option: form.option, values }, user, "form"));
   });
   return refresh(state, instanceId);
 }

@@ -2,7 +2,9 @@
 
 import { ReasonDialog, type DialogSubject } from "@/components/reason-dialog";
 import { ReasonTagsFields } from "@/components/reason-tags-fields";
+import { GateFormFields } from "@/components/gate-form-fields";
 import { Select } from "@/components/ui/field";
+import type { GateForm, GateOption } from "@/lib/domain";
 import { COMMENT_MAX } from "@/lib/gates/limits";
 import { approveAction, delegateAction, rejectAction } from "./actions";
 
@@ -24,13 +26,14 @@ function holdOpen(gateId: string, open: boolean) {
  * the gate's state as last rendered; when someone else decides meanwhile, an open dialog stays,
  * keeps what was typed and says who acted (components/reason-dialog.tsx).
  */
-export function GateActions({ gateId, instanceId, stage, progress, delegates, heldBy, subject }: { gateId: string; instanceId: string; stage: string; progress: string; delegates: { email: string; name: string }[]; heldBy: string | null; subject: DialogSubject }) {
+export function GateActions({ gateId, instanceId, stage, progress, delegates, heldBy, subject, form = null, options = [] }: { gateId: string; instanceId: string; stage: string; progress: string; delegates: { email: string; name: string }[]; heldBy: string | null; subject: DialogSubject; form?: GateForm | null; options?: GateOption[] }) {
   const onOpenChange = (open: boolean) => holdOpen(gateId, open);
+  const asks = form !== null || options.length > 0;
   return (
     <div className="flex flex-wrap gap-2">
       <ReasonDialog
         title={`Approve "${stage}"`}
-        description={`Your approval is recorded with your name and comment. This gate has ${progress} so far.${heldBy ? ` The instance is paused by ${heldBy}: it moves on only when it is resumed.` : ""}`}
+        description={`Your approval is recorded with your name${asks ? ", the path and values you choose" : ""} and comment. This gate has ${progress} so far.${heldBy ? ` The instance is paused by ${heldBy}: it moves on only when it is resumed.` : ""}`}
         triggerLabel="Approve"
         submitLabel="Approve"
         reasonLabel="Comment"
@@ -40,7 +43,10 @@ export function GateActions({ gateId, instanceId, stage, progress, delegates, he
         action={approveAction.bind(null, gateId, instanceId)}
         subject={subject}
         onOpenChange={onOpenChange}
-      />
+        childrenFirst
+      >
+        {asks ? (errors) => <GateFormFields idPrefix={`approve-${gateId}`} form={form} options={options} errors={errors} /> : undefined}
+      </ReasonDialog>
       <ReasonDialog
         title={`Reject "${stage}"`}
         description="A rejection ends the gate at once and the instance fails. Say what the requester must fix."

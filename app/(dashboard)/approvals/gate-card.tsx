@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { FormValues } from "@/components/form-values";
 import { GateDecisions } from "@/components/gate-decisions";
 import { MarkdownText } from "@/components/markdown-text";
 import { RelativeTime } from "@/components/relative-time";
@@ -48,7 +49,7 @@ export function gateSubject(item: InboxItem): DialogSubject {
 export function GateControls({ item, delegates, held }: { item: InboxItem; delegates?: { email: string; name: string }[]; held?: boolean }) {
   const { gate } = item;
   if (!delegates || (gate.status !== "pending" && !held)) return null;
-  return <GateActions gateId={gate.id} instanceId={gate.instanceId} stage={gate.stage} progress={item.progress} delegates={delegates} heldBy={item.instanceStatus === "paused" ? (item.pausedByLabel ?? "someone") : null} subject={gateSubject(item)} />;
+  return <GateActions gateId={gate.id} instanceId={gate.instanceId} stage={gate.stage} progress={item.progress} delegates={delegates} heldBy={item.instanceStatus === "paused" ? (item.pausedByLabel ?? "someone") : null} subject={gateSubject(item)} form={gate.form} options={gate.options} />;
 }
 
 /** A gate as an approver reviews it: what to check, the context, the decisions so far, then act. */
@@ -73,7 +74,7 @@ export function GateCard({ item, delegates, held }: { item: InboxItem; delegates
       <dl className="mt-2 flex flex-wrap gap-x-6 gap-y-1 text-sm">
         <div><dt className="inline text-slate-500">Requested by </dt><dd className="inline">{gate.requestedByLabel}</dd></div>
         <div><dt className="inline text-slate-500">Waiting since </dt><dd className="inline"><RelativeTime value={gate.requestedAt} /></dd></div>
-        {gate.expiresAt && <div><dt className="inline text-slate-500">Expires </dt><dd className="inline"><RelativeTime value={gate.expiresAt} /> ({gate.onExpiry === "fail" ? "then fails" : "then continues"})</dd></div>}
+        {gate.expiresAt && <div><dt className="inline text-slate-500">Expires </dt><dd className="inline"><RelativeTime value={gate.expiresAt} /> ({gate.onExpiry === "fail" ? "then fails" : gate.onExpiry === "step" ? `then goes to step ${gate.expiryStep}` : "then continues"})</dd></div>}
         <div><dt className="inline text-slate-500">Who may approve </dt><dd className="inline">{whoMayApprove(gate)}</dd></div>
       </dl>
       {item.instanceStatus === "paused" && (
@@ -106,8 +107,19 @@ export function GateCard({ item, delegates, held }: { item: InboxItem; delegates
           )}
         </section>
       </div>
+      {gate.status !== "pending" && (gate.chosenOption || gate.values) && (
+        <section aria-label="Outcome" className="mt-3 text-sm">
+          <h3 className="mb-1 text-xs font-medium uppercase tracking-wide text-slate-500">What the step receives</h3>
+          <FormValues option={gate.chosenOption} values={gate.values} order={gate.form?.order} />
+        </section>
+      )}
+      {gate.status === "pending" && gate.options.length > 0 && (
+        <p className="mt-3 text-sm text-slate-700">
+          Paths: {gate.options.map((o) => `${o.label ?? o.name} → ${o.next}`).join("; ")}
+        </p>
+      )}
       <section aria-label="Decisions so far" className="mt-3">
-        <GateDecisions decisions={item.decisions} delegations={item.delegations} />
+        <GateDecisions decisions={item.decisions} delegations={item.delegations} order={gate.form?.order} />
       </section>
       {delegates && (gate.status === "pending" || held) && (
         <div className="mt-4 border-t border-slate-100 pt-3">

@@ -63,7 +63,9 @@ export function planAdvance(instance: Pick<Instance, "status" | "currentSteps">,
   const plan: Plan = { finished: [], newRuns: [], contextPatch: {}, currentSteps: [], gates: [], checkpoint: null, pause: null, complete: false, fail: null, runningLeft: 0 };
   const settledIds = new Set(outcomes.map((o) => o.runId));
   const hasRuns = new Set(runs.map((r) => r.stepKey));
-  const completed = new Set(runs.filter((r) => r.status === "completed").map((r) => r.stepKey));
+  // A skipped step (a branch its gate did not take) counts as done: nothing queues it, a join
+  // after it runs once its other dependencies are done, and the instance completes without it.
+  const completed = new Set(runs.filter((r) => r.status === "completed" || r.status === "skipped").map((r) => r.stepKey));
   const live = new Set(runs.filter((r) => (r.status === "pending" || r.status === "running") && !settledIds.has(r.id)).map((r) => r.stepKey));
   plan.runningLeft = runs.filter((r) => r.status === "running" && !settledIds.has(r.id)).length;
 
@@ -145,14 +147,15 @@ export type RetryPlan = {
 
 /**
  * Decides, without touching the database, what retrying a failed instance runs: every step with
- * runs but no completed or live one gets a new run numbered after its last attempt; completed steps
+ * runs but no completed, skipped or live one gets a new run numbered after its last attempt; completed steps
  * stay done; steps never reached follow the usual rules (planAdvance), so gates are asked and
  * checkpoints reached only where they had never been. `runs` are all runs of the instance, oldest first.
  */
 export function planRetry(specs: StepSpec[], runs: Pick<StepRun, "id" | "stepKey" | "status" | "attempt">[]): RetryPlan {
   const lastAttempt = new Map<string, number>();
   for (const r of runs) lastAttempt.set(r.stepKey, Math.max(lastAttempt.get(r.stepKey) ?? 0, r.attempt));
-  const settled = new Set(runs.filter((r) => r.status === "completed" || r.status === "pending" || r.status === "running").map((r) => r.stepKey));
+  // A skipped run is a branch the gate decided against: settled, never run by a retry.
+  const settled = new Set(runs.filter((r) => r.status === "completed" || r.status === "skipped" || r.status === "pending" || r.status === "running").map((r) => r.stepKey));
   const steps = specs.filter((s) => lastAttempt.has(s.key) && !settled.has(s.key)).map((s) => ({ stepKey: s.key, attempt: lastAttempt.get(s.key)! + 1 }));
   const plan = (running: Pick<Instance, "status" | "currentSteps">) => {
     const p = planAdvance({ status: running.status, currentSteps: [] }, specs, runs, []);

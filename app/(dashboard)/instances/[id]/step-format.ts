@@ -11,6 +11,7 @@ export const stepStyles: Record<Step["status"], string> = {
   failed: "bg-red-50 text-red-800",
   interrupted: "bg-orange-50 text-orange-900",
   cancelled: "bg-slate-100 text-slate-600",
+  skipped: "bg-slate-100 text-slate-500 italic",
 };
 
 /** "4.2 s", "3 min 5 s"; "—" before the start. Until now while still running. */
