@@ -92,7 +92,7 @@ export const instanceOrder = [sql`${instances.updatedAt} desc nulls last`, sql`$
  * 4f2a9c1e-ffff-…`), which the primary key serves; `id::text ilike '4f2a9c1e%'` read every
  * instance (issue 15: 1 s at a million). Anything else cannot match an id and matches nothing.
  */
-function idPrefix(prefix: string): SQL {
+export function idPrefix(prefix: string): SQL {
   const typed = prefix.toLowerCase();
   const canonical = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
   const fits = typed.length <= canonical.length && [...typed].every((c, i) => (canonical[i] === "-" ? c === "-" : /[0-9a-f]/.test(c)));
