@@ -29,7 +29,7 @@ async function main() {
   const webhooks = new WebhookLoop({ db, log: rootLog.child({ component: "webhooks" }) });
   webhooks.start();
   // Bulk operations by filter run here, not in the dashboard: a dashboard restart never stops one.
-  const bulk = new BulkLoop({ db, sql, workerId: settings.workerId, log: rootLog.child({ component: "bulk" }) });
+  const bulk = new BulkLoop({ db, sql, workerId: settings.workerId, leaseMs: Math.max(settings.leaseMs, 2_000), pollMs: settings.pollMs, log: rootLog.child({ component: "bulk" }) });
   await bulk.start();
   // Test harnesses and supervisors learn the worker is listening without parsing logs.
   process.send?.({ type: "ready", workerId: settings.workerId });

@@ -52,20 +52,16 @@ export async function startBulkOperation(db: Db, action: BulkAction, raw: Untrus
         actorLabel: actor.label,
       })
       .returning();
-    const targets = tx
-      .select({
-        operationId: sql<string>`${operation!.id}::uuid`.as("operation_id"),
-        instanceId: sql<string>`${instances.id}`.as("instance_id"),
-        seq: sql<number>`(row_number() over (order by ${sql.join(instanceOrder, sql`, `)}))::int`.as("seq"),
-      })
-      .from(instances)
-      .where(targetWhere(action, filter));
-    const inserted = await tx.insert(bulkOperationItems).select(targets).returning({ instanceId: bulkOperationItems.instanceId });
-    if (!inserted.length) {
+    // One statement however many match: the targets and their order, fixed now.
+    const inserted = await tx.execute(sql`
+      insert into ${bulkOperationItems} (operation_id, instance_id, seq)
+      select ${operation!.id}::uuid, ${instances.id}, row_number() over (order by ${sql.join(instanceOrder, sql`, `)})
+      from ${instances} where ${targetWhere(action, filter)}`);
+    if (!inserted.count) {
       const what = action === "pause" ? "running or waiting" : "paused";
       throw conflict(`No ${what} instance matches this filter: nothing to ${action}`);
     }
-    const [counted] = await tx.update(bulkOperations).set({ matched: inserted.length }).where(eq(bulkOperations.id, operation!.id)).returning();
+    const [counted] = await tx.update(bulkOperations).set({ matched: inserted.count }).where(eq(bulkOperations.id, operation!.id)).returning();
     await notify(tx, channels.bulk, counted!.id);
     return counted!;
   });
