@@ -17,11 +17,12 @@ import { cancelBulkSchema } from "./inputs";
  */
 export async function cancelBulkOperation(db: Db, id: string, raw: Untrusted, user: SessionUser, actor: Actor): Promise<BulkOperation> {
   if (!isUuid(id)) throw notFound("Bulk operation");
-  const input = parseInput(cancelBulkSchema, raw);
   return db.transaction(async (tx) => {
     const [current] = await tx.select().from(bulkOperations).where(eq(bulkOperations.id, id)).for("update");
     if (!current) throw notFound("Bulk operation");
     authorize(user, current.action === "pause" ? "instances:pause" : "instances:resume");
+    // The role first: someone who may not cancel learns nothing from a field error.
+    const input = parseInput(cancelBulkSchema, raw);
     if (current.state !== "running") throw conflict(`This operation is already ${current.state}`);
     await tx
       .update(bulkOperationItems)
