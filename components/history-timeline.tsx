@@ -1,4 +1,5 @@
 import type { HistoryRow } from "@/lib/rows";
+import { BulkOperationLink } from "./bulk-operation-link";
 import { ReasonTags } from "./reason-tags";
 import { RelativeTime } from "./relative-time";
 import { StatusBadge } from "./status-badge";
@@ -66,6 +67,7 @@ export function HistoryTimeline({ rows }: { rows: HistoryRow[] }) {
             </div>
             {row.reason && <p className="mt-1 whitespace-pre-wrap break-words text-slate-800">“{row.reason}”</p>}
             <ReasonTags category={row.details.category} ticketUrl={row.details.ticketUrl} />
+            <BulkOperationLink details={row.details} />
             {pausedFor !== null && <p className="mt-1 text-xs text-slate-500">Paused for {formatDuration(pausedFor)}</p>}
             {typeof row.details.waitedMs === "number" && <p className="mt-1 text-xs text-slate-500">The gate waited {formatDuration(row.details.waitedMs)}</p>}
           </li>
