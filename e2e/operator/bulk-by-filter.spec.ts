@@ -17,7 +17,12 @@ test("an operator pauses every running instance of a workflow by filter, sees th
   await pauseInstance(db, { instanceId: held.id, reason: "held already" }, { id: null, label: "night@ops.test" });
 
   await signInAs(page, "operator");
+  await page.setViewportSize({ width: 390, height: 844 });
   await page.goto(`/instances?status=running&workflow=${def.key}`);
+  await expect(page.getByRole("button", { name: "Pause all 12 matching" })).toBeVisible();
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  await page.screenshot({ path: "test-results/bulk-by-filter-phone.png" });
+  await page.setViewportSize({ width: 1440, height: 900 });
   const matches = page.getByRole("region", { name: "Every match of the filter" });
   await matches.getByRole("button", { name: "Pause all 12 matching" }).click();
   const dialog = page.getByRole("dialog", { name: "Pause 12 instances" });
@@ -92,7 +97,13 @@ test("an operator cancels a paced resume by filter: the rest are skipped and sta
   expect(by.skipped).toBeGreaterThan(0);
   const [stillPaused] = await db.select({ n: sql<number>`count(*)::int` }).from(instances).where(and(eq(instances.workflowKey, def.key), eq(instances.status, "paused")));
   expect(stillPaused!.n).toBe(by.skipped);
+  // The bar counts what was acted on, not what a cancel skipped.
+  await expect(page.getByRole("region", { name: "Progress" })).toContainText(`${200 - by.skipped} of 200 done; ${by.skipped} skipped`);
+  await expect(page.getByRole("progressbar", { name: "Resumed so far" })).toHaveAttribute("aria-valuenow", String(200 - by.skipped));
   await page.screenshot({ path: "test-results/bulk-operation-cancelled.png", fullPage: true });
+  await page.emulateMedia({ colorScheme: "dark" });
+  await page.screenshot({ path: "test-results/bulk-operation-dark.png", fullPage: true });
+  await page.emulateMedia({ colorScheme: "light" });
 });
 
 test("an auditor browses bulk operations but is offered no bulk action", async ({ page, db }) => {

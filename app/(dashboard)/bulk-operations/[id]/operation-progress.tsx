@@ -41,7 +41,9 @@ export function OperationProgress({ initial, canCancel }: { initial: Operation; 
     queryFn: ({ signal }) => getJson<{ items: Target[]; nextCursor: string | null }>(`/api/v1/bulk-operations/${initial.id}/targets?status=refused&limit=500`, signal),
     enabled: data.counts.refused > 0,
   });
-  const percent = data.matched ? Math.floor((data.done / data.matched) * 100) : 100;
+  // Acted on: paused or resumed, or refused. Skipped targets (a cancel) were never reached, so the bar leaves them out.
+  const acted = data.counts.succeeded + data.counts.refused;
+  const percent = data.matched ? Math.floor((acted / data.matched) * 100) : 100;
   const verb = data.action === "pause" ? "Paused" : "Resumed";
   return (
     <div className="space-y-4">
@@ -49,7 +51,7 @@ export function OperationProgress({ initial, canCancel }: { initial: Operation; 
         <div className="flex flex-wrap items-center gap-2">
           <BulkStateBadge state={data.state} />
           <span className="text-sm text-slate-700" aria-live="polite">
-            {n(data.done)} of {n(data.matched)} done
+            {n(acted)} of {n(data.matched)} done{data.counts.skipped ? `; ${n(data.counts.skipped)} skipped` : ""}
           </span>
           {running && canCancel && (
             <span className="ml-auto">
@@ -72,7 +74,7 @@ export function OperationProgress({ initial, canCancel }: { initial: Operation; 
             </span>
           )}
         </div>
-        <div role="progressbar" aria-label={`${verb} so far`} aria-valuemin={0} aria-valuemax={data.matched} aria-valuenow={data.done} aria-valuetext={`${n(data.done)} of ${n(data.matched)}`} className="h-2.5 overflow-hidden rounded-full bg-slate-100">
+        <div role="progressbar" aria-label={`${verb} so far`} aria-valuemin={0} aria-valuemax={data.matched} aria-valuenow={acted} aria-valuetext={`${n(acted)} of ${n(data.matched)}`} className="h-2.5 overflow-hidden rounded-full bg-slate-100">
           <div className="h-full bg-indigo-600 transition-[width]" style={{ width: `${percent}%` }} />
         </div>
         <dl className="grid grid-cols-2 gap-3 text-sm sm:grid-cols-4">
