@@ -7,6 +7,7 @@ import { claimBulkOperation, runBulkOperation } from "@/lib/bulk-operations/run"
 import { countBulkTargets, startBulkOperation } from "@/lib/bulk-operations/start";
 import { AppError } from "@/lib/errors";
 import { pauseInstance } from "@/lib/instances/pause-instance";
+import { resumeInstance } from "@/lib/instances/resume-instance";
 import { freshDatabase } from "../support/db";
 import { createDefinition, createInstance, createUser, actor } from "../support/factories";
 import { spawnWorker, waitFor } from "../support/worker";
@@ -89,33 +90,41 @@ describe("bulk operations by filter", () => {
     expect((await historyOf(op.id)).map((r) => r.instanceId)).toEqual([keep.id]);
   });
 
-  it("an operator acting on a target at the same moment either wins or loses cleanly: one pause, one history row", async () => {
-    const key = await manyInstances(60, "running");
-    const op = await startBulkOperation(t.db, "pause", { filter: { status: "running", workflow: key }, reason: "Freeze" }, ops);
+  it("an operator acting on a target at the same moment either wins or loses cleanly: one change, one history row", async () => {
+    const key = await manyInstances(40, "paused");
+    const op = await startBulkOperation(t.db, "resume", { filter: { status: "paused", workflow: key }, reason: "Thaw" }, ops);
     const ids = (await listBulkTargets(t.db, op.id, { limit: 500 })).items.map((i) => i.instanceId);
     const operator = { id: null, label: "night@test.dev" };
-    // Pauses by hand at the same time, in the operation's own order, so some race it head-on.
-    const manual = Promise.all(
-      ids.filter((_, i) => i % 3 === 0).map((id) =>
-        pauseInstance(t.db, { instanceId: id, reason: "by hand" }, operator).then(
-          () => "won" as const,
-          (e: unknown) => {
-            expect(e).toBeInstanceOf(AppError);
-            expect((e as AppError).message).toContain("Already paused by ops@test.dev");
-            return "lost" as const;
-          },
-        ),
-      ),
-    );
-    const [outcome] = await Promise.all([runToEnd(op.id), manual]);
+    // The operator resumes the same instances by hand, in the operation's order and at its pace,
+    // so the two reach most instances at about the same moment.
+    const manual = (async () => {
+      const outcomes: ("won" | "lost")[] = [];
+      for (const id of ids) {
+        await new Promise((r) => setTimeout(r, 25));
+        outcomes.push(
+          await resumeInstance(t.db, { instanceId: id, reason: "by hand" }, operator).then(
+            () => "won" as const,
+            (e: unknown) => {
+              expect(e).toBeInstanceOf(AppError);
+              expect((e as AppError).message).toContain("Already resumed by ops@test.dev");
+              return "lost" as const;
+            },
+          ),
+        );
+      }
+      return outcomes;
+    })();
+    const [outcome, outcomes] = await Promise.all([runToEnd(op.id, 40), manual]);
     expect(outcome).toBe("completed");
     const { items } = await listBulkTargets(t.db, op.id, { limit: 500 });
     for (const item of items) {
-      const rows = await t.db.select({ actorLabel: history.actorLabel, details: history.details }).from(history).where(and(eq(history.instanceId, item.instanceId), eq(history.action, "paused")));
-      expect(rows).toHaveLength(1);
+      const rows = await t.db.select({ actorLabel: history.actorLabel, details: history.details }).from(history).where(and(eq(history.instanceId, item.instanceId), eq(history.action, "resumed")));
+      expect(rows, item.instanceId).toHaveLength(1);
       if (item.status === "succeeded") expect(rows[0]).toMatchObject({ actorLabel: "ops@test.dev", details: { bulkOperationId: op.id } });
-      else expect(item).toMatchObject({ status: "refused", message: expect.stringContaining("Already paused by night@test.dev") }), expect(rows[0]!.actorLabel).toBe("night@test.dev");
+      else expect(item).toMatchObject({ status: "refused", message: expect.stringContaining("Already resumed by night@test.dev") }), expect(rows[0]!.actorLabel).toBe("night@test.dev");
     }
+    // Each instance was resumed by exactly one of the two.
+    expect(items.filter((i) => i.status === "succeeded").length + outcomes.filter((o) => o === "won").length).toBe(40);
   });
 
   it("a cancel stops the operation between targets: the rest are skipped and left as they were", async () => {
