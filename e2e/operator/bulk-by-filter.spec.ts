@@ -17,6 +17,9 @@ test("an operator pauses every running instance of a workflow by filter, sees th
   await pauseInstance(db, { instanceId: held.id, reason: "held already" }, { id: null, label: "night@ops.test" });
 
   await signInAs(page, "operator");
+  // The unfiltered list offers no "all matching" action; choosing a filter does.
+  await expect(page.getByRole("table")).toBeVisible();
+  await expect(page.getByRole("region", { name: "Every match of the filter" })).toHaveCount(0);
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto(`/instances?status=running&workflow=${def.key}`);
   await expect(page.getByRole("button", { name: "Pause all 12 matching" })).toBeVisible();

@@ -42,8 +42,11 @@ function useMatchCount(action: BulkAction, filter: BulkFilter, enabled: boolean)
  */
 export function BulkByFilter({ filters, workflowName, canPause, canResume }: { filters: ListFilters; workflowName?: string; canPause: boolean; canResume: boolean }) {
   const filter = bulkFilterOf(filters);
-  const showPause = canPause && filter.status !== "paused";
-  const showResume = canResume && (filter.status === "paused" || filter.status === "all");
+  // Only once a filter is chosen: the unfiltered list offering "Pause all" to every visitor would
+  // put an emergency stop one slip away. ("All" with a workflow or an id prefix is a filter.)
+  const chosen = filter.status !== "all" || !!filter.workflow || !!filter.q;
+  const showPause = chosen && canPause && filter.status !== "paused";
+  const showResume = chosen && canResume && (filter.status === "paused" || filter.status === "all");
   const pauseCount = useMatchCount("pause", filter, showPause);
   const resumeCount = useMatchCount("resume", filter, showResume);
   if (!showPause && !showResume) return null;
