@@ -34,6 +34,8 @@ type InstanceDetail = Instance & {
 type HistoryRow = { seq: number; createdAt: string; action: string; actorLabel: string; fromStatus: string | null; toStatus: string | null; reason: string | null };
 type Page<T> = { items: T[]; nextCursor: string | null };
 type BulkSummary = { succeeded: number; failed: number; results: ({ instanceId: string; ok: true } | { instanceId: string; ok: false; code: string; message: string })[] };
+/** GET /bulk-operations/{id}: the fields the CLI follows. */
+type BulkOperationAnswer = { id: string; state: "running" | "completed" | "cancelled"; matched: number; done: number; cancelledByLabel: string | null; cancelReason: string | null };
 type Gate = { id: string; instanceId: string; stage: string; status: string; required: number; progress?: { approvals: number; required: number } | null; requestedAt: string; workflowKey?: string };
 type Workflow = { key: string; name: string; versions?: unknown[]; hold: { heldByLabel: string; reason: string } | null; counts?: Record<string, number> };
 
@@ -188,9 +190,9 @@ export function buildProgram(io: Io): Command {
       .option("--json", "print JSON"),
   ).action(async (ids: string[], opts: { reason: string; immediate?: boolean; resumeAt?: string; category?: string; ticket?: string; wait?: boolean; waitTimeout: number; json?: boolean; all?: boolean; workflow?: string; status?: string; yes?: boolean }) => {
     const api = await client();
-    const targets = await chooseTargets(api, ids, opts, "running", "pause");
     const body = { reason: opts.reason, mode: opts.immediate ? "immediate" : "graceful", resumeAt: opts.resumeAt, category: opts.category, ticketUrl: opts.ticket };
-    const results = await command(api, targets, "pause", body);
+    if (opts.all && opts.resumeAt) throw new CliError("--resume-at works with instance ids, not with --all", EXIT.invalid);
+    const results = opts.all ? await byFilterOperation(api, ids, opts, "running", "pause", body) : await command(api, targetIds(ids, "pause"), "pause", body);
     report(results, "paused", opts.json);
     const deadline = Date.now() + opts.waitTimeout * 1000;
     if (opts.wait) for (const r of results) if (r.ok) await waitUntilPaused(api, r.instanceId, deadline);
@@ -208,8 +210,8 @@ export function buildProgram(io: Io): Command {
       .option("--json", "print JSON"),
   ).action(async (ids: string[], opts: { reason?: string; force?: boolean; category?: string; ticket?: string; json?: boolean; all?: boolean; workflow?: string; status?: string; yes?: boolean }) => {
     const api = await client();
-    const targets = await chooseTargets(api, ids, opts, "paused", "resume");
-    const results = await command(api, targets, "resume", { reason: opts.reason, force: opts.force ?? false, category: opts.category, ticketUrl: opts.ticket });
+    const body = { reason: opts.reason, force: opts.force ?? false, category: opts.category, ticketUrl: opts.ticket };
+    const results = opts.all ? await byFilterOperation(api, ids, opts, "paused", "resume", body) : await command(api, targetIds(ids, "resume"), "resume", body);
     report(results, opts.force ? "force-resumed" : "resumed", opts.json);
     exitForResults(results);
   });
@@ -324,24 +326,50 @@ export function buildProgram(io: Io): Command {
 
   return program;
 
-  /** The ids given, or with --all every instance matching the filter, after confirmation. */
-  async function chooseTargets(api: Client, ids: string[], opts: { all?: boolean; workflow?: string; status?: string; yes?: boolean }, defaultStatus: string, verb: string): Promise<string[]> {
-    if (opts.all && ids.length) throw new CliError("Give instance ids or --all, not both", EXIT.invalid);
-    if (!opts.all) {
-      if (!ids.length) throw new CliError(`Give the ids of the instances to ${verb}, or --all with a filter`, EXIT.invalid);
-      return ids;
-    }
-    const items = await listAll(api, { status: opts.status ?? defaultStatus, workflow: opts.workflow }, Number.POSITIVE_INFINITY);
-    const filter = `${opts.status ?? defaultStatus}${opts.workflow ? ` instances of ${opts.workflow}` : " instances"}`;
-    if (!items.length) throw new CliError(`No ${filter} to ${verb}`, EXIT.notFound);
+  /**
+   * --all: one bulk operation by filter (POST /instances/bulk/{verb} with `filter`), run by the
+   * server's worker, so there is no cap on the count and each instance is re-checked when its turn
+   * comes. Counts the matches first and asks (or takes --yes), follows the operation's progress on
+   * stderr, then returns every instance's result.
+   */
+  async function byFilterOperation(api: Client, ids: string[], opts: { all?: boolean; workflow?: string; status?: string; yes?: boolean }, defaultStatus: string, verb: "pause" | "resume", body: Record<string, unknown>): Promise<BulkSummary["results"]> {
+    if (ids.length) throw new CliError("Give instance ids or --all, not both", EXIT.invalid);
+    const filter = { status: opts.status ?? defaultStatus, ...(opts.workflow ? { workflow: opts.workflow } : {}) };
+    const { matched } = await api.json<{ matched: number }>("GET", `/instances/bulk/${verb}?${new URLSearchParams(filter).toString()}`);
+    const words = `${filter.status}${opts.workflow ? ` instances of ${opts.workflow}` : " instances"}`;
+    if (!matched) throw new CliError(`No ${words} to ${verb}`, EXIT.notFound);
     if (!opts.yes) {
-      if (!io.stdin.isTTY) throw new CliError(`${items.length} ${filter} match; pass --yes to ${verb} them without asking`, EXIT.invalid);
+      if (!io.stdin.isTTY) throw new CliError(`${matched} ${words} match; pass --yes to ${verb} them without asking`, EXIT.invalid);
       const rl = createInterface({ input: io.stdin, output: io.err });
-      const answer = await rl.question(`${verb[0]!.toUpperCase()}${verb.slice(1)} ${items.length} ${filter}? [y/N] `);
+      const answer = await rl.question(`${verb[0]!.toUpperCase()}${verb.slice(1)} ${matched} ${words}? [y/N] `);
       rl.close();
       if (!/^y(es)?$/i.test(answer.trim())) throw new CliError("Nothing done", EXIT.invalid);
     }
-    return items.map((i) => i.id);
+    let operation = await api.json<BulkOperationAnswer>("POST", `/instances/bulk/${verb}`, { ...body, filter });
+    note(`bulk operation ${operation.id}: ${verb} ${operation.matched} ${words}`);
+    let last = -1;
+    while (operation.state === "running") {
+      if (operation.done !== last) note(`${verb}: ${operation.done} of ${operation.matched}`);
+      last = operation.done;
+      await new Promise((r) => setTimeout(r, 500));
+      operation = await api.json<BulkOperationAnswer>("GET", `/bulk-operations/${operation.id}`);
+    }
+    if (operation.state === "cancelled") note(`bulk operation ${operation.id} was cancelled by ${operation.cancelledByLabel ?? "someone"}: ${operation.cancelReason ?? ""}`);
+    const results: BulkSummary["results"] = [];
+    let cursor: string | null = null;
+    do {
+      const query = new URLSearchParams({ limit: "500", ...(cursor ? { cursor } : {}) });
+      const page: { items: { instanceId: string; status: string; code: string | null; message: string | null }[]; nextCursor: string | null } = await api.json("GET", `/bulk-operations/${operation.id}/targets?${query.toString()}`);
+      for (const t of page.items) results.push(t.status === "succeeded" ? { instanceId: t.instanceId, ok: true } : { instanceId: t.instanceId, ok: false, code: t.code ?? t.status, message: t.message ?? (t.status === "skipped" ? "skipped: the operation was cancelled" : t.status) });
+      cursor = page.nextCursor;
+    } while (cursor);
+    return results;
+  }
+
+  /** The ids given (--all goes through byFilterOperation instead). */
+  function targetIds(ids: string[], verb: string): string[] {
+    if (!ids.length) throw new CliError(`Give the ids of the instances to ${verb}, or --all with a filter`, EXIT.invalid);
+    return ids;
   }
 
   /** One instance: its own route, so the API's message comes back as is; several: the bulk route, 500 at a time. */

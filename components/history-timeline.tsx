@@ -1,5 +1,6 @@
 import type { HistoryRow } from "@/lib/rows";
 import { FormValues } from "./form-values";
+import { BulkOperationLink } from "./bulk-operation-link";
 import { ReasonTags } from "./reason-tags";
 import { RelativeTime } from "./relative-time";
 import { StatusBadge } from "./status-badge";
@@ -70,6 +71,7 @@ export function HistoryTimeline({ rows }: { rows: HistoryRow[] }) {
             {row.reason && <p className="mt-1 whitespace-pre-wrap break-words text-slate-800">“{row.reason}”</p>}
             <ReasonTags category={row.details.category} ticketUrl={row.details.ticketUrl} />
             {row.action === "gate_approved" && <FormValues option={row.details.option} values={row.details.values} className="mt-1" />}
+            <BulkOperationLink details={row.details} />
             {pausedFor !== null && <p className="mt-1 text-xs text-slate-500">Paused for {formatDuration(pausedFor)}</p>}
             {row.action === "retried" && Array.isArray(row.details.steps) && (
               <p className="mt-1 text-xs text-slate-500">

@@ -9,6 +9,7 @@ import {
   jsonb,
   pgEnum,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -31,6 +32,10 @@ import {
   gateDecisionKinds,
   webhookDeliveryStatuses,
   type StepLogLine,
+  bulkActions,
+  bulkOperationStates,
+  bulkItemStatuses,
+  type BulkFilter,
   type StepSpec,
   type GateForm,
   type GateOption,
@@ -633,3 +638,73 @@ export const savedViews = pgTable(
   ],
 );
 export type SavedView = typeof savedViews.$inferSelect;
+
+/**
+ * One pause or resume of every instance a filter matched (issue 14 §3), run by the worker
+ * (engine/bulk-loop.ts, lib/bulk-operations/run.ts). Its targets are fixed when it is created
+ * (bulk_operation_items); each is paused or resumed in its own transaction, which also marks the
+ * target done, so a worker that dies mid-way leaves the rest pending and the next lease holder
+ * carries on. `leaseOwner`/`leaseExpiresAt` name the worker running it now.
+ */
+export const bulkOperations = pgTable(
+  "bulk_operations",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    action: text({ enum: bulkActions }).notNull(),
+    /** The filter as given (BulkFilter), narrowed to the statuses the action applies to. */
+    filter: jsonb().$type<BulkFilter>().notNull(),
+    state: text({ enum: bulkOperationStates }).notNull().default("running"),
+    reason: text(),
+    /** A pause's mode; null for a resume. */
+    mode: pauseMode(),
+    /** A resume that skips each instance's resume condition (needs a reason). */
+    force: boolean().notNull().default(false),
+    category: reasonCategory(),
+    ticketUrl: text(),
+    /** Targets when it was created; fixed. */
+    matched: integer().notNull(),
+    /** Resumes per second (pacing); null for a pause. */
+    ratePerSecond: integer(),
+    actorId: uuid().references(() => users.id, { onDelete: "set null" }),
+    actorLabel: text().notNull(),
+    leaseOwner: text(),
+    leaseExpiresAt: timestamp({ withTimezone: true, precision: 3 }),
+    createdAt: timestamp({ withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    finishedAt: timestamp({ withTimezone: true, precision: 3 }),
+    cancelledByLabel: text(),
+    cancelReason: text(),
+  },
+  (t) => [
+    index("bulk_operations_recent_idx").on(t.createdAt.desc(), t.id.desc()),
+    index("bulk_operations_running_idx").on(t.leaseExpiresAt).where(sql`${t.state} = 'running'`),
+    check("bulk_operations_action", sql`${t.action} in (${sql.raw(bulkActions.map((a) => `'${a}'`).join(", "))})`),
+    check("bulk_operations_state", sql`${t.state} in (${sql.raw(bulkOperationStates.map((a) => `'${a}'`).join(", "))})`),
+  ],
+);
+
+/** One target of a bulk operation and what happened to it; `seq` is the order they are worked through. */
+export const bulkOperationItems = pgTable(
+  "bulk_operation_items",
+  {
+    operationId: uuid()
+      .notNull()
+      .references(() => bulkOperations.id, { onDelete: "cascade" }),
+    instanceId: uuid()
+      .notNull()
+      .references(() => instances.id, { onDelete: "cascade" }),
+    seq: integer().notNull(),
+    status: text({ enum: bulkItemStatuses }).notNull().default("pending"),
+    /** A refusal's error code (conflict, not_found, …) and message for a person. */
+    code: text(),
+    message: text(),
+    doneAt: timestamp({ withTimezone: true, precision: 3 }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.operationId, t.instanceId] }),
+    index("bulk_operation_items_next_idx").on(t.operationId, t.seq).where(sql`${t.status} = 'pending'`),
+    index("bulk_operation_items_status_idx").on(t.operationId, t.status),
+    check("bulk_operation_items_status", sql`${t.status} in (${sql.raw(bulkItemStatuses.map((a) => `'${a}'`).join(", "))})`),
+  ],
+);
+export type BulkOperation = typeof bulkOperations.$inferSelect;
+export type BulkOperationItem = typeof bulkOperationItems.$inferSelect;

@@ -11,6 +11,7 @@ import { loadCatalog } from "./load-catalog";
 import { engineConnection } from "./prepared";
 import { registerDefinitions } from "@/lib/workflows/registry";
 import { WebhookLoop } from "./webhook-loop";
+import { BulkLoop } from "./bulk-loop";
 import { Worker } from "./worker";
 
 async function main() {
@@ -27,6 +28,9 @@ async function main() {
   // Webhooks go out on their own timer and sends: a slow receiver never holds up a step or a claim.
   const webhooks = new WebhookLoop({ db, log: rootLog.child({ component: "webhooks" }) });
   webhooks.start();
+  // Bulk operations by filter run here, not in the dashboard: a dashboard restart never stops one.
+  const bulk = new BulkLoop({ db, sql, workerId: settings.workerId, leaseMs: Math.max(settings.leaseMs, 2_000), pollMs: settings.pollMs, log: rootLog.child({ component: "bulk" }) });
+  await bulk.start();
   // Test harnesses and supervisors learn the worker is listening without parsing logs.
   process.send?.({ type: "ready", workerId: settings.workerId });
 
@@ -37,7 +41,7 @@ async function main() {
     log.info({ signal }, "shutting down");
     stopDriver();
     try {
-      await Promise.all([worker.stop(), webhooks.stop()]);
+      await Promise.all([worker.stop(), webhooks.stop(), bulk.stop()]);
       await sql.end({ timeout: 5 });
       process.exit(0);
     } catch (error) {

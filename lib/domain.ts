@@ -247,3 +247,18 @@ export type OutboxEventType = (typeof eventTypes)[number];
 /** A webhook delivery: waiting for (another) attempt, delivered (a 2xx), or given up after its last attempt. */
 export const webhookDeliveryStatuses = ["pending", "delivered", "failed"] as const;
 export type WebhookDeliveryStatus = (typeof webhookDeliveryStatuses)[number];
+
+/** What a bulk operation does to each instance it targets (lib/bulk-operations/). */
+export const bulkActions = ["pause", "resume"] as const;
+export type BulkAction = (typeof bulkActions)[number];
+/** A bulk operation runs in the worker until every target is done, or someone cancels it. */
+export const bulkOperationStates = ["running", "completed", "cancelled"] as const;
+export type BulkOperationState = (typeof bulkOperationStates)[number];
+/** One target of a bulk operation: not reached yet, done, refused (with the refusal), or skipped by a cancel. */
+export const bulkItemStatuses = ["pending", "succeeded", "refused", "skipped"] as const;
+export type BulkItemStatus = (typeof bulkItemStatuses)[number];
+/**
+ * The instance filter a bulk operation was started with, as stored and answered: the list's
+ * filter fields (lib/instances/bulk-filter.ts parses and applies it).
+ */
+export type BulkFilter = { status: string; workflow?: string; q?: string; input?: string };

@@ -20,6 +20,8 @@ export const channels = {
   control: "flowgate_control",
   /** Any committed change with an outbox event (a trigger on `events` sends it): dashboards refresh. */
   changes: "flowgate_changes",
+  /** A bulk operation was started: workers should take it up (engine/bulk-loop.ts). */
+  bulk: "flowgate_bulk",
 } as const;
 
 /** Writes the event into the outbox inside the caller's transaction; the payload is the instance. */

@@ -79,6 +79,11 @@ export function allows(from: InstanceStatus, command: Command): boolean {
   return table[command][from] !== undefined;
 }
 
+/** The statuses `command` may move an instance out of (a bulk operation targets only these). */
+export function statusesAllowing(command: Command): InstanceStatus[] {
+  return Object.keys(table[command]) as InstanceStatus[];
+}
+
 export const isTerminal = (status: InstanceStatus) => terminalStatuses.includes(status);
 
 function illegalMessage(from: InstanceStatus, command: Command): string {

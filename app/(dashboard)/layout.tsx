@@ -41,6 +41,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
                   </span>
                 )}
               </NavLink>
+              <NavLink href="/bulk-operations">Bulk operations</NavLink>
               <NavLink href="/history">History</NavLink>
               <NavLink href="/insights">Insights</NavLink>
               {can(user, "users:manage") && <NavLink href="/admin/users">Users</NavLink>}

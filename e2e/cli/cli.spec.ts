@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import { gateDecisions, gates, history, stepRuns, users } from "@/db/schema";
 import { createApiToken } from "@/lib/auth/sessions";
 import { pauseInstance } from "@/lib/instances/pause-instance";
@@ -116,6 +116,11 @@ test.describe("the flowgate CLI", () => {
     expect(done.code, done.stderr).toBe(0);
     for (const inst of [a, b]) expect(done.stdout).toContain(`${inst.id}  paused`);
     expect(done.stderr).toContain("2 of 2 paused");
+    // One bulk operation by filter (issue 14 §3), run by the worker: each history row names it.
+    const operationId = /bulk operation ([0-9a-f-]{36})/.exec(done.stderr)?.[1];
+    expect(operationId, done.stderr).toBeDefined();
+    const rows = await db.select({ details: history.details }).from(history).where(and(eq(history.action, "paused"), inArray(history.instanceId, [a.id, b.id])));
+    expect(rows.map((r) => r.details.bulkOperationId)).toEqual([operationId, operationId]);
     const resumed = await flowgate(["resume", a.id, b.id, "--reason", "Thaw", "--json"], env);
     expect(JSON.parse(resumed.stdout)).toEqual([{ instanceId: expect.any(String), ok: true }, { instanceId: expect.any(String), ok: true }]);
   });

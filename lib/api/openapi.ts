@@ -8,6 +8,9 @@ import { approveInputSchema, delegateInputSchema, rejectInputSchema } from "@/li
 import { listGatesQuery } from "@/lib/gates/queries";
 import { bulkPauseSchema, bulkResumeSchema } from "@/lib/instances/bulk";
 import { cancelInputSchema, pauseInputSchema, resumeInputSchema, retryInputSchema, startInputSchema } from "@/lib/instances/inputs";
+import { bulkFilterSchema } from "@/lib/instances/bulk-filter";
+import { cancelBulkSchema, filterPauseSchema, filterResumeSchema } from "@/lib/bulk-operations/inputs";
+import { bulkTargetsQuery, listBulkOperationsQuery } from "@/lib/bulk-operations/queries";
 import { listInstancesQuery } from "@/lib/instances/queries";
 import { deactivateUserSchema, reactivateUserSchema } from "@/lib/users/manage-users";
 import { issueTokenSchema, revokeTokenSchema } from "@/lib/users/tokens";
@@ -40,6 +43,7 @@ const userId = z.object({ id: issueTokenSchema.shape.userId.meta({ description: 
 const tokenId = z.object({ id: revokeTokenSchema.shape.tokenId.meta({ description: "The token's id (not the token)" }) });
 const webhookId = z.object({ id: subscriptionIdSchema.shape.subscriptionId.meta({ description: "The subscription's id" }) });
 const deliveryId = z.object({ id: replaySchema.shape.deliveryId.meta({ description: "The delivery's id" }) });
+const bulkOperationId = z.object({ id: z.string().max(100).meta({ description: "The bulk operation's id (a malformed id answers 404, like an unknown one)" }) });
 const workflowKey = z.object({ key: pauseWorkflowInputSchema.shape.workflow });
 
 const json = (schema: z.ZodType) => ({ "application/json": { schema } });
@@ -70,6 +74,8 @@ type Operation = {
   body?: z.ZodType;
   /** The success answer; `status` defaults to 200. */
   ok: { status?: 200 | 201; description: string; content: ZodOpenApiResponseObject["content"]; headers?: z.ZodObject };
+  /** Another success answer (a bulk command by filter answers 202). */
+  alsoOk?: { status: 202; description: string; content: ZodOpenApiResponseObject["content"]; headers?: z.ZodObject };
   /** When the operation answers 404 without a path id (an unknown workflow). */
   notFound?: boolean;
   /** When it answers 409, and why. */
@@ -86,6 +92,7 @@ function operation(o: Operation): ZodOpenApiOperationObject {
     ...(write ? { requestBody: { required: false, content: json(o.body!) } } : {}),
     responses: {
       [o.ok.status ?? 200]: { description: o.ok.description, content: o.ok.content, ...(o.ok.headers ? { headers: o.ok.headers } : {}) },
+      ...(o.alsoOk ? { [o.alsoOk.status]: { description: o.alsoOk.description, content: o.alsoOk.content, ...(o.alsoOk.headers ? { headers: o.alsoOk.headers } : {}) } } : {}),
       ...(write || o.query ? { 400: errors[400] } : {}),
       401: errors[401],
       403: errors[403],
@@ -168,10 +175,48 @@ const paths: ZodOpenApiPathsObject = {
     }),
   },
   "/instances/bulk/pause": {
-    post: operation({ tag: "Instances", summary: "Pause many instances, each in its own transaction", who: operators, body: bulkPauseSchema, ok: { description: "What happened to each instance", content: json(res.bulkSummarySchema) } }),
+    get: operation({ tag: "Bulk operations", summary: "Count the instances a pause by this filter would act on (running or waiting ones it matches)", who: everyone, query: bulkFilterSchema, ok: { description: "The count", content: json(res.bulkPreviewSchema) } }),
+    post: operation({
+      tag: "Instances",
+      summary: "Pause many instances: by `instanceIds` (at most 500, answered when done) or by `filter` (any count, run by the worker)",
+      who: operators,
+      body: z.union([bulkPauseSchema, filterPauseSchema]),
+      conflict: "by filter: no running or waiting instance matches it",
+      ok: { description: "By `instanceIds`: what happened to each instance", content: json(res.bulkSummarySchema) },
+      alsoOk: { status: 202, description: "By `filter`: the operation, started; follow it at `Location`", content: json(res.bulkOperationSchema), headers: z.object({ location: z.string().meta({ description: "/api/v1/bulk-operations/{id}" }) }) },
+    }),
   },
   "/instances/bulk/resume": {
-    post: operation({ tag: "Instances", summary: "Resume many instances, paced at 20 a second", who: operators, body: bulkResumeSchema, ok: { description: "What happened to each instance", content: json(res.bulkSummarySchema) } }),
+    get: operation({ tag: "Bulk operations", summary: "Count the instances a resume by this filter would act on (paused ones it matches)", who: everyone, query: bulkFilterSchema, ok: { description: "The count", content: json(res.bulkPreviewSchema) } }),
+    post: operation({
+      tag: "Instances",
+      summary: "Resume many instances, paced at 20 a second: by `instanceIds` (at most 500) or by `filter` (any count, run by the worker)",
+      who: operators,
+      body: z.union([bulkResumeSchema, filterResumeSchema]),
+      conflict: "by filter: no paused instance matches it",
+      ok: { description: "By `instanceIds`: what happened to each instance", content: json(res.bulkSummarySchema) },
+      alsoOk: { status: 202, description: "By `filter`: the operation, started; follow it at `Location`", content: json(res.bulkOperationSchema), headers: z.object({ location: z.string().meta({ description: "/api/v1/bulk-operations/{id}" }) }) },
+    }),
+  },
+  "/bulk-operations": {
+    get: operation({ tag: "Bulk operations", summary: "Bulk operations by filter, newest first", who: everyone, query: listBulkOperationsQuery, ok: { description: "A page of operations with their counts", content: json(res.bulkOperationPageSchema) } }),
+  },
+  "/bulk-operations/{id}": {
+    get: operation({ tag: "Bulk operations", summary: "One bulk operation: who, when, why, the filter, its state and counts (poll it for progress)", who: everyone, path: bulkOperationId, ok: { description: "The operation", content: json(res.bulkOperationSchema) } }),
+  },
+  "/bulk-operations/{id}/targets": {
+    get: operation({ tag: "Bulk operations", summary: "An operation's per-instance results, in the order they are worked through", who: everyone, path: bulkOperationId, query: bulkTargetsQuery, ok: { description: "A page of targets", content: json(res.bulkTargetPageSchema) } }),
+  },
+  "/bulk-operations/{id}/cancel": {
+    post: operation({
+      tag: "Bulk operations",
+      summary: "Cancel a running bulk operation: its pending targets are skipped; instances already done stay so",
+      who: "operators and admins (whoever may do the operation's action)",
+      path: bulkOperationId,
+      body: cancelBulkSchema,
+      conflict: "the operation has already completed or been cancelled",
+      ok: { description: "The cancelled operation", content: json(res.bulkOperationSchema) },
+    }),
   },
   "/workflows": {
     get: operation({ tag: "Workflows", summary: "Workflow definitions with their instance counts and hold", who: everyone, ok: { description: "Every definition, newest version first within a key", content: json(res.workflowListSchema) } }),

@@ -3,6 +3,9 @@ import { z } from "zod";
 import {
   accessChanges,
   apiTokens,
+  bulkActions,
+  bulkItemStatuses,
+  bulkOperations,
   gateDecisions,
   gateDelegations,
   gateModes,
@@ -28,6 +31,8 @@ import { errorCodes } from "@/lib/errors";
 import type { DecisionResult } from "@/lib/gates/decide-gate";
 import type { InstanceGate, listGates } from "@/lib/gates/queries";
 import type { BulkSummary } from "@/lib/instances/bulk";
+import type { BulkOperationView, listBulkOperations, listBulkTargets } from "@/lib/bulk-operations/queries";
+import type { countBulkTargets } from "@/lib/bulk-operations/start";
 import type { InstanceDetail, InstanceListItem, countByStatus } from "@/lib/instances/queries";
 import type { listHistory } from "@/lib/audit/queries";
 import type { listUsers } from "@/lib/users/manage-users";
@@ -208,6 +213,27 @@ export const bulkSummarySchema = z.object({
   refusals: z.array(z.object({ code: z.enum(errorCodes), headline: z.string(), count: z.number().int() })).meta({ description: "The refusals grouped by what they say" }),
 });
 
+const bulkFilterOut = z.object({ status: z.string(), workflow: z.string().optional(), q: z.string().optional(), input: z.string().optional() }).meta({ description: "The instance filter: status (or `all`), workflow key, id prefix, input search (`field=value, …`)" });
+const bulkCountsSchema = z.object(Object.fromEntries(bulkItemStatuses.map((s) => [s, z.number().int()])) as Record<(typeof bulkItemStatuses)[number], z.ZodNumber>);
+export const bulkOperationSchema = createSelectSchema(bulkOperations, { filter: bulkFilterOut })
+  .omit({ leaseOwner: true, leaseExpiresAt: true })
+  .extend({ counts: bulkCountsSchema.meta({ description: "Targets by status: pending, succeeded, refused, skipped (by a cancel)" }), done: z.number().int().meta({ description: "Targets no longer pending" }) })
+  .meta({ id: "BulkOperation", description: "A pause or resume of every instance a filter matched, run by the worker; `matched` targets fixed when it started" });
+export const bulkOperationPageSchema = page(bulkOperationSchema);
+export const bulkTargetPageSchema = page(
+  z.object({
+    instanceId: z.string(),
+    seq: z.number().int(),
+    status: z.enum(bulkItemStatuses),
+    code: z.string().nullable(),
+    message: z.string().nullable().meta({ description: "Why it was refused" }),
+    doneAt: z.date().nullable(),
+    workflowKey: z.string(),
+    instanceStatus: z.enum(instanceStatuses).meta({ description: "The instance's status now" }),
+  }),
+);
+export const bulkPreviewSchema = z.object({ action: z.enum(bulkActions), filter: bulkFilterOut, matched: z.number().int().meta({ description: "Instances the action would act on now" }) });
+
 export const workflowHoldSchema = createSelectSchema(workflowHolds).meta({ id: "WorkflowHold" });
 export const workflowListSchema = z.object({
   items: z.array(
@@ -275,6 +301,10 @@ true satisfies Agree<typeof gateWithDecisionsSchema, InstanceGate>;
 true satisfies Agree<typeof gatePageSchema, Awaited<ReturnType<typeof listGates>>>;
 true satisfies Agree<typeof decisionResultSchema, DecisionResult>;
 true satisfies Agree<typeof bulkSummarySchema, BulkSummary>;
+true satisfies Agree<typeof bulkOperationSchema, BulkOperationView>;
+true satisfies Agree<typeof bulkOperationPageSchema, Awaited<ReturnType<typeof listBulkOperations>>>;
+true satisfies Agree<typeof bulkTargetPageSchema, Awaited<ReturnType<typeof listBulkTargets>>>;
+true satisfies Agree<typeof bulkPreviewSchema, Awaited<ReturnType<typeof countBulkTargets>>>;
 true satisfies Agree<typeof workflowListSchema.shape.items.element, Awaited<ReturnType<typeof listDefinitions>>[number] & { hold: typeof workflowHolds.$inferSelect | null }>;
 true satisfies Agree<typeof historyPageSchema, Awaited<ReturnType<typeof listHistory>>>;
 true satisfies Agree<typeof meSchema, SessionUser>;

@@ -39,6 +39,8 @@ export async function applyPause(
   input: { reason: string; mode: PauseMode; resumeAt?: Date; category?: ReasonCategory; ticketUrl?: string },
   actor: Actor,
   kind?: PauseKind,
+  /** Added to the history row's details (a bulk operation's id). */
+  extraDetails: Record<string, unknown> = {},
 ): Promise<Instance> {
   const t = transition(current.status, "pause");
   if (!t.ok) {
@@ -78,7 +80,7 @@ export async function applyPause(
     reason: input.reason,
     fromStatus: t.from,
     toStatus: t.to,
-    details: { mode: input.mode, kind: updated!.pauseKind, resumeAt: input.resumeAt?.toISOString() ?? null, interrupted, ...reasonTags(input) },
+    details: { mode: input.mode, kind: updated!.pauseKind, resumeAt: input.resumeAt?.toISOString() ?? null, interrupted, ...reasonTags(input), ...extraDetails },
   });
   await enqueueEvent(tx, "workflow.instance.paused", updated!);
   // Always tell the workers: an immediate pause must abort in-flight steps, and any pause may

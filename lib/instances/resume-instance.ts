@@ -1,7 +1,7 @@
 import "server-only";
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Db, Tx } from "@/db/client";
-import { history, instances, type Actor, type Instance, type InstanceStatus } from "@/db/schema";
+import { history, instances, type Actor, type Instance, type InstanceStatus, type ReasonCategory } from "@/db/schema";
 import { AppError, conflict, conflictSince } from "@/lib/errors";
 import { channels, enqueueEvent, notify } from "@/lib/events";
 import { appendHistory } from "@/lib/history";
@@ -44,6 +44,20 @@ export async function resumeInstance(db: Db, raw: ResumeInput | Untrusted, actor
   return db.transaction(async (tx) => {
     const current = await lockInstance(tx, input.instanceId, input.expectedVersion);
     if (options.decidedOn && !(await stillDue(tx, current, options.decidedOn))) return null;
+    return applyResume(tx, current, input, actor);
+  });
+}
+
+/** What a resume records: the reason (required when forced), whether forced, and the optional tags. */
+export type ResumeFields = { reason?: string | null; force: boolean; category?: ReasonCategory | null; ticketUrl?: string | null };
+
+/**
+ * The resume itself, for a caller that already holds the instance row `FOR UPDATE` (the command
+ * above, or a bulk operation acting on one of its targets). `extraDetails` go into the history
+ * row's details (a bulk operation's id). Errors: conflict for an instance that is not paused or
+ * an unmet resume condition (unless forced).
+ */
+export async function applyResume(tx: Tx, current: Instance, input: ResumeFields, actor: Actor, extraDetails: Record<string, unknown> = {}): Promise<Instance> {
     const t = transition(current.status, "resume", { pausedFrom: current.pausedFromStatus });
     if (!t.ok) throw (await alreadyResumed(tx, current.id, current.status)) ?? conflict(t.message);
 
@@ -86,12 +100,12 @@ export async function resumeInstance(db: Db, raw: ResumeInput | Untrusted, actor
         clocksMovedByMs: clocks.movedMs,
         forced: input.force,
         ...reasonTags(input),
+        ...extraDetails,
       },
     });
     await enqueueEvent(tx, "workflow.instance.resumed", updated!);
     await notify(tx, channels.wake, current.id);
     return updated!;
-  });
 }
 
 /**

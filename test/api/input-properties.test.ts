@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useConnection } from "@/db/client";
-import { accessChanges, apiTokens, gateDecisions, gateDelegations, history, instances, users, workflowHolds, type HistoryAction } from "@/db/schema";
+import { accessChanges, apiTokens, bulkOperations, gateDecisions, gateDelegations, history, instances, users, workflowHolds, type HistoryAction } from "@/db/schema";
 import { catalog } from "@/workflows/catalog";
 import { registerDefinitions } from "@/lib/workflows/registry";
 import { verifyChains } from "@/lib/audit/verify-chain";
@@ -35,6 +35,7 @@ const routes = {
   retry: (await import("@/app/api/v1/instances/[id]/retry/route")).POST,
   bulkPause: (await import("@/app/api/v1/instances/bulk/pause/route")).POST,
   bulkResume: (await import("@/app/api/v1/instances/bulk/resume/route")).POST,
+  cancelBulk: (await import("@/app/api/v1/bulk-operations/[id]/cancel/route")).POST,
   approve: (await import("@/app/api/v1/gates/[id]/approve/route")).POST,
   reject: (await import("@/app/api/v1/gates/[id]/reject/route")).POST,
   delegate: (await import("@/app/api/v1/gates/[id]/delegate/route")).POST,
@@ -201,6 +202,36 @@ describe("every write route: a 4xx naming the field, or a success that reads bac
         else expect(await historyRows(inst.id)).toHaveLength(1);
       });
     }
+  });
+
+  it("POST /instances/bulk/pause and bulk/resume by filter, and POST /bulk-operations/{id}/cancel", async () => {
+    const operations = async () => (await t.db.select({ id: bulkOperations.id }).from(bulkOperations)).length;
+    for (const [verb, from] of [["pause", "running"], ["resume", "paused"]] as const) {
+      const filterShape = fc.record({ status: maybe(fc.oneof(fc.constantFrom(from, "all"), anyValue)), workflow: maybe(fc.oneof(fc.constant("mine"), anyValue)), q: maybe(anyValue) });
+      await writeProperty(fc.record({ ...reasonFields, mode: maybe(fc.oneof(fc.constantFrom("graceful", "immediate"), anyValue)), filter: fc.oneof({ weight: 5, arbitrary: filterShape }, { weight: 1, arbitrary: anyValue }) }), { reason: "Window", filter: { status: from, workflow: "mine" } }, async ({ raw, sent }) => {
+        const inst = await createInstance(t.db, { status: from });
+        // "mine" stands for the new instance's workflow, so that a valid filter matches something.
+        const body = sent && typeof sent.filter === "object" && sent.filter !== null && (sent.filter as { workflow?: unknown }).workflow === "mine" ? JSON.stringify({ ...JSON.parse(raw), filter: { ...(sent.filter as object), workflow: inst.workflowKey } }) : raw;
+        const before = await operations();
+        const route = verb === "pause" ? routes.bulkPause : routes.bulkResume;
+        const out = (await answered(`bulk ${verb} by filter`, await send(route, `/api/v1/instances/bulk/${verb}`, {}, body))) as { id?: string; reason?: string | null } | undefined;
+        if (out?.id) {
+          const [row] = await t.db.select().from(bulkOperations).where(eq(bulkOperations.id, out.id));
+          expect(row!.reason).toBe(stored(sent!.reason));
+          // Leave nothing running for the next run to trip over.
+          const cancel = await answered("cancel bulk", await send(routes.cancelBulk, `/api/v1/bulk-operations/${out.id}/cancel`, { id: out.id }, JSON.stringify({ reason: "done" })));
+          expect(cancel).toMatchObject({ state: "cancelled" });
+        } else if (!(out as { results?: unknown } | undefined)?.results) expect(await operations()).toBe(before);
+      });
+    }
+    await writeProperty(fc.record({ reason: maybe(anyValue) }), { reason: "Wrong filter" }, async ({ raw, sent }) => {
+      const inst = await createInstance(t.db);
+      const started = (await answered("bulk pause by filter", await send(routes.bulkPause, "/api/v1/instances/bulk/pause", {}, JSON.stringify({ reason: "x", filter: { status: "running", workflow: inst.workflowKey } })))) as { id: string };
+      const out = (await answered("cancel bulk", await send(routes.cancelBulk, `/api/v1/bulk-operations/${started.id}/cancel`, { id: started.id }, raw))) as { state: string } | undefined;
+      const [row] = await t.db.select().from(bulkOperations).where(eq(bulkOperations.id, started.id));
+      if (out) expect(row).toMatchObject({ state: "cancelled", cancelReason: stored(sent!.reason) });
+      else expect(row).toMatchObject({ state: "running", cancelReason: null });
+    });
   });
 
   it("POST /instances (start)", async () => {
@@ -384,7 +415,7 @@ describe("every read route and page query: any parameters give 200 or 4xx, never
 
 describe("the properties are not vacuous", () => {
   it("each write route saw both successes and refusals", () => {
-    for (const name of ["pause", "resume", "cancel", "retry", "bulk pause", "bulk resume", "start", "approve", "reject", "hold"]) {
+    for (const name of ["pause", "resume", "cancel", "retry", "bulk pause", "bulk resume", "bulk pause by filter", "bulk resume by filter", "cancel bulk", "start", "approve", "reject", "hold"]) {
       const statuses = Object.keys(tally[name] ?? {}).map(Number);
       expect(statuses.some((s) => s < 300), `${name}: ${JSON.stringify(tally[name])}`).toBe(true);
       expect(statuses.some((s) => s >= 400), `${name}: ${JSON.stringify(tally[name])}`).toBe(true);

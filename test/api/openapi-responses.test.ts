@@ -13,7 +13,7 @@ import { registerDefinitions } from "@/lib/workflows/registry";
 import { catalog } from "@/workflows/catalog";
 import { apiRequest, params } from "../support/api";
 import { freshDatabase } from "../support/db";
-import { createFailedInstance, createGatedInstance, createInstance, createUser } from "../support/factories";
+import { createDefinition, createFailedInstance, createGatedInstance, createInstance, createUser } from "../support/factories";
 
 // Issue 13 §2: real answers of the route handlers, checked against the OpenAPI document with a
 // JSON Schema 2020-12 validator (OpenAPI 3.1's dialect). Answer objects are closed in the
@@ -80,6 +80,54 @@ beforeAll(async () => {
 const get = async (file: string, path: string, token: string | undefined, p: Record<string, string> = {}) => (await route(file, "GET"))(apiRequest(path, { token }), params(p) as { params: Promise<never> });
 const post = async (file: string, path: string, token: string | undefined, p: Record<string, string> = {}, body: unknown = {}) =>
   (await route(file, "POST"))(apiRequest(path, { method: "POST", token, body }), params(p) as { params: Promise<never> });
+
+describe("bulk operations by filter: answers match the document, and the role matrix", () => {
+  it("count, start (202), read, targets, cancel; refusals 400, 401, 403, 404, 409", async () => {
+    const def = await createDefinition(t.db);
+    for (let i = 0; i < 3; i++) await createInstance(t.db, { definitionId: def.id, workflowKey: def.key });
+    const q = `status=running&workflow=${def.key}`;
+    // Counting is a read: every role may.
+    for (const role of ["operator", "approver", "auditor", "admin"] as const) {
+      const preview = await conforms<{ matched: number }>(await get("instances/bulk/pause", `/api/v1/instances/bulk/pause?${q}`, tokens[role]), "GET /instances/bulk/pause", 200);
+      expect(preview.matched).toBe(3);
+    }
+    await conforms(await get("instances/bulk/resume", `/api/v1/instances/bulk/resume?${q}`, tokens.auditor), "GET /instances/bulk/resume", 200);
+    await conforms(await get("instances/bulk/pause", "/api/v1/instances/bulk/pause?status=sleeping", tokens.auditor), "GET /instances/bulk/pause", 400);
+    await conforms(await get("instances/bulk/pause", `/api/v1/instances/bulk/pause?${q}`, undefined), "GET /instances/bulk/pause", 401);
+
+    const body = { filter: { status: "running", workflow: def.key }, reason: "Nightly ETL source is down" };
+    // Starting one is the action's permission: approvers and auditors may not, and nothing is recorded.
+    for (const role of ["approver", "auditor"] as const) await conforms(await post("instances/bulk/pause", "/api/v1/instances/bulk/pause", tokens[role], {}, body), "POST /instances/bulk/pause", 403);
+    await conforms(await post("instances/bulk/pause", "/api/v1/instances/bulk/pause", tokens.operator, {}, { ...body, reason: "" }), "POST /instances/bulk/pause", 400);
+    await conforms(await post("instances/bulk/pause", "/api/v1/instances/bulk/pause", tokens.operator, {}, { ...body, filter: { status: "running", workflow: "nothing-here" } }), "POST /instances/bulk/pause", 409);
+    const list0 = await conforms<{ items: unknown[] }>(await get("bulk-operations", "/api/v1/bulk-operations", tokens.auditor), "GET /bulk-operations", 200);
+    expect(list0.items).toHaveLength(0);
+
+    const started = await (await route("instances/bulk/pause", "POST"))(apiRequest("/api/v1/instances/bulk/pause", { method: "POST", token: tokens.operator, body }), params({}) as { params: Promise<never> });
+    const operation = await conforms<{ id: string; matched: number; state: string; counts: { pending: number } }>(started.clone(), "POST /instances/bulk/pause", 202);
+    expect(started.headers.get("location")).toBe(`/api/v1/bulk-operations/${operation.id}`);
+    expect(operation).toMatchObject({ matched: 3, state: "running", counts: { pending: 3 } });
+
+    const p = { id: operation.id };
+    for (const role of ["operator", "approver", "auditor", "admin"] as const) {
+      await conforms(await get("bulk-operations/[id]", `/api/v1/bulk-operations/${operation.id}`, tokens[role], p), "GET /bulk-operations/{id}", 200);
+    }
+    const list = await conforms<{ items: { id: string }[] }>(await get("bulk-operations", "/api/v1/bulk-operations", tokens.auditor), "GET /bulk-operations", 200);
+    expect(list.items.map((i) => i.id)).toEqual([operation.id]);
+    const targets = await conforms<{ items: unknown[] }>(await get("bulk-operations/[id]/targets", `/api/v1/bulk-operations/${operation.id}/targets?status=pending`, tokens.auditor, p), "GET /bulk-operations/{id}/targets", 200);
+    expect(targets.items).toHaveLength(3);
+    await conforms(await get("bulk-operations/[id]", "/api/v1/bulk-operations/nope", tokens.auditor, { id: "nope" }), "GET /bulk-operations/{id}", 404);
+    await conforms(await get("bulk-operations/[id]", `/api/v1/bulk-operations/${operation.id}`, undefined, p), "GET /bulk-operations/{id}", 401);
+
+    // Cancel: the operation's own action's permission; auditors and approvers get 403 even without a reason.
+    for (const role of ["approver", "auditor"] as const) await conforms(await post("bulk-operations/[id]/cancel", `/api/v1/bulk-operations/${operation.id}/cancel`, tokens[role], p, {}), "POST /bulk-operations/{id}/cancel", 403);
+    await conforms(await post("bulk-operations/[id]/cancel", `/api/v1/bulk-operations/${operation.id}/cancel`, tokens.operator, p, {}), "POST /bulk-operations/{id}/cancel", 400);
+    await conforms(await post("bulk-operations/[id]/cancel", "/api/v1/bulk-operations/nope/cancel", tokens.operator, { id: "nope" }, { reason: "x" }), "POST /bulk-operations/{id}/cancel", 404);
+    const cancelled = await conforms<{ state: string; counts: { skipped: number } }>(await post("bulk-operations/[id]/cancel", `/api/v1/bulk-operations/${operation.id}/cancel`, tokens.admin, p, { reason: "Wrong filter" }), "POST /bulk-operations/{id}/cancel", 200);
+    expect(cancelled).toMatchObject({ state: "cancelled", counts: { skipped: 3 } });
+    await conforms(await post("bulk-operations/[id]/cancel", `/api/v1/bulk-operations/${operation.id}/cancel`, tokens.operator, p, { reason: "again" }), "POST /bulk-operations/{id}/cancel", 409);
+  });
+});
 
 describe("instances: answers match the document", () => {
   it("list, counts and one instance with running steps, gates and history", async () => {

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { BulkOperationLink } from "@/components/bulk-operation-link";
 import { LogTable } from "@/components/log-table";
 import { actionLabels } from "@/components/history-timeline";
 import { RelativeTime } from "@/components/relative-time";
@@ -144,6 +145,7 @@ export default async function HistoryPage({ searchParams }: { searchParams: Prom
             <td className="max-w-md break-words px-3 py-2 text-slate-800">
               {row.reason}
               <ReasonTags category={row.details.category} ticketUrl={row.details.ticketUrl} />
+              <BulkOperationLink details={row.details} />
             </td>
           </tr>
         ))}

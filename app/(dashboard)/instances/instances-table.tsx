@@ -17,6 +17,7 @@ import type { InstanceStatus } from "@/lib/domain";
 import type { InstanceListItem } from "@/lib/instances/queries";
 import type { Jsonify } from "@/lib/jsonify";
 import { BulkBar, type BulkOutcome } from "./bulk-bar";
+import { BulkByFilter } from "./bulk-by-filter";
 import { BulkResults } from "./bulk-results";
 import { SavedViews } from "./saved-views";
 import type { SavedViewItem } from "@/lib/instances/saved-views";
@@ -264,7 +265,7 @@ export function InstancesTable({ workflows, initialCounts, initial, canPause, ca
       </div>
 
       <SavedViews views={savedViews} current={filters} activeQuery={toQueryString({ ...filters, cursor: "" })} canDeleteShared={canDeleteShared} />
-
+      <BulkByFilter filters={filters} workflowName={workflows.find((w) => w.key === filters.workflow)?.name} canPause={canPause} canResume={canResume} />
       {bulkOutcome && <BulkResults outcome={bulkOutcome} names={workflowNames} canResume={canResume} onResult={onBulkResult} onDismiss={() => setBulkOutcome(null)} />}
       <BulkBar selected={[...selected]} canPause={canPause} canResume={canResume} onResult={onBulkResult} onClear={() => setSelected(new Set())} />
 

@@ -1,5 +1,9 @@
-import { apiRoute, jsonBody } from "@/lib/api/respond";
+import { apiRoute, jsonBody, searchParams } from "@/lib/api/respond";
 import { actorOf } from "@/lib/auth/permissions";
-import { bulkPause } from "@/lib/instances/bulk";
+import { bulkAnswer, bulkCommand } from "@/lib/bulk-operations/commands";
+import { countBulkTargets } from "@/lib/bulk-operations/start";
 
-export const POST = apiRoute("instances:pause", async ({ request, user, db }) => Response.json(await bulkPause(db, await jsonBody(request), actorOf(user))));
+/** How many instances a pause by this filter (status, workflow, q) would act on now. */
+export const GET = apiRoute("instances:read", async ({ request, db }) => Response.json(await countBulkTargets(db, "pause", searchParams(request))));
+
+export const POST = apiRoute("instances:pause", async ({ request, user, db }) => bulkAnswer(await bulkCommand(db, "pause", await jsonBody(request), actorOf(user))));
