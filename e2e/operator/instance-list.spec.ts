@@ -19,7 +19,7 @@ test.describe("instances list: views, sort, search by input fields", () => {
     const search = page.getByRole("searchbox", { name: "Input fields" });
     await search.fill(`customer=${customer}, region.name=eu`);
     await search.press("Enter");
-    await expect(page).toHaveURL(new RegExp(`input=customer%3D${customer}`));
+    await expect(page).toHaveURL(new RegExp(`input=customer(=|%3D)${customer}`));
     await expect(page.getByRole("link", { name: `Open instance ${match.id}` })).toBeVisible();
     await expect(page.getByRole("link", { name: `Open instance ${other.id}` })).toHaveCount(0);
 
