@@ -33,7 +33,8 @@ test.describe("instances list: views, sort, search by input fields", () => {
     await expect(page.getByText(/Write each condition as field=value/)).toBeVisible();
     await expect(search).toHaveValue("customer");
     await expect(search).toHaveAttribute("aria-invalid", "true");
-    await expect(page.getByRole("alert")).toHaveCount(0);
+    // The field says it; the list does not also fail as a whole.
+    await expect(page.getByText(/Could not load instances/)).toHaveCount(0);
   });
 
   test("at 390 px the views, sort and search fit without scrolling sideways", async ({ page }) => {
