@@ -88,6 +88,12 @@ async function main() {
       ["Waiting", () => listInstances(db, { status: "waiting", limit: 50 }), "waiting"],
       ["Workflow nightly-etl, all", () => listInstances(db, { status: "all", workflow: "nightly-etl", limit: 50 }), "all"],
       ["Id search (8 characters)", () => listInstances(db, { status: "all", q: someId.slice(0, 8), limit: 50 }), "all"],
+      ["All, by start", () => listInstances(db, { status: "all", sort: "started", limit: 50 }), "all"],
+      ["Paused, by start", () => listInstances(db, { status: "paused", sort: "started", limit: 50 }), "paused"],
+      ["All, by workflow", () => listInstances(db, { status: "all", sort: "workflow", limit: 50 }), "all"],
+      ["Running, by workflow", () => listInstances(db, { status: "running", sort: "workflow", limit: 50 }), "running"],
+      ["All, by status", () => listInstances(db, { status: "all", sort: "status", limit: 50 }), "all"],
+      ["Input search (customer=acme)", () => listInstances(db, { status: "all", input: "customer=acme", limit: 50 }), "all"],
       ["Counts by status", () => countByStatus(db), ""],
       // The reference: the order the list used before, which no index serves.
       ["Reference: All, ordered updated_at DESC (old)", () => sql`select id from instances order by updated_at desc, id desc limit 51`, ""],

@@ -59,6 +59,7 @@ test.describe("dark mode has readable contrast (axe colour-contrast)", () => {
       await expect(page.locator("html")).toHaveClass(/\bdark\b/);
       if (path.startsWith("/instances")) await expect(page.getByRole("table").getByText("Waits for approval").first()).toBeVisible();
       expect(await contrastViolations(page)).toEqual([]);
+      await page.screenshot({ path: `test-results/dark${path.replace(/[^a-z]+/g, "-")}1440.png` });
     });
   }
 });

@@ -19,7 +19,7 @@ test.describe("instances list: views, sort, search by input fields", () => {
     const search = page.getByRole("searchbox", { name: "Input fields" });
     await search.fill(`customer=${customer}, region.name=eu`);
     await search.press("Enter");
-    await expect(page).toHaveURL(new RegExp(`input=customer%3D${customer}`));
+    await expect(page).toHaveURL(new RegExp(`input=customer(=|%3D)${customer}`));
     await expect(page.getByRole("link", { name: `Open instance ${match.id}` })).toBeVisible();
     await expect(page.getByRole("link", { name: `Open instance ${other.id}` })).toHaveCount(0);
 
@@ -33,7 +33,8 @@ test.describe("instances list: views, sort, search by input fields", () => {
     await expect(page.getByText(/Write each condition as field=value/)).toBeVisible();
     await expect(search).toHaveValue("customer");
     await expect(search).toHaveAttribute("aria-invalid", "true");
-    await expect(page.getByRole("alert")).toHaveCount(0);
+    // The field says it; the list does not also fail as a whole.
+    await expect(page.getByText(/Could not load instances/)).toHaveCount(0);
   });
 
   test("at 390 px the views, sort and search fit without scrolling sideways", async ({ page }) => {

@@ -54,7 +54,11 @@ test("an operator saves the current list as a shared view; others open it; the o
   await signInAs(admin, "admin");
   const adminViews = admin.getByRole("navigation", { name: "Saved views" });
   await adminViews.getByRole("button", { name: `Delete view ${name} (renamed)` }).click();
-  await admin.getByRole("dialog", { name: /Delete/ }).getByRole("button", { name: "Delete view" }).click();
+  const confirm = admin.getByRole("dialog", { name: /Delete/ });
+  await confirm.getByRole("button", { name: "Delete view" }).click();
+  // While the modal is open the page behind it is hidden from the accessibility tree: wait for it to close first.
+  await expect(confirm).toBeHidden();
+  await expect(admin.getByText(/Deleted the view/)).toBeVisible();
   await expect(adminViews.getByRole("link", { name: new RegExp(name) })).toHaveCount(0);
   await adminContext.close();
   expect(await db.select().from(savedViews).where(eq(savedViews.id, row!.id))).toEqual([]);

@@ -22,9 +22,9 @@ export function LayoutToggle({ layout }: { layout: ApprovalLayout }) {
     { value: "compact", label: "Compact list", Icon: LayoutList },
   ];
   return (
-    <div role="group" aria-label="Layout" aria-busy={pending} className="inline-flex rounded-md border border-slate-300 bg-white p-0.5 text-sm dark:border-slate-600 dark:bg-slate-900">
+    <div role="group" aria-label="Layout" aria-busy={pending} className="inline-flex rounded-md border border-slate-300 bg-white p-0.5 text-sm">
       {options.map(({ value, label, Icon }) => (
-        <button key={value} type="button" aria-pressed={layout === value} onClick={() => choose(value)} className={cn("inline-flex items-center gap-1 rounded px-2.5 py-1.5 font-medium", layout === value ? "bg-slate-900 text-white dark:bg-indigo-600" : "text-slate-700 hover:bg-slate-100 dark:text-slate-200 dark:hover:bg-slate-800")}>
+        <button key={value} type="button" aria-pressed={layout === value} onClick={() => choose(value)} className={cn("inline-flex items-center gap-1 rounded px-2.5 py-1.5 font-medium", layout === value ? "bg-slate-900 text-white dark:bg-indigo-600" : "text-slate-700 hover:bg-slate-100")}>
           <Icon className="size-4" aria-hidden />
           {label}
         </button>

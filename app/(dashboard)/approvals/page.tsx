@@ -83,9 +83,9 @@ export default async function ApprovalsPage({ searchParams }: { searchParams: Pr
         </p>
       ) : (
         <div className="flex flex-wrap items-end gap-3">
-          <nav aria-label="Approval views" className="inline-flex rounded-md border border-slate-300 bg-white p-0.5 text-sm dark:border-slate-600 dark:bg-slate-900">
+          <nav aria-label="Approval views" className="inline-flex rounded-md border border-slate-300 bg-white p-0.5 text-sm">
             {views.map((v) => (
-              <Link key={v.value} href={hrefFor({ view: v.value === "pending" ? undefined : v.value, order: undefined })} aria-current={view === v.value ? "page" : undefined} className={cn("rounded px-3 py-1.5 font-medium", view === v.value ? "bg-slate-900 text-white dark:bg-indigo-600" : "text-slate-700 hover:bg-slate-100 dark:text-slate-200 dark:hover:bg-slate-800")}>
+              <Link key={v.value} href={hrefFor({ view: v.value === "pending" ? undefined : v.value, order: undefined })} aria-current={view === v.value ? "page" : undefined} className={cn("rounded px-3 py-1.5 font-medium", view === v.value ? "bg-slate-900 text-white dark:bg-indigo-600" : "text-slate-700 hover:bg-slate-100")}>
                 {v.label}
               </Link>
             ))}

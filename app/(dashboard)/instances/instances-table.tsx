@@ -180,7 +180,7 @@ export function InstancesTable({ workflows, initialCounts, initial, canPause, ca
   return (
     <div className="space-y-3">
       <div className="flex flex-wrap items-end gap-3">
-        <div role="group" aria-label="View" className="flex flex-wrap gap-0.5 rounded-md border border-slate-300 bg-white p-0.5 dark:border-slate-600 dark:bg-slate-900">
+        <div role="group" aria-label="View" className="flex flex-wrap gap-0.5 rounded-md border border-slate-300 bg-white p-0.5">
           {views.map((v) => {
             const count = v.value === "all" ? Object.values(counts.data ?? {}).reduce((a, b) => a + (b ?? 0), 0) : counts.data?.[v.value];
             return (
@@ -189,9 +189,9 @@ export function InstancesTable({ workflows, initialCounts, initial, canPause, ca
                 type="button"
                 aria-pressed={filters.status === v.value}
                 onClick={() => setFilter({ status: v.value })}
-                className={cn("rounded px-3 py-1.5 text-sm font-medium", filters.status === v.value ? "bg-slate-900 text-white dark:bg-indigo-600" : "text-slate-700 hover:bg-slate-100 dark:text-slate-200 dark:hover:bg-slate-800")}
+                className={cn("rounded px-3 py-1.5 text-sm font-medium", filters.status === v.value ? "bg-slate-900 text-white dark:bg-indigo-600" : "text-slate-700 hover:bg-slate-100")}
               >
-                {v.label} <span className={cn("ml-1 text-xs", filters.status === v.value ? "text-slate-300 dark:text-indigo-100" : "text-slate-500 dark:text-slate-400")}>{count ?? 0}</span>
+                {v.label} <span className={cn("ml-1 text-xs", filters.status === v.value ? "text-slate-300 dark:text-indigo-100" : "text-slate-500")}>{count ?? 0}</span>
               </button>
             );
           })}

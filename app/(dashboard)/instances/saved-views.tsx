@@ -42,8 +42,8 @@ export function SavedViews({ views, current, activeQuery, canDeleteShared }: { v
       {views.length === 0 && <span className="text-xs text-slate-500">none yet</span>}
       <ul className="contents">
         {views.map((v) => (
-          <li key={v.id} className="inline-flex items-center rounded-full border border-slate-300 bg-white pl-3 pr-1 text-sm dark:border-slate-600 dark:bg-slate-900">
-            <Link href={`/instances${v.query ? `?${v.query}` : ""}`} aria-current={v.query === activeQuery ? "page" : undefined} className="inline-flex items-center gap-1 py-1 font-medium text-slate-800 underline-offset-2 hover:underline aria-[current=page]:text-indigo-700 dark:text-slate-100 dark:aria-[current=page]:text-indigo-300">
+          <li key={v.id} className="inline-flex items-center rounded-full border border-slate-300 bg-white pl-3 pr-1 text-sm">
+            <Link href={`/instances${v.query ? `?${v.query}` : ""}`} aria-current={v.query === activeQuery ? "page" : undefined} className="inline-flex items-center gap-1 py-1 font-medium text-slate-800 underline-offset-2 hover:underline aria-[current=page]:text-indigo-700 dark:aria-[current=page]:text-indigo-300">
               {v.shared ? <Users className="size-3.5" aria-label="Shared" /> : <Bookmark className="size-3.5" aria-hidden />}
               {v.name}
               {!v.mine && <span className="text-xs font-normal text-slate-500">by {v.ownerLabel}</span>}
@@ -89,7 +89,7 @@ function RenameView({ view }: { view: SavedViewItem }) {
   const [state, onSubmit, pending] = useDialogAction(renameViewAction.bind(null, view.id), () => setOpen(false));
   const values = state.status === "error" ? state.values : undefined;
   return (
-    <Dialog open={open} onOpenChange={setOpen} title={`Rename "${view.name}"`} description="Only you can rename your views." trigger={<button type="button" aria-label={`Rename view ${view.name}`} className="rounded-full p-1 text-slate-500 hover:bg-slate-100 hover:text-slate-800 dark:text-slate-400 dark:hover:bg-slate-800"><Pencil className="size-3.5" aria-hidden /></button>}>
+    <Dialog open={open} onOpenChange={setOpen} title={`Rename "${view.name}"`} description="Only you can rename your views." trigger={<button type="button" aria-label={`Rename view ${view.name}`} className="rounded-full p-1 text-slate-500 hover:bg-slate-100 hover:text-slate-800"><Pencil className="size-3.5" aria-hidden /></button>}>
       <form onSubmit={onSubmit} className="space-y-4" noValidate>
         <input type="hidden" name="version" value={view.version} />
         <Field id={`rename-${view.id}`} label="Name" errors={errorsOf(state, "name")}>
@@ -109,7 +109,7 @@ function DeleteView({ view }: { view: SavedViewItem }) {
   const [open, setOpen] = useState(false);
   const [state, onSubmit, pending] = useDialogAction(deleteViewAction.bind(null, view.id), () => setOpen(false));
   return (
-    <Dialog open={open} onOpenChange={setOpen} title={`Delete "${view.name}"?`} description={view.shared ? "It is shared: it disappears for the whole team. The instances are not touched." : "The instances are not touched."} trigger={<button type="button" aria-label={`Delete view ${view.name}`} className="rounded-full p-1 text-slate-500 hover:bg-slate-100 hover:text-red-700 dark:text-slate-400 dark:hover:bg-slate-800"><Trash2 className="size-3.5" aria-hidden /></button>}>
+    <Dialog open={open} onOpenChange={setOpen} title={`Delete "${view.name}"?`} description={view.shared ? "It is shared: it disappears for the whole team. The instances are not touched." : "The instances are not touched."} trigger={<button type="button" aria-label={`Delete view ${view.name}`} className="rounded-full p-1 text-slate-500 hover:bg-slate-100 hover:text-red-700"><Trash2 className="size-3.5" aria-hidden /></button>}>
       <form onSubmit={onSubmit} className="space-y-4">
         {state.status === "error" && <p role="alert" className="rounded-md bg-red-50 p-3 text-sm text-red-800">{state.message}</p>}
         <div className="flex justify-end gap-2">
