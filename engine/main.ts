@@ -10,6 +10,8 @@ import { startDemoDriver } from "./demo-driver";
 import { loadCatalog } from "./load-catalog";
 import { engineConnection } from "./prepared";
 import { registerDefinitions } from "@/lib/workflows/registry";
+import { notificationEnv } from "@/lib/env";
+import { NotificationLoop } from "./notification-loop";
 import { WebhookLoop } from "./webhook-loop";
 import { Worker } from "./worker";
 
@@ -27,6 +29,9 @@ async function main() {
   // Webhooks go out on their own timer and sends: a slow receiver never holds up a step or a claim.
   const webhooks = new WebhookLoop({ db, log: rootLog.child({ component: "webhooks" }) });
   webhooks.start();
+  // Notifications (mail, chat) likewise: a dead mail server delays only its own sends.
+  const notifications = new NotificationLoop({ db, log: rootLog.child({ component: "notifications" }), ...notificationEnv() });
+  notifications.start();
   // Test harnesses and supervisors learn the worker is listening without parsing logs.
   process.send?.({ type: "ready", workerId: settings.workerId });
 
@@ -37,7 +42,7 @@ async function main() {
     log.info({ signal }, "shutting down");
     stopDriver();
     try {
-      await Promise.all([worker.stop(), webhooks.stop()]);
+      await Promise.all([worker.stop(), webhooks.stop(), notifications.stop()]);
       await sql.end({ timeout: 5 });
       process.exit(0);
     } catch (error) {

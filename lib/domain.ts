@@ -125,6 +125,11 @@ export type GateSpec = {
   escalateAfterMs?: number;
   /** Emails added as approvers when the gate escalates. */
   escalateTo?: string[];
+  /**
+   * Remind the people who may still decide every this many milliseconds while the gate is pending
+   * (like Spinnaker's `notifyEveryMs`); paused time does not count. At least 60 000.
+   */
+  notifyEveryMs?: number;
 };
 
 export type StepSpec = {
@@ -183,3 +188,20 @@ export type OutboxEventType = (typeof eventTypes)[number];
 /** A webhook delivery: waiting for (another) attempt, delivered (a 2xx), or given up after its last attempt. */
 export const webhookDeliveryStatuses = ["pending", "delivered", "failed"] as const;
 export type WebhookDeliveryStatus = (typeof webhookDeliveryStatuses)[number];
+
+/**
+ * What a notification is about (lib/notifications). The gate kinds go to the people who may
+ * decide the gate (and to channels that ask for them); the instance kinds only to channels.
+ */
+export const notificationKinds = ["gate_opened", "gate_delegated", "gate_escalated", "gate_expiring", "gate_reminder", "instance_paused", "instance_resumed"] as const;
+export type NotificationKind = (typeof notificationKinds)[number];
+/** The kinds a person may choose to receive on their account page. */
+export const personalNotificationKinds = ["gate_opened", "gate_delegated", "gate_escalated", "gate_expiring", "gate_reminder"] as const satisfies readonly NotificationKind[];
+/** How a notification travels: SMTP mail, or a POST to a Slack-compatible incoming webhook. */
+export const notificationTransports = ["email", "chat"] as const;
+export type NotificationTransport = (typeof notificationTransports)[number];
+/** A notification: waiting for (another) attempt, sent, given up after its last attempt, or skipped (no longer true when its turn came). */
+export const notificationStatuses = ["pending", "sent", "failed", "skipped"] as const;
+export type NotificationStatus = (typeof notificationStatuses)[number];
+/** The smallest reminder interval a gate may ask for: one minute. */
+export const MIN_NOTIFY_EVERY_MS = 60_000;

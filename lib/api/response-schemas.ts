@@ -103,6 +103,7 @@ const gateSpecSchema = z.object({
   onExpiry: onExpiry.optional(),
   escalateAfterMs: z.number().optional(),
   escalateTo: z.array(z.string()).optional(),
+  notifyEveryMs: z.number().optional(),
 }).meta({ id: "GateSpec", description: "A gate as the workflow's code declares it" });
 
 const stepSpecSchema = z.object({

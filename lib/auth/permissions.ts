@@ -15,10 +15,13 @@ export type Permission =
   | "access:read"
   | "users:manage"
   | "webhooks:manage"
+  | "notifications:manage"
+  | "notifications:own"
   | "tokens:own";
 
-// Everyone signed in may hold API tokens of their own (the CLI, scripts), for what their role allows.
-const readAll: Permission[] = ["instances:read", "history:read", "tokens:own"];
+// Everyone signed in may hold API tokens of their own (the CLI, scripts), for what their role allows,
+// and choose which notifications they get (only people who may decide a gate are sent any).
+const readAll: Permission[] = ["instances:read", "history:read", "tokens:own", "notifications:own"];
 const operate: Permission[] = ["instances:pause", "instances:resume", "instances:start", "instances:cancel", "workflows:pause", "workflows:resume"];
 
 /** The role matrix, in one place: auditors read, operators operate, approvers sign, admins do all. */
@@ -28,7 +31,7 @@ const grants: Record<Role, ReadonlySet<Permission>> = {
   operator: new Set([...readAll, ...operate]),
   approver: new Set([...readAll, "gates:decide"]),
   // Admins may also decide a gate that names another role (approverRole), never one that names people.
-  admin: new Set([...readAll, ...operate, "gates:decide", "gates:decide-any-role", "access:read", "users:manage", "webhooks:manage"]),
+  admin: new Set([...readAll, ...operate, "gates:decide", "gates:decide-any-role", "access:read", "users:manage", "webhooks:manage", "notifications:manage"]),
 };
 
 export type SessionUser = { id: string; email: string; name: string; role: Role; groups?: string[] };
@@ -70,4 +73,7 @@ const describe: Record<Permission, string> = {
   // Subscriptions send every event (access changes included) to a URL of the admin's choosing.
   "webhooks:manage": "manage webhooks",
   "tokens:own": "hold API tokens",
+  // Channels post to a chat of the admin's choosing; the log shows who was told what.
+  "notifications:manage": "manage notification channels",
+  "notifications:own": "choose their notifications",
 };

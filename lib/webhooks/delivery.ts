@@ -169,8 +169,8 @@ export async function sendDelivery(delivery: Pick<ClaimedDelivery, "url" | "secr
   }
 }
 
-/** The body's first EXCERPT_BYTES as text; the rest is not read. */
-async function excerpt(response: Response): Promise<string | null> {
+/** The body's first EXCERPT_BYTES as text; the rest is not read. (Notifications' chat sends log the same excerpt.) */
+export async function excerpt(response: Response): Promise<string | null> {
   if (!response.body) return null;
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
