@@ -19,6 +19,8 @@ const schema = z.object({
   // Unset SMTP: no mail is sent (chat still is). smtp:// upgrades with STARTTLS when offered; smtps:// is TLS from the start.
   FLOWGATE_SMTP_URL: optional(z.string().url().refine((v) => /^smtps?:\/\//.test(v), "FLOWGATE_SMTP_URL must start with smtp:// or smtps://")),
   FLOWGATE_MAIL_FROM: z.string().min(3).default("Flowgate <flowgate@localhost>"),
+  // CIDRs the SSRF guard lets webhooks and chat call although private (lib/outbound.ts parses them).
+  FLOWGATE_OUTBOUND_ALLOW: optional(z.string().regex(/^\s*[0-9a-f:.]+(\/\d{1,3})?\s*(,\s*[0-9a-f:.]+(\/\d{1,3})?\s*)*$/i, "FLOWGATE_OUTBOUND_ALLOW is a comma-separated list of addresses or CIDRs, like 10.0.0.0/8,127.0.0.1/32")),
   FLOWGATE_PUBLIC_URL: optional(z.string().url().refine((v) => /^https?:\/\//.test(v), "FLOWGATE_PUBLIC_URL must be an http(s) URL")),
 });
 

@@ -7,6 +7,7 @@ import type { SessionUser } from "@/lib/auth/permissions";
 import { isUuid } from "@/lib/domain";
 import { notFound } from "@/lib/errors";
 import { log } from "@/lib/log";
+import { assertOutboundAllowed } from "@/lib/outbound";
 import { requiredText } from "@/lib/text";
 import { parseInput, type Untrusted } from "@/lib/validate";
 import { chatUrlSchema } from "./preferences";
@@ -34,6 +35,7 @@ export function listChannels(db: DbOrTx): Promise<NotificationChannel[]> {
 /** Adds a channel. Errors: 400 naming the field (name, url, kinds). */
 export async function createChannel(db: DbOrTx, raw: Untrusted, by: SessionUser): Promise<NotificationChannel> {
   const input = parseInput(createChannelSchema, raw);
+  await assertOutboundAllowed(input.url, "url");
   const [row] = await db.insert(notificationChannels).values({ ...input, createdById: by.id }).returning();
   log.info({ channelId: row!.id, by: by.email, kinds: input.kinds }, "notification channel created");
   return row!;

@@ -2,6 +2,7 @@ import "server-only";
 import { and, eq, inArray, lte, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { notificationAttempts, notifications, type Notification } from "@/db/schema";
+import { outboundRefusal } from "@/lib/outbound";
 import { clipText, storableText } from "@/lib/text";
 import { excerpt, retryDelayMs } from "@/lib/webhooks/delivery";
 import { decidersOf, readGateFacts } from "./queue";
@@ -79,6 +80,9 @@ export async function sendNotification(n: Pick<ClaimedNotification, "transport" 
       const info = await withTimeout(sent, deps.timeoutMs);
       return done(true, info.response, null);
     }
+    // The SSRF guard at every send (lib/outbound.ts): a name may resolve elsewhere since it was saved.
+    const refused = await outboundRefusal(n.target);
+    if (refused) return done(false, null, refused);
     const timeout = AbortSignal.timeout(deps.timeoutMs);
     const response = await fetch(n.target, {
       method: "POST",

@@ -5,6 +5,7 @@ import type { DbOrTx } from "@/db/client";
 import { notificationPreferences, personalNotificationKinds } from "@/db/schema";
 import type { SessionUser } from "@/lib/auth/permissions";
 import { log } from "@/lib/log";
+import { assertOutboundAllowed } from "@/lib/outbound";
 import { parseInput, type Untrusted } from "@/lib/validate";
 
 /** A person's choices: mail on or off, chat on or off (with their incoming-webhook URL), and which kinds. */
@@ -56,6 +57,7 @@ export async function getPreferences(db: DbOrTx, userId: string): Promise<Prefer
  */
 export async function savePreferences(db: DbOrTx, raw: Untrusted, user: SessionUser): Promise<PreferencesView> {
   const input = parseInput(preferencesSchema, raw);
+  if (input.chatWebhookUrl) await assertOutboundAllowed(input.chatWebhookUrl, "chatWebhookUrl");
   const values = { email: input.email, chat: input.chat, chatWebhookUrl: input.chatWebhookUrl, kinds: input.kinds, updatedAt: new Date() };
   await db.insert(notificationPreferences).values({ userId: user.id, ...values }).onConflictDoUpdate({ target: notificationPreferences.userId, set: values });
   log.info({ user: user.email, email: input.email, chat: input.chat, kinds: input.kinds }, "notification preferences saved");

@@ -3,6 +3,7 @@ import { and, eq, inArray, lte, sql } from "drizzle-orm";
 import { Webhook } from "standardwebhooks";
 import type { Db } from "@/db/client";
 import { events, webhookAttempts, webhookDeliveries, webhookSubscriptions } from "@/db/schema";
+import { outboundRefusal } from "@/lib/outbound";
 import { clipText, storableText } from "@/lib/text";
 
 /*
@@ -146,6 +147,9 @@ export async function sendDelivery(delivery: Pick<ClaimedDelivery, "url" | "secr
   const timeout = AbortSignal.timeout(options.timeoutMs);
   const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
   try {
+    // Checked at every send, not only when saved: a name may resolve elsewhere since.
+    const refused = await outboundRefusal(delivery.url);
+    if (refused) return { ok: false, statusCode: null, latencyMs: elapsed(), responseExcerpt: null, error: clipText(refused, 500), startedAt };
     const signature = new Webhook(delivery.secret).sign(delivery.webhookId, startedAt, delivery.body);
     const response = await fetch(delivery.url, {
       method: "POST",

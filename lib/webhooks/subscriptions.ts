@@ -8,6 +8,7 @@ import type { SessionUser } from "@/lib/auth/permissions";
 import { eventTypes, isUuid } from "@/lib/domain";
 import { notFound } from "@/lib/errors";
 import { log } from "@/lib/log";
+import { assertOutboundAllowed } from "@/lib/outbound";
 import { optionalText } from "@/lib/text";
 import { parseInput, type Untrusted } from "@/lib/validate";
 
@@ -96,6 +97,7 @@ export async function getSubscription(db: DbOrTx, subscriptionId: string): Promi
  */
 export async function createSubscription(db: Db, raw: Untrusted, by: SessionUser): Promise<{ view: SubscriptionView; secret: string }> {
   const input = parseInput(createSubscriptionSchema, raw);
+  await assertOutboundAllowed(input.url, "url");
   const secret = generateSecret();
   const [view] = await db
     .insert(webhookSubscriptions)
@@ -113,6 +115,7 @@ export async function createSubscription(db: Db, raw: Untrusted, by: SessionUser
 export async function updateSubscription(db: Db, raw: Untrusted, by: SessionUser): Promise<SubscriptionView> {
   const input = parseInput(updateSubscriptionSchema, raw);
   if (!isUuid(input.subscriptionId)) throw notFound("Webhook");
+  if (input.url !== undefined) await assertOutboundAllowed(input.url, "url");
   return db.transaction(async (tx) => {
     // Locked, like the delivery that records a failure: the failure run and an admin's switch serialise.
     const [current] = await tx.select({ active: webhookSubscriptions.active }).from(webhookSubscriptions).where(eq(webhookSubscriptions.id, input.subscriptionId)).for("update");

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { and, eq, inArray, isNull } from "drizzle-orm";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { createDb } from "@/db/client";
-import { events, gates, notificationAttempts, notificationChannels, notificationPreferences, notifications } from "@/db/schema";
+import { events, gates, notificationAttempts, notificationChannels, notificationPreferences, notifications, webhookSubscriptions } from "@/db/schema";
 import { NotificationLoop } from "@/engine/notification-loop";
 import { approveGate, type DecisionResult } from "@/lib/gates/decide-gate";
 import { delegateGate } from "@/lib/gates/delegate-gate";
@@ -14,6 +14,7 @@ import { createChannel } from "@/lib/notifications/channels";
 import { fanOutNotifications } from "@/lib/notifications/fan-out";
 import { savePreferences } from "@/lib/notifications/preferences";
 import { sweepGateNotices } from "@/lib/notifications/reminders";
+import { createSubscription } from "@/lib/webhooks/subscriptions";
 import { freshDatabase } from "../support/db";
 import { actor, createGatedInstance, createInstance, createUser } from "../support/factories";
 import { startSmtpSink } from "../support/smtp-sink";
@@ -251,5 +252,15 @@ describe("channels and retries", () => {
     await expect(savePreferences(t.db, { email: true, chat: true, chatWebhookUrl: "javascript:alert(1)", kinds: [] }, pat)).rejects.toMatchObject({ code: "invalid", fields: { chatWebhookUrl: [expect.stringContaining("http")] } });
     await expect(savePreferences(t.db, { email: true, chat: false, kinds: ["everything"] }, pat)).rejects.toMatchObject({ code: "invalid" });
     expect(await t.db.select().from(notificationPreferences).where(and(eq(notificationPreferences.userId, pat.id)))).toEqual([]);
+  });
+
+  it("a URL into the private network is refused when saved (a person's chat URL, a channel, a webhook), naming the field", async () => {
+    const quinn = await createUser(t.db, "approver", { email: "quinn.ssrf@test.dev" });
+    const privateAddress = { code: "invalid", message: expect.stringContaining("is a private, loopback or link-local address") };
+    await expect(savePreferences(t.db, { email: true, chat: true, chatWebhookUrl: "http://169.254.169.254/latest/meta-data", kinds: [] }, quinn)).rejects.toMatchObject({ ...privateAddress, fields: { chatWebhookUrl: [expect.any(String)] } });
+    await expect(createChannel(t.db, { name: "#internal", url: "http://10.0.0.5:8080/hook", kinds: ["gate_opened"] }, admin)).rejects.toMatchObject({ ...privateAddress, fields: { url: [expect.any(String)] } });
+    await expect(createSubscription(t.db, { url: "http://[fd00::1]/hook" }, admin)).rejects.toMatchObject({ ...privateAddress, fields: { url: [expect.any(String)] } });
+    expect(await t.db.select().from(notificationChannels)).toEqual([]);
+    expect(await t.db.select().from(webhookSubscriptions)).toEqual([]);
   });
 });

@@ -67,7 +67,8 @@ export function NotificationPreferencesForm(props: PreferencesProps) {
             Save notification preferences
           </Button>
           <span aria-live="polite" className="text-sm">
-            {state.status === "success" ? <span className="text-emerald-800">{state.message}</span> : state.status === "error" ? <span className="text-red-700">{state.message}</span> : null}
+            {/* A refusal with field errors shows them beside the fields; only other refusals show here. */}
+            {state.status === "success" ? <span className="text-emerald-800">{state.message}</span> : state.status === "error" && !state.fields ? <span className="text-red-700">{state.message}</span> : null}
           </span>
         </div>
       </form>

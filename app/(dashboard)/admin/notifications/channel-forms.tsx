@@ -61,9 +61,10 @@ export function CreateChannelForm() {
 }
 
 function Result({ state }: { state: ActionState }) {
+  // Field errors are shown beside their fields; only a refusal without them is said here.
   return (
     <span aria-live="polite" className="text-sm">
-      {state.status === "error" ? <span className="text-red-700">{state.message}</span> : state.status === "success" ? <span className="text-emerald-800">{state.message}</span> : null}
+      {state.status === "error" && !state.fields ? <span className="text-red-700">{state.message}</span> : state.status === "success" ? <span className="text-emerald-800">{state.message}</span> : null}
     </span>
   );
 }
