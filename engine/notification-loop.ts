@@ -12,6 +12,7 @@ import {
   type MailSender,
   type NotificationPolicy,
 } from "@/lib/notifications/delivery";
+import { DEFAULT_RETENTION_MS, pruneDeliveryLogs } from "@/lib/delivery-retention";
 import { fanOutNotifications } from "@/lib/notifications/fan-out";
 import { sweepGateNotices } from "@/lib/notifications/reminders";
 
@@ -29,7 +30,12 @@ export type NotificationLoopOptions = {
   /** Sends in flight in this process. */
   maxInFlight?: number;
   policy?: Partial<NotificationPolicy>;
+  /** Finished webhook deliveries and notifications older than this are pruned, hourly (FLOWGATE_DELIVERY_RETENTION_DAYS). */
+  retentionMs?: number;
 };
+
+/** How often the delivery logs are pruned. */
+const PRUNE_EVERY_MS = 3_600_000;
 
 /**
  * Notifies people and channels beside the engine, in the worker process, on its own timer, like
@@ -44,6 +50,7 @@ export class NotificationLoop {
   private readonly stopSignal = new AbortController();
   private timer: NodeJS.Timeout | undefined;
   private round: Promise<void> | undefined;
+  private prunedAt = 0;
 
   constructor(private readonly options: NotificationLoopOptions) {
     this.policy = { ...defaultNotificationPolicy, ...options.policy };
@@ -88,6 +95,11 @@ export class NotificationLoop {
         const { events, notifications } = await fanOutNotifications(db, this.config);
         if (notifications) log.debug({ events, notifications }, "notifications queued");
         if (events < 200) break;
+      }
+      if (Date.now() - this.prunedAt >= PRUNE_EVERY_MS) {
+        this.prunedAt = Date.now();
+        const pruned = await pruneDeliveryLogs(db, { retentionMs: this.options.retentionMs ?? DEFAULT_RETENTION_MS });
+        if (pruned.webhookDeliveries || pruned.notifications) log.info(pruned, "old deliveries pruned");
       }
       const swept = await sweepGateNotices(db, this.config);
       if (swept.reminders || swept.warnings) log.info(swept, "gate reminders and expiry notices queued");

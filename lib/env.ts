@@ -21,6 +21,8 @@ const schema = z.object({
   FLOWGATE_MAIL_FROM: z.string().min(3).default("Flowgate <flowgate@localhost>"),
   // CIDRs the SSRF guard lets webhooks and chat call although private (lib/outbound.ts parses them).
   FLOWGATE_OUTBOUND_ALLOW: optional(z.string().regex(/^\s*[0-9a-f:.]+(\/\d{1,3})?\s*(,\s*[0-9a-f:.]+(\/\d{1,3})?\s*)*$/i, "FLOWGATE_OUTBOUND_ALLOW is a comma-separated list of addresses or CIDRs, like 10.0.0.0/8,127.0.0.1/32")),
+  // Days finished webhook deliveries and notifications (and their attempt logs) are kept.
+  FLOWGATE_DELIVERY_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   FLOWGATE_PUBLIC_URL: optional(z.string().url().refine((v) => /^https?:\/\//.test(v), "FLOWGATE_PUBLIC_URL must be an http(s) URL")),
 });
 
@@ -43,11 +45,12 @@ export function env(): Env {
 
 /**
  * What the notification loop needs from the environment: the SMTP URL (null: mail is off), the
- * From address, and the dashboard's public base URL for deep links (default http://localhost:PORT).
+ * From address, the dashboard's public base URL for deep links (default http://localhost:PORT),
+ * and how long finished deliveries are kept, in milliseconds.
  */
-export function notificationEnv(): { smtpUrl: string | null; mailFrom: string; publicUrl: string } {
+export function notificationEnv(): { smtpUrl: string | null; mailFrom: string; publicUrl: string; retentionMs: number } {
   const e = env();
-  return { smtpUrl: e.FLOWGATE_SMTP_URL ?? null, mailFrom: e.FLOWGATE_MAIL_FROM, publicUrl: (e.FLOWGATE_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, "") };
+  return { smtpUrl: e.FLOWGATE_SMTP_URL ?? null, mailFrom: e.FLOWGATE_MAIL_FROM, retentionMs: e.FLOWGATE_DELIVERY_RETENTION_DAYS * 86_400_000, publicUrl: (e.FLOWGATE_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, "") };
 }
 
 /** Demo mode seeds and advertises the demo sign-ins; it is never on unless asked for or embedded. */
