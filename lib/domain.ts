@@ -195,6 +195,16 @@ export type WebhookDeliveryStatus = (typeof webhookDeliveryStatuses)[number];
  */
 export const notificationKinds = ["gate_opened", "gate_delegated", "gate_escalated", "gate_expiring", "gate_reminder", "instance_paused", "instance_resumed"] as const;
 export type NotificationKind = (typeof notificationKinds)[number];
+/** Each kind in words, for the admin page and its log. */
+export const notificationKindLabels: Record<NotificationKind, string> = {
+  gate_opened: "Gate opened",
+  gate_delegated: "Gate delegated",
+  gate_escalated: "Gate escalated",
+  gate_expiring: "Gate about to expire",
+  gate_reminder: "Gate reminder",
+  instance_paused: "Instance paused",
+  instance_resumed: "Instance resumed",
+};
 /** The kinds a person may choose to receive on their account page. */
 export const personalNotificationKinds = ["gate_opened", "gate_delegated", "gate_escalated", "gate_expiring", "gate_reminder"] as const satisfies readonly NotificationKind[];
 /** How a notification travels: SMTP mail, or a POST to a Slack-compatible incoming webhook. */

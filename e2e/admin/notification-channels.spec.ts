@@ -24,6 +24,7 @@ test("an admin adds a chat channel for pauses and resumes, pauses an instance, a
     await add.getByRole("button", { name: "Add channel" }).click();
     await expect(add.getByText("Added the channel “#e2e-ops”")).toBeVisible();
     await expect(page.getByRole("list", { name: "Channels" })).toContainText("#e2e-ops");
+    await expect(page.getByRole("list", { name: "Channels" })).toContainText("Instance paused, Instance resumed");
     const [channel] = await db.select().from(notificationChannels).where(eq(notificationChannels.name, "#e2e-ops"));
     expect(channel).toMatchObject({ url: receiver.url(path), kinds: ["instance_paused", "instance_resumed"], active: true });
 
@@ -56,8 +57,18 @@ test("an admin adds a chat channel for pauses and resumes, pauses an instance, a
     await page.emulateMedia({ colorScheme: "dark" });
     await page.screenshot({ path: "test-results/notifications/admin-390-dark.png", fullPage: true });
 
+    // Deleting asks first: the first click deletes nothing.
+    await page.setViewportSize({ width: 1440, height: 900 });
     await page.getByRole("button", { name: "Delete #e2e-ops" }).click();
+    const confirm = page.getByRole("group", { name: "Confirm: Delete #e2e-ops" });
+    await expect(confirm).toContainText("Delete #e2e-ops and its notification log?");
+    expect(await db.select().from(notificationChannels).where(eq(notificationChannels.id, channel!.id))).toHaveLength(1);
+    await confirm.getByRole("button", { name: "Cancel" }).click();
+    await expect(confirm).toBeHidden();
+    await page.getByRole("button", { name: "Delete #e2e-ops" }).click();
+    await page.getByRole("group", { name: "Confirm: Delete #e2e-ops" }).getByRole("button", { name: "Yes, delete" }).click();
     await expect(page.getByRole("list", { name: "Channels" })).toHaveCount(0);
+    expect(await db.select().from(notificationChannels).where(eq(notificationChannels.id, channel!.id))).toEqual([]);
   } finally {
     await db.delete(notificationChannels).where(eq(notificationChannels.name, "#e2e-ops"));
     await receiver.close();

@@ -5,19 +5,9 @@ import { Button } from "@/components/ui/button";
 import { Field, Input } from "@/components/ui/field";
 import { useFormAction } from "@/components/use-form-action";
 import { idle, type ActionState } from "@/lib/action-state";
-import { notificationKinds, type NotificationKind } from "@/lib/domain";
+import { ConfirmActionButton } from "@/components/confirm-action-button";
+import { notificationKindLabels, notificationKinds } from "@/lib/domain";
 import { createChannelAction, deleteChannelAction, setChannelActiveAction } from "./actions";
-
-/** Words for every notification kind, shared by the form and the log. */
-export const kindWords: Record<NotificationKind, string> = {
-  gate_opened: "Gate opened",
-  gate_delegated: "Gate delegated",
-  gate_escalated: "Gate escalated",
-  gate_expiring: "Gate about to expire",
-  gate_reminder: "Gate reminder",
-  instance_paused: "Instance paused",
-  instance_resumed: "Instance resumed",
-};
 
 /** Adds a channel: a name, its incoming-webhook URL, the kinds it receives. Keeps the input when refused. */
 export function CreateChannelForm() {
@@ -44,7 +34,7 @@ export function CreateChannelForm() {
         <div className="grid gap-1 sm:grid-cols-2 lg:grid-cols-4">
           {notificationKinds.map((kind) => (
             <label key={kind} className="flex items-center gap-2 text-sm">
-              <input type="checkbox" name="kinds" value={kind} defaultChecked={kind === "instance_paused" || kind === "instance_resumed"} /> {kindWords[kind]}
+              <input type="checkbox" name="kinds" value={kind} defaultChecked={kind === "instance_paused" || kind === "instance_resumed"} /> {notificationKindLabels[kind]}
             </label>
           ))}
         </div>
@@ -85,4 +75,6 @@ export const ToggleChannel = ({ id, name, active }: { id: string; name: string; 
   <ActionButton act={setChannelActiveAction.bind(null, id, !active)} label={active ? "Disable" : "Enable"} name={`${active ? "Disable" : "Enable"} ${name}`} />
 );
 
-export const DeleteChannel = ({ id, name }: { id: string; name: string }) => <ActionButton act={deleteChannelAction.bind(null, id)} label="Delete" name={`Delete ${name}`} variant="ghost" />;
+export const DeleteChannel = ({ id, name }: { id: string; name: string }) => (
+  <ConfirmActionButton act={deleteChannelAction.bind(null, id)} label="Delete" name={`Delete ${name}`} question={`Delete ${name} and its notification log?`} />
+);

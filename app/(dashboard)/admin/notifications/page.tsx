@@ -4,7 +4,8 @@ import { getDb } from "@/db/client";
 import { requirePage } from "@/lib/auth/current-user";
 import { notificationEnv } from "@/lib/env";
 import { listChannels, notificationLog } from "@/lib/notifications/channels";
-import { CreateChannelForm, DeleteChannel, ToggleChannel, kindWords } from "./channel-forms";
+import { notificationKindLabels, type NotificationKind } from "@/lib/domain";
+import { CreateChannelForm, DeleteChannel, ToggleChannel } from "./channel-forms";
 
 export const metadata: Metadata = { title: "Notifications" };
 
@@ -45,7 +46,7 @@ export default async function NotificationsPage() {
                     <span className={`rounded px-1.5 py-0.5 text-xs ${c.active ? "bg-emerald-50 text-emerald-800" : "bg-slate-100 text-slate-700"}`}>{c.active ? "Active" : "Disabled"}</span>
                   </p>
                   <p className="break-all font-mono text-xs text-slate-600">{c.url}</p>
-                  <p className="text-xs text-slate-600">{c.kinds.map((k) => kindWords[k as keyof typeof kindWords] ?? k).join(", ")}</p>
+                  <p className="text-xs text-slate-600">{c.kinds.map((k) => notificationKindLabels[k as NotificationKind] ?? k).join(", ")}</p>
                 </div>
                 <div className="flex flex-wrap gap-2">
                   <ToggleChannel id={c.id} name={c.name} active={c.active} />
@@ -62,7 +63,8 @@ export default async function NotificationsPage() {
           <p className="rounded-lg border border-dashed border-slate-300 p-6 text-center text-sm text-slate-600">Nothing sent yet.</p>
         ) : (
           <div className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white">
-            <table className="w-full text-left text-sm">
+            {/* A minimum width: on a phone the log scrolls inside its frame rather than squeezing a URL to a letter a line. */}
+            <table className="w-full min-w-[48rem] text-left text-sm">
               <caption className="sr-only">Notification log, newest first</caption>
               <thead className="border-b border-slate-200 bg-slate-50 text-xs uppercase tracking-wide text-slate-600">
                 <tr>
@@ -77,7 +79,7 @@ export default async function NotificationsPage() {
                 {log.map((n) => (
                   <tr key={n.id} className="align-top">
                     <th scope="row" className="max-w-md px-3 py-2 text-left font-normal">
-                      <span className="block text-xs text-slate-600">{kindWords[n.kind]}</span>
+                      <span className="block text-xs text-slate-600">{notificationKindLabels[n.kind]}</span>
                       <span className="break-words">{n.subject}</span>
                     </th>
                     <td className="px-3 py-2">

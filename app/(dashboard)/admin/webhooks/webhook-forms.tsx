@@ -1,6 +1,7 @@
 "use client";
 
 import { useActionState } from "react";
+import { ConfirmActionButton } from "@/components/confirm-action-button";
 import { Button } from "@/components/ui/button";
 import { Field, Input } from "@/components/ui/field";
 import { idle, type ActionState } from "@/lib/action-state";
@@ -104,7 +105,10 @@ export const ToggleWebhook = ({ id, url, active }: { id: string; url: string; ac
   <ActionButton act={setWebhookActiveAction.bind(null, id, !active)} label={active ? "Disable" : "Enable"} name={`${active ? "Disable" : "Enable"} ${url}`} />
 );
 
-export const DeleteWebhook = ({ id, url }: { id: string; url: string }) => <ActionButton act={deleteWebhookAction.bind(null, id)} label="Delete" name={`Delete ${url}`} variant="ghost" />;
+// Deleting drops the subscription's deliveries and their log too: ask first.
+export const DeleteWebhook = ({ id, url }: { id: string; url: string }) => (
+  <ConfirmActionButton act={deleteWebhookAction.bind(null, id)} label="Delete" name={`Delete ${url}`} question={`Delete this webhook, its deliveries and their log?`} />
+);
 
 export const ReplayDelivery = ({ subscriptionId, deliveryId, webhookId }: { subscriptionId: string; deliveryId: string; webhookId: string }) => (
   <ActionButton act={replayDeliveryAction.bind(null, subscriptionId, deliveryId)} label="Replay" name={`Replay ${webhookId}`} />
