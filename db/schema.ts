@@ -498,6 +498,9 @@ export const webhookSubscriptions = pgTable("webhook_subscriptions", {
   eventTypes: text().array().notNull().default(sql`'{}'::text[]`),
   /** `whsec_` and base64 of 32 random bytes: the Standard Webhooks signing key. */
   secret: text().notNull(),
+  /** The secret before the last rotation: deliveries carry its signature too until previousSecretExpiresAt, so receivers can switch over. */
+  previousSecret: text(),
+  previousSecretExpiresAt: timestamp({ withTimezone: true }),
   active: boolean().notNull().default(true),
   /** Failed attempts in a row across its deliveries; a success resets it, a run of them disables the subscription. */
   consecutiveFailures: integer().notNull().default(0),

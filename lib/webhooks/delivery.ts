@@ -67,6 +67,8 @@ export type ClaimedDelivery = {
   leaseToken: string;
   url: string;
   secret: string;
+  /** The secret before a rotation, while its overlap lasts: it signs too. */
+  previousSecret: string | null;
   webhookId: string;
   body: string;
 };
@@ -118,7 +120,7 @@ export async function claimDeliveries(db: Db, options: { limit: number; perSubsc
     .returning({ id: webhookDeliveries.id, attempts: webhookDeliveries.attempts, leaseToken: webhookDeliveries.leaseToken, replay: webhookDeliveries.replayRequested });
   if (!claimed.length) return [];
   const details = await db
-    .select({ id: webhookDeliveries.id, subscriptionId: webhookSubscriptions.id, url: webhookSubscriptions.url, secret: webhookSubscriptions.secret, event: { id: events.id, type: events.type, version: events.version, instanceId: events.instanceId, payload: events.payload, createdAt: events.createdAt } })
+    .select({ id: webhookDeliveries.id, subscriptionId: webhookSubscriptions.id, url: webhookSubscriptions.url, secret: webhookSubscriptions.secret, previousSecret: sql<string | null>`case when ${webhookSubscriptions.previousSecretExpiresAt} > now() then ${webhookSubscriptions.previousSecret} end`, event: { id: events.id, type: events.type, version: events.version, instanceId: events.instanceId, payload: events.payload, createdAt: events.createdAt } })
     .from(webhookDeliveries)
     .innerJoin(webhookSubscriptions, eq(webhookSubscriptions.id, webhookDeliveries.subscriptionId))
     .innerJoin(events, eq(events.id, webhookDeliveries.eventId))
@@ -127,7 +129,7 @@ export async function claimDeliveries(db: Db, options: { limit: number; perSubsc
   return claimed.flatMap((c) => {
     const d = byId.get(c.id);
     if (!d || !c.leaseToken) return [];
-    return [{ id: c.id, subscriptionId: d.subscriptionId, attempt: c.attempts, replay: c.replay, leaseToken: c.leaseToken, url: d.url, secret: d.secret, webhookId: webhookIdOf(d.event.id), body: webhookBody(d.event) }];
+    return [{ id: c.id, subscriptionId: d.subscriptionId, attempt: c.attempts, replay: c.replay, leaseToken: c.leaseToken, url: d.url, secret: d.secret, previousSecret: d.previousSecret, webhookId: webhookIdOf(d.event.id), body: webhookBody(d.event) }];
   });
 }
 
@@ -140,7 +142,7 @@ export type AttemptOutcome = { ok: boolean; statusCode: number | null; latencyMs
  * a redirect. A 2xx is success; anything else, a timeout (`timeoutMs`, headers and excerpt
  * together), a network error or `signal` (the loop stopping) is a failure with its reason. Never throws.
  */
-export async function sendDelivery(delivery: Pick<ClaimedDelivery, "url" | "secret" | "webhookId" | "body">, options: { timeoutMs: number; signal?: AbortSignal }): Promise<AttemptOutcome> {
+export async function sendDelivery(delivery: Pick<ClaimedDelivery, "url" | "secret" | "webhookId" | "body"> & { previousSecret?: string | null }, options: { timeoutMs: number; signal?: AbortSignal }): Promise<AttemptOutcome> {
   const startedAt = new Date();
   const t0 = performance.now();
   const elapsed = () => Math.round(performance.now() - t0);
@@ -150,7 +152,11 @@ export async function sendDelivery(delivery: Pick<ClaimedDelivery, "url" | "secr
     // Checked at every send, not only when saved: a name may resolve elsewhere since.
     const refused = await outboundRefusal(delivery.url);
     if (refused) return { ok: false, statusCode: null, latencyMs: elapsed(), responseExcerpt: null, error: clipText(refused, 500), startedAt };
-    const signature = new Webhook(delivery.secret).sign(delivery.webhookId, startedAt, delivery.body);
+    // After a rotation, the old secret signs too (space-separated, per Standard Webhooks) until its overlap ends.
+    const signature = [delivery.secret, delivery.previousSecret]
+      .filter((s): s is string => !!s)
+      .map((s) => new Webhook(s).sign(delivery.webhookId, startedAt, delivery.body))
+      .join(" ");
     const response = await fetch(delivery.url, {
       method: "POST",
       redirect: "manual",
