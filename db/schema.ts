@@ -36,6 +36,10 @@ import {
   bulkOperationStates,
   bulkItemStatuses,
   type BulkFilter,
+  notificationKinds,
+  notificationTransports,
+  notificationStatuses,
+  personalNotificationKinds,
   type StepSpec,
   type GateForm,
   type GateOption,
@@ -391,9 +395,15 @@ export const events = pgTable(
     instanceId: uuid(),
     payload: jsonb().notNull(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    /** Handed to webhooks (lib/webhooks/fan-out.ts). */
     publishedAt: timestamp({ withTimezone: true }),
+    /** Turned into notifications (lib/notifications/fan-out.ts): a marker of its own, so neither fan-out waits for the other. */
+    notifiedAt: timestamp({ withTimezone: true }),
   },
-  (t) => [index("events_unpublished_idx").on(t.id).where(sql`${t.publishedAt} is null`)],
+  (t) => [
+    index("events_unpublished_idx").on(t.id).where(sql`${t.publishedAt} is null`),
+    index("events_unnotified_idx").on(t.id).where(sql`${t.notifiedAt} is null`),
+  ],
 );
 
 export const gateStatus = pgEnum("gate_status", gateStatuses);
@@ -439,11 +449,19 @@ export const gates = pgTable(
     escalateTo: text().array().notNull().default(sql`'{}'::text[]`),
     escalatedAt: timestamp({ withTimezone: true }),
     decidedAt: timestamp({ withTimezone: true }),
+    /** GateSpec.notifyEveryMs: remind the people who may still decide this often while pending. */
+    notifyEveryMs: integer(),
+    /** When the next reminder is due; a clock of the instance, moved on resume like expiresAt (lib/instances/clocks.ts). */
+    nextReminderAt: timestamp({ withTimezone: true }),
+    remindersSent: integer().notNull().default(0),
+    /** When the "about to expire" notice went out; it goes once. */
+    expiryWarnedAt: timestamp({ withTimezone: true }),
   },
   (t) => [
     uniqueIndex("gates_instance_step_idx").on(t.instanceId, t.stepKey),
     index("gates_status_requested_idx").on(t.status, t.requestedAt, t.id),
     index("gates_expiry_idx").on(t.expiresAt).where(sql`${t.status} = 'pending'`),
+    index("gates_reminder_idx").on(t.nextReminderAt).where(sql`${t.status} = 'pending'`),
   ],
 );
 
@@ -535,6 +553,9 @@ export const webhookSubscriptions = pgTable("webhook_subscriptions", {
   eventTypes: text().array().notNull().default(sql`'{}'::text[]`),
   /** `whsec_` and base64 of 32 random bytes: the Standard Webhooks signing key. */
   secret: text().notNull(),
+  /** The secret before the last rotation: deliveries carry its signature too until previousSecretExpiresAt, so receivers can switch over. */
+  previousSecret: text(),
+  previousSecretExpiresAt: timestamp({ withTimezone: true }),
   active: boolean().notNull().default(true),
   /** Failed attempts in a row across its deliveries; a success resets it, a run of them disables the subscription. */
   consecutiveFailures: integer().notNull().default(0),
@@ -708,3 +729,92 @@ export const bulkOperationItems = pgTable(
 );
 export type BulkOperation = typeof bulkOperations.$inferSelect;
 export type BulkOperationItem = typeof bulkOperationItems.$inferSelect;
+
+/**
+ * What a person wants to be told (their account page). No row: the defaults, mail on, chat off,
+ * every kind. `chatWebhookUrl` is a Slack-compatible incoming webhook of their own (a DM or a channel).
+ */
+export const notificationPreferences = pgTable("notification_preferences", {
+  userId: uuid()
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  email: boolean().notNull().default(true),
+  chat: boolean().notNull().default(false),
+  chatWebhookUrl: text(),
+  /** Which of personalNotificationKinds to receive. */
+  kinds: text().array().notNull().default(sql.raw(`'{${personalNotificationKinds.join(",")}}'::text[]`)),
+  updatedAt: timestamp({ withTimezone: true, precision: 3 }).notNull().defaultNow(),
+});
+
+/** Admin-configured chat channels (Slack-compatible incoming webhooks) and the kinds each receives. */
+export const notificationChannels = pgTable("notification_channels", {
+  id: uuid().primaryKey().defaultRandom(),
+  name: text().notNull(),
+  url: text().notNull(),
+  kinds: text().array().notNull().default(sql`'{}'::text[]`),
+  active: boolean().notNull().default(true),
+  createdById: uuid().references(() => users.id, { onDelete: "set null" }),
+  createdAt: timestamp({ withTimezone: true, precision: 3 }).notNull().defaultNow(),
+});
+
+/**
+ * One message to one person or channel by one transport, rendered when it was decided on and sent
+ * by the worker until it goes through or its last attempt (lib/notifications/delivery.ts), like a
+ * webhook delivery. `dedupeKey` makes deciding it idempotent (a fan-out or sweep run twice sends once).
+ */
+export const notifications = pgTable(
+  "notifications",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    dedupeKey: text().notNull(),
+    kind: text({ enum: notificationKinds }).notNull(),
+    transport: text({ enum: notificationTransports }).notNull(),
+    userId: uuid().references(() => users.id, { onDelete: "cascade" }),
+    channelId: uuid().references(() => notificationChannels.id, { onDelete: "cascade" }),
+    /** An email address or a webhook URL. */
+    target: text().notNull(),
+    gateId: uuid().references(() => gates.id),
+    instanceId: uuid().references(() => instances.id),
+    eventId: bigint({ mode: "number" }).references(() => events.id),
+    subject: text().notNull(),
+    /** `{ text, html, chat }`: the mail's two bodies and the chat message (Block Kit). */
+    message: jsonb().$type<{ text: string; html: string; chat: Record<string, unknown> }>().notNull(),
+    status: text({ enum: notificationStatuses }).notNull().default("pending"),
+    attempts: integer().notNull().default(0),
+    nextAttemptAt: timestamp({ withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    leaseToken: uuid(),
+    lastError: text(),
+    sentAt: timestamp({ withTimezone: true, precision: 3 }),
+    createdAt: timestamp({ withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("notifications_dedupe_idx").on(t.dedupeKey),
+    index("notifications_due_idx").on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
+    index("notifications_recent_idx").on(t.createdAt.desc(), t.id.desc()),
+    check("notifications_kind", sql`${t.kind} in (${sql.raw(notificationKinds.map((a) => `'${a}'`).join(", "))})`),
+    check("notifications_transport", sql`${t.transport} in (${sql.raw(notificationTransports.map((a) => `'${a}'`).join(", "))})`),
+    check("notifications_status", sql`${t.status} in (${sql.raw(notificationStatuses.map((a) => `'${a}'`).join(", "))})`),
+  ],
+);
+
+/** Every attempt to send a notification: what the mail server or chat endpoint answered, or why nothing came. */
+export const notificationAttempts = pgTable(
+  "notification_attempts",
+  {
+    id: bigserial({ mode: "number" }).primaryKey(),
+    notificationId: uuid()
+      .notNull()
+      .references(() => notifications.id, { onDelete: "cascade" }),
+    attempt: integer().notNull(),
+    ok: boolean().notNull(),
+    /** The SMTP server's reply, or the HTTP status and the body's first 1 KB. */
+    response: text(),
+    error: text(),
+    latencyMs: integer().notNull(),
+    startedAt: timestamp({ withTimezone: true, precision: 3 }).notNull(),
+  },
+  (t) => [index("notification_attempts_notification_idx").on(t.notificationId, t.id)],
+);
+export type Notification = typeof notifications.$inferSelect;
+export type NotificationChannel = typeof notificationChannels.$inferSelect;
+export type NotificationPreferences = typeof notificationPreferences.$inferSelect;

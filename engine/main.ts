@@ -10,6 +10,8 @@ import { startDemoDriver } from "./demo-driver";
 import { loadCatalog } from "./load-catalog";
 import { engineConnection } from "./prepared";
 import { registerDefinitions } from "@/lib/workflows/registry";
+import { notificationEnv } from "@/lib/env";
+import { NotificationLoop } from "./notification-loop";
 import { WebhookLoop } from "./webhook-loop";
 import { BulkLoop } from "./bulk-loop";
 import { Worker } from "./worker";
@@ -31,6 +33,9 @@ async function main() {
   // Bulk operations by filter run here, not in the dashboard: a dashboard restart never stops one.
   const bulk = new BulkLoop({ db, sql, workerId: settings.workerId, leaseMs: Math.max(settings.leaseMs, 2_000), pollMs: settings.pollMs, log: rootLog.child({ component: "bulk" }) });
   await bulk.start();
+  // Notifications (mail, chat) likewise: a dead mail server delays only its own sends.
+  const notifications = new NotificationLoop({ db, log: rootLog.child({ component: "notifications" }), ...notificationEnv() });
+  notifications.start();
   // Test harnesses and supervisors learn the worker is listening without parsing logs.
   process.send?.({ type: "ready", workerId: settings.workerId });
 
@@ -41,7 +46,7 @@ async function main() {
     log.info({ signal }, "shutting down");
     stopDriver();
     try {
-      await Promise.all([worker.stop(), webhooks.stop(), bulk.stop()]);
+      await Promise.all([worker.stop(), webhooks.stop(), bulk.stop(), notifications.stop()]);
       await sql.end({ timeout: 5 });
       process.exit(0);
     } catch (error) {

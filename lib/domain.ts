@@ -188,6 +188,11 @@ export type GateSpec = {
   escalateAfterMs?: number;
   /** Emails added as approvers when the gate escalates. */
   escalateTo?: string[];
+  /**
+   * Remind the people who may still decide every this many milliseconds while the gate is pending
+   * (like Spinnaker's `notifyEveryMs`); paused time does not count. At least 60 000.
+   */
+  notifyEveryMs?: number;
 };
 
 export type StepSpec = {
@@ -262,3 +267,29 @@ export type BulkItemStatus = (typeof bulkItemStatuses)[number];
  * filter fields (lib/instances/bulk-filter.ts parses and applies it).
  */
 export type BulkFilter = { status: string; workflow?: string; q?: string; input?: string };
+/**
+ * What a notification is about (lib/notifications). The gate kinds go to the people who may
+ * decide the gate (and to channels that ask for them); the instance kinds only to channels.
+ */
+export const notificationKinds = ["gate_opened", "gate_delegated", "gate_escalated", "gate_expiring", "gate_reminder", "instance_paused", "instance_resumed"] as const;
+export type NotificationKind = (typeof notificationKinds)[number];
+/** Each kind in words, for the admin page and its log. */
+export const notificationKindLabels: Record<NotificationKind, string> = {
+  gate_opened: "Gate opened",
+  gate_delegated: "Gate delegated",
+  gate_escalated: "Gate escalated",
+  gate_expiring: "Gate about to expire",
+  gate_reminder: "Gate reminder",
+  instance_paused: "Instance paused",
+  instance_resumed: "Instance resumed",
+};
+/** The kinds a person may choose to receive on their account page. */
+export const personalNotificationKinds = ["gate_opened", "gate_delegated", "gate_escalated", "gate_expiring", "gate_reminder"] as const satisfies readonly NotificationKind[];
+/** How a notification travels: SMTP mail, or a POST to a Slack-compatible incoming webhook. */
+export const notificationTransports = ["email", "chat"] as const;
+export type NotificationTransport = (typeof notificationTransports)[number];
+/** A notification: waiting for (another) attempt, sent, given up after its last attempt, or skipped (no longer true when its turn came). */
+export const notificationStatuses = ["pending", "sent", "failed", "skipped"] as const;
+export type NotificationStatus = (typeof notificationStatuses)[number];
+/** The smallest reminder interval a gate may ask for: one minute. */
+export const MIN_NOTIFY_EVERY_MS = 60_000;

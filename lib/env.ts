@@ -15,6 +15,15 @@ const schema = z.object({
   FLOWGATE_DB_CONNECT_TIMEOUT_S: z.coerce.number().int().min(1).max(60).default(5),
   // Milliseconds one dashboard statement may run before PostgreSQL cancels it (0 = no limit).
   FLOWGATE_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  // Notifications (lib/notifications): the mail server, the sender, and the dashboard's address for links.
+  // Unset SMTP: no mail is sent (chat still is). smtp:// upgrades with STARTTLS when offered; smtps:// is TLS from the start.
+  FLOWGATE_SMTP_URL: optional(z.string().url().refine((v) => /^smtps?:\/\//.test(v), "FLOWGATE_SMTP_URL must start with smtp:// or smtps://")),
+  FLOWGATE_MAIL_FROM: z.string().min(3).default("Flowgate <flowgate@localhost>"),
+  // CIDRs the SSRF guard lets webhooks and chat call although private (lib/outbound.ts parses them).
+  FLOWGATE_OUTBOUND_ALLOW: optional(z.string().regex(/^\s*[0-9a-f:.]+(\/\d{1,3})?\s*(,\s*[0-9a-f:.]+(\/\d{1,3})?\s*)*$/i, "FLOWGATE_OUTBOUND_ALLOW is a comma-separated list of addresses or CIDRs, like 10.0.0.0/8,127.0.0.1/32")),
+  // Days finished webhook deliveries and notifications (and their attempt logs) are kept.
+  FLOWGATE_DELIVERY_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  FLOWGATE_PUBLIC_URL: optional(z.string().url().refine((v) => /^https?:\/\//.test(v), "FLOWGATE_PUBLIC_URL must be an http(s) URL")),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -32,6 +41,16 @@ export function env(): Env {
     cached = parsed.data;
   }
   return cached;
+}
+
+/**
+ * What the notification loop needs from the environment: the SMTP URL (null: mail is off), the
+ * From address, the dashboard's public base URL for deep links (default http://localhost:PORT),
+ * and how long finished deliveries are kept, in milliseconds.
+ */
+export function notificationEnv(): { smtpUrl: string | null; mailFrom: string; publicUrl: string; retentionMs: number } {
+  const e = env();
+  return { smtpUrl: e.FLOWGATE_SMTP_URL ?? null, mailFrom: e.FLOWGATE_MAIL_FROM, retentionMs: e.FLOWGATE_DELIVERY_RETENTION_DAYS * 86_400_000, publicUrl: (e.FLOWGATE_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, "") };
 }
 
 /** Demo mode seeds and advertises the demo sign-ins; it is never on unless asked for or embedded. */

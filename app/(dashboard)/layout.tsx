@@ -46,6 +46,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
               <NavLink href="/insights">Insights</NavLink>
               {can(user, "users:manage") && <NavLink href="/admin/users">Users</NavLink>}
               {can(user, "webhooks:manage") && <NavLink href="/admin/webhooks">Webhooks</NavLink>}
+              {can(user, "notifications:manage") && <NavLink href="/admin/notifications">Notifications</NavLink>}
             </nav>
             <div className="flex flex-wrap items-center gap-3 border-t border-slate-100 pt-3 text-sm lg:ml-auto lg:border-0 lg:pt-0">
               <LiveUpdates />

@@ -54,6 +54,15 @@ test("an admin subscribes a local receiver to pauses, pauses an instance, and se
       await page.reload();
       await expect(row).toContainText("#2 (replay) 204", { timeout: 1_000 });
     }).toPass();
+
+    // Rotating the secret shows the new one once; the old one keeps signing for the overlap.
+    const rotate = page.getByRole("form", { name: "Rotate the signing secret" });
+    await rotate.getByLabel("Old secret keeps signing for").selectOption("1h");
+    await rotate.getByRole("button", { name: "Rotate secret" }).click();
+    const rotated = (await page.getByLabel("New signing secret").textContent())!;
+    expect(rotated).toMatch(/^whsec_/);
+    const [saved] = await db.select().from(webhookSubscriptions).where(like(webhookSubscriptions.url, receiver.url(path)));
+    expect(saved).toMatchObject({ secret: rotated, previousSecret: secret });
   } finally {
     // The receiver goes away with this test: stop delivering to it, so later specs' events do
     // not fill the server log with refused connections.

@@ -39,6 +39,7 @@ test("every dashboard page fits 390 px and keeps its navigation reachable, for t
     ["auditor", "/insights", "Insights", true],
     ["admin", "/admin/users", "Users", true],
     ["admin", "/admin/webhooks", "Webhooks", true],
+    ["admin", "/admin/notifications", "Notifications", true],
     ["operator", "/account", "Your account", true],
     ["operator", "/admin/users", "Your role does not open this page", false],
     ["operator", "/no-such-page", "Page not found", false],
@@ -54,7 +55,7 @@ test("every dashboard page fits 390 px and keeps its navigation reachable, for t
     await page.goto(url);
     await expect(page.getByRole("heading", { level: 1, name: heading }).first()).toBeVisible();
     await fitsTheScreen(page);
-    if (dashboard) await navReachable(page, role === "admin" ? [...mainLinks, "Users", "Webhooks"] : mainLinks);
+    if (dashboard) await navReachable(page, role === "admin" ? [...mainLinks, "Users", "Webhooks", "Notifications"] : mainLinks);
   }
   // An admin's page of one user (tokens, deactivation), reached as an admin would.
   const admin = pages.get("admin")!;

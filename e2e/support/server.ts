@@ -32,7 +32,8 @@ async function main() {
   await mkdir(path.dirname(STATE_FILE), { recursive: true });
   await writeFile(STATE_FILE, url);
 
-  const env = { ...process.env, DATABASE_URL: url, FLOWGATE_DEMO: "1", NODE_ENV: "production" as const, NEXT_TELEMETRY_DISABLED: "1", LOG_LEVEL: "warn" };
+  // FLOWGATE_OUTBOUND_ALLOW: the specs' webhook and chat receivers listen on loopback, which the SSRF guard refuses otherwise.
+  const env = { ...process.env, DATABASE_URL: url, FLOWGATE_OUTBOUND_ALLOW: "127.0.0.1/32,::1/128", FLOWGATE_DEMO: "1", NODE_ENV: "production" as const, NEXT_TELEMETRY_DISABLED: "1", LOG_LEVEL: "warn" };
   const children: ChildProcess[] = [
     spawn(process.execPath, ["node_modules/next/dist/bin/next", "start", "-p", process.env.E2E_PORT ?? "3100"], { stdio: "inherit", env }),
   ];

@@ -129,6 +129,7 @@ const gateSpecSchema = z.object({
   onExpiry: z.union([z.enum(["fail", "continue"]), z.object({ step: z.string() })]).optional(),
   escalateAfterMs: z.number().optional(),
   escalateTo: z.array(z.string()).optional(),
+  notifyEveryMs: z.number().optional(),
 }).meta({ id: "GateSpec", description: "A gate as the workflow's code declares it" });
 
 const stepSpecSchema = z.object({
@@ -264,7 +265,7 @@ export const issuedTokenSchema = tokenSchema.extend({ token: z.string().meta({ d
 export const passwordResetSchema = z.object({ email: z.string(), url: z.url().meta({ description: "The one-time link, valid an hour" }), expiresAt: z.date() });
 
 export const webhookSchema = createSelectSchema(webhookSubscriptions)
-  .omit({ secret: true })
+  .omit({ secret: true, previousSecret: true })
   .meta({ id: "Webhook", description: "A webhook subscription: never its secret. `eventTypes` empty means every type; `disabledReason` says who or what disabled it" });
 export const webhookListSchema = z.object({ items: z.array(webhookSchema) });
 export const createdWebhookSchema = webhookSchema.extend({ secret: z.string().meta({ description: "The signing secret (`whsec_…`), shown this once: verify deliveries with it" }) });

@@ -18,11 +18,14 @@ export type Permission =
   | "webhooks:manage"
   | "tokens:own"
   | "views:save"
-  | "views:delete-shared";
+  | "views:delete-shared"
+  | "notifications:manage"
+  | "notifications:own";
 
-// Everyone signed in may hold API tokens of their own (the CLI, scripts), for what their role allows.
+// Everyone signed in may hold API tokens of their own (the CLI, scripts), for what their role allows,
+// and choose which notifications they get (only people who may decide a gate are sent any).
 // Everyone who reads the list may save views of it (their own, or shared with the team).
-const readAll: Permission[] = ["instances:read", "history:read", "tokens:own", "views:save"];
+const readAll: Permission[] = ["instances:read", "history:read", "tokens:own", "views:save", "notifications:own"];
 const operate: Permission[] = ["instances:pause", "instances:resume", "instances:start", "instances:cancel", "instances:retry", "workflows:pause", "workflows:resume"];
 
 /** The role matrix, in one place: auditors read, operators operate, approvers sign, admins do all. */
@@ -32,7 +35,7 @@ const grants: Record<Role, ReadonlySet<Permission>> = {
   operator: new Set([...readAll, ...operate]),
   approver: new Set([...readAll, "gates:decide"]),
   // Admins may also decide a gate that names another role (approverRole), never one that names people.
-  admin: new Set([...readAll, ...operate, "gates:decide", "gates:decide-any-role", "access:read", "users:manage", "webhooks:manage", "views:delete-shared"]),
+  admin: new Set([...readAll, ...operate, "gates:decide", "gates:decide-any-role", "access:read", "users:manage", "webhooks:manage", "views:delete-shared", "notifications:manage"]),
 };
 
 export type SessionUser = { id: string; email: string; name: string; role: Role; groups?: string[] };
@@ -78,4 +81,7 @@ const describe: Record<Permission, string> = {
   "views:save": "save list views",
   // A shared view nobody owns any more (or a misleading one) is the team's clutter; admins tidy it.
   "views:delete-shared": "delete other people's shared views",
+  // Channels post to a chat of the admin's choosing; the log shows who was told what.
+  "notifications:manage": "manage notification channels",
+  "notifications:own": "choose their notifications",
 };

@@ -47,6 +47,8 @@ export async function requestGate(tx: Tx, instance: Instance, step: StepSpec & {
       options: spec.options ?? [],
       escalateAt: spec.escalateAfterMs ? new Date(now.getTime() + spec.escalateAfterMs) : null,
       escalateTo: spec.escalateTo ?? [],
+      notifyEveryMs: spec.notifyEveryMs ?? null,
+      nextReminderAt: spec.notifyEveryMs ? new Date(now.getTime() + spec.notifyEveryMs) : null,
     })
     .onConflictDoNothing()
     .returning();

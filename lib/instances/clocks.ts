@@ -6,8 +6,8 @@ import { gates, instances, stepRuns, type Instance } from "@/db/schema";
 /*
  * The clock rule (DESIGN invariant 9), written once; every sweep and resume asks here.
  *
- * An instance's clocks are its deadline (`instances.dueAt`), its pending gates' expiry and
- * escalation (`gates.expiresAt`, `gates.escalateAt`) and the backoff of its queued retries
+ * An instance's clocks are its deadline (`instances.dueAt`), its pending gates' expiry,
+ * escalation and next reminder (`gates.expiresAt`, `gates.escalateAt`, `gates.nextReminderAt`) and the backoff of its queued retries
  * (`step_runs.availableAt` of pending runs). They stop when the instance is FULLY paused: paused
  * with no step run still running. While a graceful pause drains, they run: draining is work, and
  * a deadline that passes mid-drain times the instance out. They stopped at the later of `pausedAt`
@@ -94,6 +94,8 @@ export async function moveClocksOnResume(tx: Tx, instance: Pick<Instance, "id" |
       expiresAt: sql`case when ${gates.expiresAt} > ${since} then ${gates.expiresAt} + ${stoppedSince(gates.requestedAt)} else ${gates.expiresAt} end`,
       // An escalation that already happened stays where it happened.
       escalateAt: sql`case when ${gates.escalatedAt} is null and ${gates.escalateAt} > ${since} then ${gates.escalateAt} + ${stoppedSince(gates.requestedAt)} else ${gates.escalateAt} end`,
+      // The next reminder too: a long pause must not make every reminder it skipped fire at once on resume.
+      nextReminderAt: sql`case when ${gates.nextReminderAt} > ${since} then ${gates.nextReminderAt} + ${stoppedSince(gates.requestedAt)} else ${gates.nextReminderAt} end`,
     })
     .where(and(eq(gates.instanceId, instance.id), eq(gates.status, "pending")));
   // Only retries still in their backoff; a run already due stays due (and keeps its place in the queue).

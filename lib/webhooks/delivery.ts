@@ -3,6 +3,7 @@ import { and, eq, inArray, lte, sql } from "drizzle-orm";
 import { Webhook } from "standardwebhooks";
 import type { Db } from "@/db/client";
 import { events, webhookAttempts, webhookDeliveries, webhookSubscriptions } from "@/db/schema";
+import { outboundRefusal } from "@/lib/outbound";
 import { clipText, storableText } from "@/lib/text";
 
 /*
@@ -66,6 +67,8 @@ export type ClaimedDelivery = {
   leaseToken: string;
   url: string;
   secret: string;
+  /** The secret before a rotation, while its overlap lasts: it signs too. */
+  previousSecret: string | null;
   webhookId: string;
   body: string;
 };
@@ -117,7 +120,7 @@ export async function claimDeliveries(db: Db, options: { limit: number; perSubsc
     .returning({ id: webhookDeliveries.id, attempts: webhookDeliveries.attempts, leaseToken: webhookDeliveries.leaseToken, replay: webhookDeliveries.replayRequested });
   if (!claimed.length) return [];
   const details = await db
-    .select({ id: webhookDeliveries.id, subscriptionId: webhookSubscriptions.id, url: webhookSubscriptions.url, secret: webhookSubscriptions.secret, event: { id: events.id, type: events.type, version: events.version, instanceId: events.instanceId, payload: events.payload, createdAt: events.createdAt } })
+    .select({ id: webhookDeliveries.id, subscriptionId: webhookSubscriptions.id, url: webhookSubscriptions.url, secret: webhookSubscriptions.secret, previousSecret: sql<string | null>`case when ${webhookSubscriptions.previousSecretExpiresAt} > now() then ${webhookSubscriptions.previousSecret} end`, event: { id: events.id, type: events.type, version: events.version, instanceId: events.instanceId, payload: events.payload, createdAt: events.createdAt } })
     .from(webhookDeliveries)
     .innerJoin(webhookSubscriptions, eq(webhookSubscriptions.id, webhookDeliveries.subscriptionId))
     .innerJoin(events, eq(events.id, webhookDeliveries.eventId))
@@ -126,7 +129,7 @@ export async function claimDeliveries(db: Db, options: { limit: number; perSubsc
   return claimed.flatMap((c) => {
     const d = byId.get(c.id);
     if (!d || !c.leaseToken) return [];
-    return [{ id: c.id, subscriptionId: d.subscriptionId, attempt: c.attempts, replay: c.replay, leaseToken: c.leaseToken, url: d.url, secret: d.secret, webhookId: webhookIdOf(d.event.id), body: webhookBody(d.event) }];
+    return [{ id: c.id, subscriptionId: d.subscriptionId, attempt: c.attempts, replay: c.replay, leaseToken: c.leaseToken, url: d.url, secret: d.secret, previousSecret: d.previousSecret, webhookId: webhookIdOf(d.event.id), body: webhookBody(d.event) }];
   });
 }
 
@@ -139,14 +142,21 @@ export type AttemptOutcome = { ok: boolean; statusCode: number | null; latencyMs
  * a redirect. A 2xx is success; anything else, a timeout (`timeoutMs`, headers and excerpt
  * together), a network error or `signal` (the loop stopping) is a failure with its reason. Never throws.
  */
-export async function sendDelivery(delivery: Pick<ClaimedDelivery, "url" | "secret" | "webhookId" | "body">, options: { timeoutMs: number; signal?: AbortSignal }): Promise<AttemptOutcome> {
+export async function sendDelivery(delivery: Pick<ClaimedDelivery, "url" | "secret" | "webhookId" | "body"> & { previousSecret?: string | null }, options: { timeoutMs: number; signal?: AbortSignal }): Promise<AttemptOutcome> {
   const startedAt = new Date();
   const t0 = performance.now();
   const elapsed = () => Math.round(performance.now() - t0);
   const timeout = AbortSignal.timeout(options.timeoutMs);
   const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
   try {
-    const signature = new Webhook(delivery.secret).sign(delivery.webhookId, startedAt, delivery.body);
+    // Checked at every send, not only when saved: a name may resolve elsewhere since.
+    const refused = await outboundRefusal(delivery.url);
+    if (refused) return { ok: false, statusCode: null, latencyMs: elapsed(), responseExcerpt: null, error: clipText(refused, 500), startedAt };
+    // After a rotation, the old secret signs too (space-separated, per Standard Webhooks) until its overlap ends.
+    const signature = [delivery.secret, delivery.previousSecret]
+      .filter((s): s is string => !!s)
+      .map((s) => new Webhook(s).sign(delivery.webhookId, startedAt, delivery.body))
+      .join(" ");
     const response = await fetch(delivery.url, {
       method: "POST",
       redirect: "manual",
@@ -169,8 +179,8 @@ export async function sendDelivery(delivery: Pick<ClaimedDelivery, "url" | "secr
   }
 }
 
-/** The body's first EXCERPT_BYTES as text; the rest is not read. */
-async function excerpt(response: Response): Promise<string | null> {
+/** The body's first EXCERPT_BYTES as text; the rest is not read. (Notifications' chat sends log the same excerpt.) */
+export async function excerpt(response: Response): Promise<string | null> {
   if (!response.body) return null;
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];

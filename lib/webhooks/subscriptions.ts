@@ -8,6 +8,7 @@ import type { SessionUser } from "@/lib/auth/permissions";
 import { eventTypes, isUuid } from "@/lib/domain";
 import { notFound } from "@/lib/errors";
 import { log } from "@/lib/log";
+import { assertOutboundAllowed } from "@/lib/outbound";
 import { optionalText } from "@/lib/text";
 import { parseInput, type Untrusted } from "@/lib/validate";
 
@@ -54,8 +55,8 @@ export const updateSubscriptionSchema = z.object({
 
 export const subscriptionIdSchema = z.object({ subscriptionId: z.string() });
 
-/** A subscription as people and the API see it: everything but the secret. */
-export type SubscriptionView = Omit<typeof webhookSubscriptions.$inferSelect, "secret">;
+/** A subscription as people and the API see it: everything but its secrets (current and previous). */
+export type SubscriptionView = Omit<typeof webhookSubscriptions.$inferSelect, "secret" | "previousSecret">;
 
 const viewColumns = {
   id: webhookSubscriptions.id,
@@ -69,6 +70,7 @@ const viewColumns = {
   createdById: webhookSubscriptions.createdById,
   createdAt: webhookSubscriptions.createdAt,
   updatedAt: webhookSubscriptions.updatedAt,
+  previousSecretExpiresAt: webhookSubscriptions.previousSecretExpiresAt,
 };
 
 /** A Standard Webhooks signing secret: `whsec_` and the base64 of 32 random bytes. */
@@ -96,6 +98,7 @@ export async function getSubscription(db: DbOrTx, subscriptionId: string): Promi
  */
 export async function createSubscription(db: Db, raw: Untrusted, by: SessionUser): Promise<{ view: SubscriptionView; secret: string }> {
   const input = parseInput(createSubscriptionSchema, raw);
+  await assertOutboundAllowed(input.url, "url");
   const secret = generateSecret();
   const [view] = await db
     .insert(webhookSubscriptions)
@@ -113,6 +116,7 @@ export async function createSubscription(db: Db, raw: Untrusted, by: SessionUser
 export async function updateSubscription(db: Db, raw: Untrusted, by: SessionUser): Promise<SubscriptionView> {
   const input = parseInput(updateSubscriptionSchema, raw);
   if (!isUuid(input.subscriptionId)) throw notFound("Webhook");
+  if (input.url !== undefined) await assertOutboundAllowed(input.url, "url");
   return db.transaction(async (tx) => {
     // Locked, like the delivery that records a failure: the failure run and an admin's switch serialise.
     const [current] = await tx.select({ active: webhookSubscriptions.active }).from(webhookSubscriptions).where(eq(webhookSubscriptions.id, input.subscriptionId)).for("update");
@@ -132,6 +136,39 @@ export async function updateSubscription(db: Db, raw: Untrusted, by: SessionUser
       .returning(viewColumns);
     log.info({ webhookId: input.subscriptionId, by: by.email, active: row!.active }, "webhook changed");
     return row!;
+  });
+}
+
+/** How long the old secret still signs after a rotation: 0 (at once), 1 hour, 1 day (default), 7 days. */
+export const rotationOverlaps = { "0": 0, "1h": 3_600_000, "24h": 86_400_000, "7d": 7 * 86_400_000 } as const;
+
+export const rotateSecretSchema = z.object({
+  subscriptionId: z.string(),
+  overlap: z.enum(Object.keys(rotationOverlaps) as [keyof typeof rotationOverlaps, ...(keyof typeof rotationOverlaps)[]], { error: "Choose how long the old secret keeps signing: 0, 1h, 24h or 7d" }).default("24h"),
+});
+
+/**
+ * Gives a subscription a new signing secret, returned this once. For `overlap` after it, every
+ * delivery carries two signatures in `webhook-signature` (the new secret's and the old one's,
+ * space-separated, as Standard Webhooks allows), so a receiver still on the old secret keeps
+ * verifying while it is switched over; then only the new one. A rotation during an overlap drops
+ * the secret before the last. Errors: 404, 400 for an unknown overlap.
+ */
+export async function rotateSecret(db: Db, raw: Untrusted, by: SessionUser): Promise<{ view: SubscriptionView; secret: string }> {
+  const input = parseInput(rotateSecretSchema, raw);
+  if (!isUuid(input.subscriptionId)) throw notFound("Webhook");
+  const secret = generateSecret();
+  const overlapMs = rotationOverlaps[input.overlap];
+  return db.transaction(async (tx) => {
+    const [current] = await tx.select({ secret: webhookSubscriptions.secret }).from(webhookSubscriptions).where(eq(webhookSubscriptions.id, input.subscriptionId)).for("update");
+    if (!current) throw notFound("Webhook");
+    const [view] = await tx
+      .update(webhookSubscriptions)
+      .set({ secret, previousSecret: overlapMs ? current.secret : null, previousSecretExpiresAt: overlapMs ? new Date(Date.now() + overlapMs) : null, updatedAt: new Date() })
+      .where(eq(webhookSubscriptions.id, input.subscriptionId))
+      .returning(viewColumns);
+    log.info({ webhookId: input.subscriptionId, by: by.email, overlap: input.overlap }, "webhook secret rotated");
+    return { view: view!, secret };
   });
 }
 

@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import { z } from "zod";
 import type { GateSpec, Instance, StepSpec } from "@/db/schema";
 import { asGateForm } from "@/lib/gates/form";
+import { MIN_NOTIFY_EVERY_MS } from "@/lib/domain";
 import { registerResumeConditions, type ResumeCheck } from "@/lib/instances/resume-conditions";
 
 export type WorkflowContext = Record<string, unknown>;
@@ -100,7 +101,7 @@ export const STEP_KEY_PATTERN = /^[a-z][a-z0-9_-]{0,62}$/i;
 /**
  * Checks a workflow's shape and erases its input type for the catalog.
  * Throws an Error naming the workflow when a step key does not match STEP_KEY_PATTERN, a step
- * depends on an unknown step, or the steps form a cycle.
+ * depends on an unknown step, the steps form a cycle, or a gate's `notifyEveryMs` is under a minute.
  */
 export function defineWorkflow<Input = Record<string, never>>(workflow: {
   key: string;
@@ -123,6 +124,11 @@ export function defineWorkflow<Input = Record<string, never>>(workflow: {
   for (const [key, step] of Object.entries(workflow.steps)) {
     for (const dep of step.dependsOn ?? []) {
       if (!keys.includes(dep)) throw new Error(`${workflow.key}: step "${key}" depends on unknown step "${dep}"`);
+    }
+    const every = step.gate?.notifyEveryMs;
+    // A shorter interval would mail people faster than they can read; a typo (seconds for ms) is caught here, at start.
+    if (every !== undefined && !(Number.isInteger(every) && every >= MIN_NOTIFY_EVERY_MS)) {
+      throw new Error(`${workflow.key}: step "${key}": gate.notifyEveryMs must be a whole number of milliseconds, at least ${MIN_NOTIFY_EVERY_MS}`);
     }
   }
   assertAcyclic(workflow.key, workflow.steps);

@@ -10,7 +10,7 @@ import { log } from "@/lib/log";
 import { claimDeliveries, defaultDeliveryPolicy, recordAttempt } from "@/lib/webhooks/delivery";
 import { fanOutEvents } from "@/lib/webhooks/fan-out";
 import { listDeliveries, replayDelivery } from "@/lib/webhooks/deliveries";
-import { createSubscription } from "@/lib/webhooks/subscriptions";
+import { createSubscription, rotateSecret } from "@/lib/webhooks/subscriptions";
 import { freshDatabase } from "../support/db";
 import { actor, createInstance, createUser } from "../support/factories";
 import { startReceiver, until } from "../support/webhook-receiver";
@@ -45,6 +45,31 @@ const subscribe = (path: string, eventTypes: string[] = ["workflow.instance.paus
 const pauseOne = async () => pauseInstance(t.db, { instanceId: (await createInstance(t.db)).id, reason: "webhook test" }, operator);
 const deliveriesOf = (subscriptionId: string) => t.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.subscriptionId, subscriptionId));
 const subscriptionRow = async (id: string) => (await t.db.select().from(webhookSubscriptions).where(eq(webhookSubscriptions.id, id)))[0]!;
+
+describe("secret rotation", () => {
+  it("after a rotation deliveries carry both signatures until the overlap ends, so the old and the new secret both verify; then only the new one", async () => {
+    const { view, secret: oldSecret } = await subscribe("/ok-rotate");
+    const { secret: newSecret } = await rotateSecret(t.db, { subscriptionId: view.id, overlap: "24h" }, admin);
+    expect(newSecret).not.toBe(oldSecret);
+    loop();
+    await pauseOne();
+    await until("the first delivery arrived", () => receiver.to("/ok-rotate").length === 1);
+    const [during] = receiver.to("/ok-rotate");
+    expect(during!.headers["webhook-signature"]!.split(" ")).toHaveLength(2);
+    expect(() => new Webhook(oldSecret).verify(during!.body, during!.headers)).not.toThrow();
+    expect(() => new Webhook(newSecret).verify(during!.body, during!.headers)).not.toThrow();
+
+    // The overlap is over: the old secret no longer signs.
+    await t.db.update(webhookSubscriptions).set({ previousSecretExpiresAt: new Date(Date.now() - 1000) }).where(eq(webhookSubscriptions.id, view.id));
+    await pauseOne();
+    await until("the second delivery arrived", () => receiver.to("/ok-rotate").length === 2);
+    const after = receiver.to("/ok-rotate")[1]!;
+    expect(after.headers["webhook-signature"]!.split(" ")).toHaveLength(1);
+    expect(() => new Webhook(newSecret).verify(after.body, after.headers)).not.toThrow();
+    expect(() => new Webhook(oldSecret).verify(after.body, after.headers)).toThrow();
+    await expect(rotateSecret(t.db, { subscriptionId: view.id, overlap: "forever" }, admin)).rejects.toMatchObject({ code: "invalid" });
+  });
+});
 
 describe("webhook delivery", () => {
   it("sends each matching event once, signed per Standard Webhooks: Webhook.verify accepts it and refuses a tampered body", async () => {

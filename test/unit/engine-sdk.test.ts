@@ -18,6 +18,16 @@ describe("defineWorkflow step keys", () => {
   });
 });
 
+describe("defineWorkflow gate reminders", () => {
+  const noop = () => undefined;
+  const withEvery = (notifyEveryMs: number) => () => defineWorkflow({ key: "wf", version: 1, name: "W", steps: { a: { gate: { stage: "s", notifyEveryMs }, run: noop } } });
+  it("refuses a reminder interval under a minute or not whole (seconds typed for milliseconds), naming the step", () => {
+    expect(withEvery(30)).toThrow('wf: step "a": gate.notifyEveryMs must be a whole number of milliseconds, at least 60000');
+    expect(withEvery(90_000.5)).toThrow("gate.notifyEveryMs");
+    expect(withEvery(60_000)).not.toThrow();
+  });
+});
+
 describe("postgres array literals", () => {
   it("quotes and escapes each text element, so commas, quotes, braces and backslashes stay inside it", () => {
     expect(textList(["a,b", 'x"y', "back\\slash", "{}", "NULL", ""])).toBe('{"a,b","x\\"y","back\\\\slash","{}","NULL",""}');

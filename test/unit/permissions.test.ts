@@ -41,6 +41,17 @@ describe("webhooks", () => {
   });
 });
 
+describe("notifications", () => {
+  it("managing notification channels and reading the notification log is a permission of admins alone", () => {
+    expect(roles.filter((role) => can(as(role), "notifications:manage"))).toEqual(["admin"]);
+    expect(() => authorize(as("approver"), "notifications:manage")).toThrow("The approver role cannot manage notification channels");
+  });
+
+  it("everyone signed in chooses their own notifications", () => {
+    expect(roles.filter((role) => can(as(role), "notifications:own"))).toEqual([...roles]);
+  });
+});
+
 describe("role checks have one home", () => {
   // A role compared with a literal outside lib/auth/permissions.ts is a rule the matrix does not
   // know about: granting a permission to another role would silently miss it.

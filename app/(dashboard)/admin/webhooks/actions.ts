@@ -4,7 +4,7 @@ import { revalidatePath } from "next/cache";
 import type { ActionState } from "@/lib/action-state";
 import { runAction } from "@/lib/actions";
 import { replayDelivery } from "@/lib/webhooks/deliveries";
-import { createSubscription, deleteSubscription, updateSubscription } from "@/lib/webhooks/subscriptions";
+import { createSubscription, deleteSubscription, rotateSecret, updateSubscription } from "@/lib/webhooks/subscriptions";
 
 const done = (state: ActionState, id?: string) => {
   if (state.status === "success") {
@@ -48,4 +48,9 @@ export async function replayDeliveryAction(subscriptionId: string, deliveryId: s
     await replayDelivery(db, { deliveryId }, user);
     return "Replay queued: the worker sends it with the same webhook-id";
   }), subscriptionId);
+}
+
+/** Rotates the signing secret; the success message is the new secret, which the form shows this once. */
+export async function rotateSecretAction(id: string, _prev: ActionState, formData: FormData): Promise<ActionState> {
+  return done(await runAction("webhooks:manage", formData, async ({ db, user, form }) => (await rotateSecret(db, { subscriptionId: id, overlap: form.overlap }, user)).secret), id);
 }

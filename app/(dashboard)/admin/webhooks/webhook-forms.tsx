@@ -1,11 +1,12 @@
 "use client";
 
 import { useActionState } from "react";
+import { ConfirmActionButton } from "@/components/confirm-action-button";
 import { Button } from "@/components/ui/button";
-import { Field, Input } from "@/components/ui/field";
+import { Field, Input, Select } from "@/components/ui/field";
 import { idle, type ActionState } from "@/lib/action-state";
 import { eventTypes } from "@/lib/domain";
-import { createWebhookAction, deleteWebhookAction, replayDeliveryAction, setWebhookActiveAction, updateWebhookAction } from "./actions";
+import { createWebhookAction, deleteWebhookAction, replayDeliveryAction, rotateSecretAction, setWebhookActiveAction, updateWebhookAction } from "./actions";
 
 function EventTypeChoices({ idPrefix, chosen, errors }: { idPrefix: string; chosen: string[]; errors?: string[] }) {
   return (
@@ -104,8 +105,46 @@ export const ToggleWebhook = ({ id, url, active }: { id: string; url: string; ac
   <ActionButton act={setWebhookActiveAction.bind(null, id, !active)} label={active ? "Disable" : "Enable"} name={`${active ? "Disable" : "Enable"} ${url}`} />
 );
 
-export const DeleteWebhook = ({ id, url }: { id: string; url: string }) => <ActionButton act={deleteWebhookAction.bind(null, id)} label="Delete" name={`Delete ${url}`} variant="ghost" />;
+// Deleting drops the subscription's deliveries and their log too: ask first.
+export const DeleteWebhook = ({ id, url }: { id: string; url: string }) => (
+  <ConfirmActionButton act={deleteWebhookAction.bind(null, id)} label="Delete" name={`Delete ${url}`} question={`Delete this webhook, its deliveries and their log?`} />
+);
 
 export const ReplayDelivery = ({ subscriptionId, deliveryId, webhookId }: { subscriptionId: string; deliveryId: string; webhookId: string }) => (
   <ActionButton act={replayDeliveryAction.bind(null, subscriptionId, deliveryId)} label="Replay" name={`Replay ${webhookId}`} />
 );
+
+/**
+ * Rotates the signing secret and shows the new one once. The old one keeps signing for the chosen
+ * overlap (deliveries carry both signatures), so receivers can switch without a failed delivery.
+ */
+export function RotateSecretForm({ id, previousValidUntil }: { id: string; previousValidUntil: string | null }) {
+  const [state, action, pending] = useActionState(rotateSecretAction.bind(null, id), idle);
+  return (
+    <form action={action} aria-label="Rotate the signing secret" className="space-y-3" noValidate>
+      <p className="text-sm text-slate-600">
+        A new secret signs every delivery from now on. During the overlap the old one signs too, so a receiver still using it keeps verifying.
+        {previousValidUntil && ` The previous secret signs until ${previousValidUntil}.`}
+      </p>
+      <div className="flex flex-wrap items-end gap-3">
+        <Field id="rotate-overlap" label="Old secret keeps signing for">
+          <Select id="rotate-overlap" name="overlap" defaultValue="24h">
+            <option value="0">No overlap</option>
+            <option value="1h">1 hour</option>
+            <option value="24h">1 day</option>
+            <option value="7d">7 days</option>
+          </Select>
+        </Field>
+        <Button type="submit" variant="secondary" disabled={pending}>
+          Rotate secret
+        </Button>
+      </div>
+      {state.status === "success" && (
+        <p role="status" className="rounded-md bg-emerald-50 p-3 text-sm text-emerald-900">
+          Rotated. The new signing secret, shown only now: <code className="select-all break-all rounded bg-white px-1 font-mono" aria-label="New signing secret">{state.message}</code>
+        </p>
+      )}
+      {state.status === "error" && <p role="alert" className="text-sm text-red-700">{state.message}</p>}
+    </form>
+  );
+}

@@ -7,7 +7,7 @@ import { requirePage } from "@/lib/auth/current-user";
 import { AppError } from "@/lib/errors";
 import { listDeliveries } from "@/lib/webhooks/deliveries";
 import { getSubscription } from "@/lib/webhooks/subscriptions";
-import { EditWebhookForm, ReplayDelivery, ToggleWebhook } from "../webhook-forms";
+import { EditWebhookForm, ReplayDelivery, RotateSecretForm, ToggleWebhook } from "../webhook-forms";
 
 export const metadata: Metadata = { title: "Webhook" };
 
@@ -45,6 +45,10 @@ export default async function WebhookPage({ params }: { params: Promise<{ id: st
       )}
       <section className="rounded-lg border border-slate-200 bg-white p-4">
         <EditWebhookForm id={subscription.id} url={subscription.url} description={subscription.description} chosen={subscription.eventTypes} />
+      </section>
+      <section aria-labelledby="secret-heading" className="space-y-2 rounded-lg border border-slate-200 bg-white p-4">
+        <h2 id="secret-heading" className="font-semibold">Signing secret</h2>
+        <RotateSecretForm id={subscription.id} previousValidUntil={subscription.previousSecretExpiresAt && subscription.previousSecretExpiresAt > new Date() ? subscription.previousSecretExpiresAt.toISOString() : null} />
       </section>
       <section aria-labelledby="deliveries-heading" className="space-y-2">
         <h2 id="deliveries-heading" className="text-lg font-semibold">Recent deliveries</h2>
