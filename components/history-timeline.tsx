@@ -5,6 +5,7 @@ import { StatusBadge } from "./status-badge";
 
 export const actionLabels: Record<HistoryRow["action"], string> = {
   started: "Started",
+  queued: "Queued (workflow paused)",
   paused: "Paused",
   resumed: "Resumed",
   force_resumed: "Force-resumed",
