@@ -10,6 +10,8 @@ export type Permission =
   | "instances:cancel"
   | "workflows:pause"
   | "workflows:resume"
+  | "workflows:policy"
+  | "windows:manage"
   | "gates:decide"
   | "gates:decide-any-role"
   | "access:read"
@@ -19,7 +21,17 @@ export type Permission =
 
 // Everyone signed in may hold API tokens of their own (the CLI, scripts), for what their role allows.
 const readAll: Permission[] = ["instances:read", "history:read", "tokens:own"];
-const operate: Permission[] = ["instances:pause", "instances:resume", "instances:start", "instances:cancel", "workflows:pause", "workflows:resume"];
+const operate: Permission[] = [
+  "instances:pause",
+  "instances:resume",
+  "instances:start",
+  "instances:cancel",
+  "workflows:pause",
+  "workflows:resume",
+  // What a paused workflow does with new starts (refuse or queue), and planned pauses: operators' calls.
+  "workflows:policy",
+  "windows:manage",
+];
 
 /** The role matrix, in one place: auditors read, operators operate, approvers sign, admins do all. */
 const grants: Record<Role, ReadonlySet<Permission>> = {
@@ -63,6 +75,8 @@ const describe: Record<Permission, string> = {
   "instances:cancel": "cancel instances",
   "workflows:pause": "pause workflows",
   "workflows:resume": "resume workflows",
+  "workflows:policy": "change what a paused workflow does with new starts",
+  "windows:manage": "manage maintenance windows",
   "gates:decide": "decide approval gates",
   "gates:decide-any-role": "decide gates meant for another role",
   "access:read": "read the access log",
