@@ -109,7 +109,7 @@ async function definitionSteps(tx: Tx, definitionId: string) {
   return definition!.steps;
 }
 
-/** Cancels a queued start whose time-to-live has passed, as `system:clock`, saying so. The caller holds its row FOR UPDATE. */
+/** Cancels a queued start whose time-to-live has passed, as the clock (clockActor), saying so. The caller holds its row FOR UPDATE. */
 async function drop(tx: Tx, instance: Instance): Promise<void> {
   const ttlSeconds = instance.queueExpiresAt && instance.queuedAt ? Math.round((instance.queueExpiresAt.getTime() - instance.queuedAt.getTime()) / 1000) : null;
   await endInstance(tx, instance, {
