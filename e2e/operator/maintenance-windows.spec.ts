@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import type { Page } from "@playwright/test";
-import { history, instances, maintenanceWindows } from "@/db/schema";
+import { history, instances, maintenanceWindows, workflowStartPolicies } from "@/db/schema";
 import { createDefinition, createInstance } from "../../test/support/factories";
 import { expect, signInAs, test } from "../support/fixtures";
 
@@ -76,4 +76,28 @@ test("the windows page fits a phone", async ({ browser }) => {
   await expect(page.getByRole("heading", { level: 1, name: "Maintenance windows" })).toBeVisible();
   await fitsTheScreen(page);
   await page.screenshot({ path: "test-results/maintenance-windows-390.png", fullPage: true });
+  await page.emulateMedia({ colorScheme: "dark" });
+  await page.screenshot({ path: "test-results/maintenance-windows-390-dark.png", fullPage: true });
+});
+
+test("an operator makes a paused workflow queue new starts, with a time-to-live, on the Workflows page", async ({ page, db }) => {
+  const def = await createDefinition(db);
+  await signInAs(page, "operator");
+  await page.goto("/workflows");
+  const form = page.getByRole("form", { name: `Starts while Test workflow is paused` }).filter({ has: page.locator(`[id="${def.key}-policy-policy"]`) });
+  await form.getByLabel("Starts while paused").selectOption("queue");
+  await form.getByLabel("Drop after (seconds, optional)").fill("soon");
+  await form.getByLabel("Reason (optional)").fill("Orders must not be lost tonight");
+  await form.getByRole("button", { name: "Save policy" }).click();
+  await expect(form.getByText("Enter a whole number of seconds")).toBeVisible();
+  await expect(form.getByLabel("Reason (optional)")).toHaveValue("Orders must not be lost tonight");
+  expect(await db.select().from(workflowStartPolicies).where(eq(workflowStartPolicies.workflowKey, def.key))).toEqual([]);
+
+  await form.getByLabel("Drop after (seconds, optional)").fill("600");
+  await form.getByRole("button", { name: "Save policy" }).click();
+  await expect(page.getByText(`${def.key}: starts while paused now queue (drop after 600 s)`)).toBeVisible();
+  expect(await db.select().from(workflowStartPolicies).where(eq(workflowStartPolicies.workflowKey, def.key))).toMatchObject([{ policy: "queue", queueTtlSeconds: 600, setByLabel: "operator@flowgate.dev" }]);
+  const card = page.getByRole("article").filter({ has: page.locator(`[id="${def.key}-policy-policy"]`) });
+  await expect(card).toContainText("Starts while paused: queue (drop after 600 s) (set by operator@flowgate.dev)");
+  await card.screenshot({ path: "test-results/start-policy-1440.png" });
 });

@@ -75,7 +75,7 @@ export default async function WindowsPage({ searchParams }: { searchParams: Prom
         </p>
         {w.cron && (
           <p className="text-sm text-slate-700">
-            Recurring: <code className="font-mono">{w.cron}</code> in {w.timezone}, {w.durationMinutes} min each; next starts{" "}
+            Recurring: <code className="font-mono">{w.cron}</code> in {w.timezone}, {w.durationMinutes} min each; then{" "}
             {upcomingStarts({ cron: w.cron, timezone: w.timezone!, durationMinutes: w.durationMinutes! }, w.nextStartAt, 3)
               .map((d) => utc(d))
               .join(", ")}
