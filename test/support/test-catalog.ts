@@ -184,6 +184,17 @@ export const stepPause = defineWorkflow({
   },
 });
 
+/** Maintenance windows with a real worker: `a` runs until the test releases it (so a window starts while it drains), then `b`. */
+export const windowed = defineWorkflow({
+  key: "t-window",
+  version: 1,
+  name: "Paused by a window",
+  steps: {
+    a: { run: async (ctx) => { await awaitRelease(ctx); ctx.updateContext({ a: true }); } },
+    b: { dependsOn: ["a"], run: async (ctx) => { await observe(ctx.instanceId, "b", "started"); ctx.updateContext({ b: true }); } },
+  },
+});
+
 /** A step `z` that asks to pause in a branch beside the gated step `y`, after the instance reached y's gate. */
 export const stepPauseBesideGate = defineWorkflow({
   key: "t-step-pause-gate",
@@ -256,4 +267,4 @@ export const badText = defineWorkflow({
   },
 });
 
-export const catalog: RegisteredWorkflow[] = [chain, fanout, programmatic, checkpoint, gated, guarded, hooked, flaky, slow, validated, stepPause, stepPauseBesideGate, checkpointBesideGate, branchBesideGate, badText];
+export const catalog: RegisteredWorkflow[] = [chain, fanout, programmatic, checkpoint, gated, guarded, hooked, flaky, slow, validated, stepPause, stepPauseBesideGate, checkpointBesideGate, branchBesideGate, badText, windowed];
