@@ -55,7 +55,10 @@ test("an operator schedules a maintenance window, the worker pauses the workflow
 
   // The instance's page says who holds it.
   await page.goto(`/instances/${inst.id}`);
-  await expect(page.getByText("a maintenance window paused it; it resumes when the window ends").first()).toBeVisible();
+  const banner = page.getByRole("status", { name: "Pause" });
+  await expect(banner).toContainText("a maintenance window paused it; it resumes when the window ends");
+  await expect(banner).toContainText("Held by a maintenance window: resumes when the window ends");
+  await page.screenshot({ path: "test-results/instance-held-by-window-1440.png" });
 
   await page.goto("/workflows/windows");
   await active.getByRole("button", { name: "End early" }).click();
@@ -67,6 +70,17 @@ test("an operator schedules a maintenance window, the worker pauses the workflow
   const rows = await db.select().from(history).where(eq(history.instanceId, inst.id));
   expect(rows.filter((h) => h.actorLabel === `window:${window!.id}`).map((h) => h.action).sort()).toEqual(["paused", "resumed"]);
   expect((await db.select().from(maintenanceWindows).where(eq(maintenanceWindows.id, window!.id)))[0]!.state).toBe("done");
+});
+
+test("a start queued behind a window reads as Queued in the list and on its page", async ({ page, db }) => {
+  // The seed's re-index window holds report-export with one start queued behind it.
+  const [queued] = await db.select().from(instances).where(eq(instances.workflowKey, "report-export"));
+  expect(queued).toMatchObject({ status: "pending" });
+  await signInAs(page, "operator");
+  await page.goto(`/instances?status=pending&workflow=report-export`);
+  await expect(page.getByText("Queued").first()).toBeVisible();
+  await page.goto(`/instances/${queued!.id}`);
+  await expect(page.getByRole("status", { name: "Queued" })).toContainText("It starts, in order, when the workflow is resumed; if it is still waiting at");
 });
 
 test("the windows page fits a phone", async ({ browser }) => {

@@ -156,7 +156,7 @@ const stepSchema = z.object({
 export const instanceDetailSchema = instanceColumns
   .extend({
     ...listExtras,
-    ...instanceSchema.pick({ definitionId: true, input: true, context: true, error: true, finishedAt: true, dueAt: true, pausedFromStatus: true }).shape,
+    ...instanceSchema.pick({ definitionId: true, input: true, context: true, error: true, finishedAt: true, dueAt: true, pausedFromStatus: true, queuedAt: true, queueExpiresAt: true }).shape,
     steps: z.array(stepSchema),
     gates: z.array(gateWithDecisionsSchema),
     history: z.array(historyRowSchema),
