@@ -1,5 +1,5 @@
 import "server-only";
-import { and, asc, desc, eq, inArray, or } from "drizzle-orm";
+import { asc, desc, eq, inArray, or } from "drizzle-orm";
 import type { Db, DbOrTx, Tx } from "@/db/client";
 import { maintenanceWindowLog, maintenanceWindows, workflowDefinitions, type Actor, type MaintenanceWindow } from "@/db/schema";
 import { isUuid } from "@/lib/domain";
@@ -141,9 +141,4 @@ export async function windowWithLog(db: DbOrTx, windowId: string) {
   if (!window) throw notFound("Maintenance window");
   const log = await db.select().from(maintenanceWindowLog).where(eq(maintenanceWindowLog.windowId, windowId)).orderBy(asc(maintenanceWindowLog.id));
   return { ...window, log };
-}
-
-/** The active windows naming any of these workflows, by workflow key (the Workflows page's "paused by window"). */
-export async function activeWindowsOf(db: DbOrTx): Promise<MaintenanceWindow[]> {
-  return db.select().from(maintenanceWindows).where(and(eq(maintenanceWindows.state, "active")));
 }
