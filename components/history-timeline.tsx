@@ -7,6 +7,7 @@ import { StatusBadge } from "./status-badge";
 
 export const actionLabels: Record<HistoryRow["action"], string> = {
   started: "Started",
+  queued: "Queued (workflow paused)",
   paused: "Paused",
   resumed: "Resumed",
   force_resumed: "Force-resumed",
@@ -64,7 +65,13 @@ export function HistoryTimeline({ rows }: { rows: HistoryRow[] }) {
               <RelativeTime value={row.createdAt} />
               {row.fromStatus && row.toStatus && row.fromStatus !== row.toStatus && (
                 <span className="ml-auto flex items-center gap-1">
-                  <StatusBadge status={row.fromStatus} /> <span aria-label="to">→</span> <StatusBadge status={row.toStatus} />
+                  {/* A fresh start is pending only inside its own transaction, never seen: only a start that waited in the queue shows where it came from. */}
+                  {row.fromStatus === "pending" && row.action === "started" && !("queuedAt" in row.details) ? null : (
+                    <>
+                      <StatusBadge status={row.fromStatus} /> <span aria-label="to">→</span>{" "}
+                    </>
+                  )}
+                  <StatusBadge status={row.toStatus} />
                 </span>
               )}
             </div>

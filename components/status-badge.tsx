@@ -3,7 +3,9 @@ import type { InstanceStatus } from "@/lib/domain";
 import { cn } from "./ui/cn";
 
 const styles: Record<InstanceStatus | "draining", { label: string; className: string; Icon: typeof Clock }> = {
-  pending: { label: "Pending", className: "bg-slate-100 text-slate-700 ring-slate-300", Icon: CircleDashed },
+  // A stored `pending` instance is a start queued while its workflow is paused (a fresh start is
+  // pending only inside its own transaction), so it reads as what it is.
+  pending: { label: "Queued", className: "bg-slate-100 text-slate-700 ring-slate-300", Icon: CircleDashed },
   running: { label: "Running", className: "bg-sky-50 text-sky-800 ring-sky-300", Icon: Loader2 },
   waiting: { label: "Waiting", className: "bg-violet-50 text-violet-800 ring-violet-300", Icon: Hourglass },
   paused: { label: "Paused", className: "bg-amber-50 text-amber-900 ring-amber-300", Icon: PauseCircle },

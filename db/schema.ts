@@ -28,6 +28,9 @@ import {
   accessActions,
   gateModes,
   workflowHoldActions,
+  heldStartPolicies,
+  windowStates,
+  windowLogActions,
   gateStatuses,
   gateDecisionKinds,
   webhookDeliveryStatuses,
@@ -224,10 +227,95 @@ export const workflowHoldLog = pgTable(
   },
   (t) => [
     index("workflow_hold_log_key_time_idx").on(t.workflowKey, t.createdAt.desc(), t.id.desc()),
-    check("workflow_hold_log_action", sql`${t.action} in ('held', 'released')`),
+    check("workflow_hold_log_action", sql`${t.action} in ('held', 'released', 'policy_changed')`),
   ],
 );
 export type WorkflowHold = typeof workflowHolds.$inferSelect;
+
+/**
+ * An operator's choice of what a paused workflow does with new starts (heldStartPolicies),
+ * overriding the SDK definition's `whenPaused` default. One row per workflow key; every change
+ * is also a `policy_changed` row of workflowHoldLog.
+ */
+export const workflowStartPolicies = pgTable(
+  "workflow_start_policies",
+  {
+    workflowKey: text().primaryKey(),
+    policy: text({ enum: heldStartPolicies }).notNull(),
+    /** How long a queued start waits before it is dropped, in seconds; null: until the pause ends. */
+    queueTtlSeconds: integer(),
+    setById: uuid().references(() => users.id),
+    setByLabel: text().notNull(),
+    setAt: timestamp({ withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [
+    check("workflow_start_policy", sql`${t.policy} in ('refuse', 'queue')`),
+    check("workflow_start_policy_ttl", sql`${t.queueTtlSeconds} is null or ${t.queueTtlSeconds} between 1 and 31536000`),
+  ],
+);
+export type WorkflowStartPolicy = typeof workflowStartPolicies.$inferSelect;
+
+/**
+ * A planned pause of one or more workflows between two times, once (`startsAt`..`endsAt`) or
+ * recurring (`cron` in `timezone`, lasting `durationMinutes`). `nextStartAt`/`nextEndAt` are the
+ * occurrence in force: the active one, or the next one; the worker advances them when an
+ * occurrence ends or is skipped (lib/maintenance/windows.ts).
+ */
+export const maintenanceWindows = pgTable(
+  "maintenance_windows",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    title: text().notNull(),
+    workflowKeys: text().array().notNull(),
+    reason: text().notNull(),
+    category: reasonCategory().notNull().default("maintenance"),
+    cron: text(),
+    timezone: text(),
+    durationMinutes: integer(),
+    nextStartAt: timestamp({ withTimezone: true, precision: 3 }).notNull(),
+    nextEndAt: timestamp({ withTimezone: true, precision: 3 }).notNull(),
+    state: text({ enum: windowStates }).notNull().default("scheduled"),
+    /** When the occurrence in force started; null unless active. */
+    activeSince: timestamp({ withTimezone: true, precision: 3 }),
+    createdById: uuid().references(() => users.id),
+    createdByLabel: text().notNull(),
+    createdAt: timestamp({ withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    updatedAt: timestamp({ withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    /** Bumped by every change; an edit from a stale form is refused. */
+    version: integer().notNull().default(1),
+    cancelledAt: timestamp({ withTimezone: true, precision: 3 }),
+    cancelledByLabel: text(),
+    cancelReason: text(),
+  },
+  (t) => [
+    index("maintenance_windows_due_idx").on(t.state, t.nextStartAt),
+    check("maintenance_window_state", sql`${t.state} in ('scheduled', 'active', 'done', 'cancelled')`),
+    check("maintenance_window_times", sql`${t.nextEndAt} > ${t.nextStartAt}`),
+    check("maintenance_window_reason_length", sql`char_length(${t.reason}) between 1 and 500`),
+    check("maintenance_window_workflows", sql`cardinality(${t.workflowKeys}) between 1 and 50`),
+    check("maintenance_window_recurrence", sql`(${t.cron} is null) = (${t.durationMinutes} is null) and (${t.cron} is null) = (${t.timezone} is null)`),
+  ],
+);
+export type MaintenanceWindow = typeof maintenanceWindows.$inferSelect;
+
+/** Every change to a maintenance window and every start, end and skip of one. Append-only. */
+export const maintenanceWindowLog = pgTable(
+  "maintenance_window_log",
+  {
+    id: bigserial({ mode: "number" }).primaryKey(),
+    windowId: uuid()
+      .notNull()
+      .references(() => maintenanceWindows.id),
+    action: text({ enum: windowLogActions }).notNull(),
+    reason: text(),
+    actorId: uuid(),
+    actorLabel: text().notNull(),
+    details: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: timestamp({ withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [index("maintenance_window_log_window_idx").on(t.windowId, t.id)],
+);
+export type MaintenanceWindowLogEntry = typeof maintenanceWindowLog.$inferSelect;
 
 export const instances = pgTable(
   "instances",
@@ -264,6 +352,10 @@ export const instances = pgTable(
     hookLeaseExpiresAt: timestamp({ withTimezone: true }),
     hookWorkerId: text(),
     error: text(),
+    /** Set on a start accepted while its workflow was paused (policy `queue`): it waits `pending`. */
+    queuedAt: timestamp({ withTimezone: true, precision: 3 }),
+    /** A queued start still pending past this is dropped (cancelled, with the reason recorded). */
+    queueExpiresAt: timestamp({ withTimezone: true, precision: 3 }),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     // Millisecond precision, so the keyset cursor round-trips through a JS Date exactly.
     updatedAt: timestamp({ withTimezone: true, precision: 3 }).notNull().defaultNow(),
@@ -283,6 +375,7 @@ export const instances = pgTable(
     index("instances_input_idx").using("gin", t.input.op("jsonb_path_ops")),
     index("instances_due_idx").on(t.dueAt).where(sql`${t.dueAt} is not null and ${t.status} in ('running', 'waiting')`),
     check("pause_reason_length", sql`char_length(${t.pauseReason}) <= 500`),
+    index("instances_queued_idx").on(t.workflowKey, t.queuedAt, t.id).where(sql`${t.status} = 'pending' and ${t.queuedAt} is not null`),
   ],
 );
 

@@ -8,6 +8,9 @@ import { approveGate } from "@/lib/gates/decide-gate";
 import { requestGate } from "@/lib/gates/request-gate";
 import { pauseInstance } from "@/lib/instances/pause-instance";
 import { pauseWorkflow, resumeWorkflow } from "@/lib/workflows/workflow-pauses";
+import { startDueWindows } from "@/lib/maintenance/run-windows";
+import { createWindow } from "@/lib/maintenance/windows";
+import { startInstance } from "@/lib/instances/start-instance";
 import type { Db } from "./client";
 import { DEMO_PASSWORD, demoUsers } from "./seed-users";
 export { DEMO_PASSWORD, demoUsers };
@@ -153,4 +156,17 @@ export async function seedDatabase(db: Db, options: { demo: boolean; onProgress?
   await pauseWorkflow(db, { workflow: "nightly-etl", reason: "Warehouse upgrade: no new loads until it is done" }, operator);
   await resumeWorkflow(db, { workflow: "nightly-etl", reason: "Upgrade finished" }, operator);
   progress("paused and resumed a demo workflow");
+
+  // Maintenance windows: a nightly one (02:00 UTC, 45 minutes) and a one-off re-index under way
+  // now, which pauses report-export; a start asked for meanwhile is queued (its policy), to run
+  // when the window ends. Started here through the worker's own chore, so it reads as the worker's.
+  await createWindow(db, { title: "Nightly replica backup", workflowKeys: ["report-export"], reason: "The reporting replica is snapshotted; reads would see a half-copied state", category: "maintenance", cron: "0 2 * * *", timezone: "UTC", durationMinutes: 45 }, operator);
+  const reindex = await createWindow(
+    db,
+    { title: "Reporting replica re-index", workflowKeys: ["report-export"], reason: "Rebuilding the revenue indexes after the schema change", startsAt: new Date(Date.now() - 5 * 60_000).toISOString(), endsAt: new Date(Date.now() + 2 * 3_600_000).toISOString() },
+    operator,
+  );
+  await startDueWindows(db);
+  const queued = await startInstance(db, { workflow: "report-export", input: { report: "month-end-close" } }, admin, { catalog });
+  progress(`maintenance windows: ${reindex.title} active, ${queued.status === "pending" ? "one start queued" : "no start queued"}`);
 }

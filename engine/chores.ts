@@ -5,6 +5,8 @@ import { instances, stepRuns, type Instance, type StepSpec } from "@/db/schema";
 import { sweepGates } from "@/lib/gates/sweep-gates";
 import { timeOutDueInstances } from "@/lib/instances/time-out-instances";
 import { reconcileInstance } from "@/lib/instances/lifecycle/advance";
+import { runWindows } from "@/lib/maintenance/run-windows";
+import { dropExpiredQueuedStarts } from "@/lib/workflows/queued-starts";
 import type { Definitions } from "./definitions";
 import { runHookJob, takeHookJobs } from "./hooks";
 import { reclaimExpiredLeases, resumeDueInstances } from "./maintenance";
@@ -30,7 +32,8 @@ export type ChoresOptions = {
 
 /**
  * The worker's periodic and event-driven chores, besides running steps: expired leases, scheduled
- * resumes, gate and instance deadlines, the sweep for instances a missed notification left
+ * resumes, maintenance windows (lib/maintenance/run-windows.ts), queued starts past their
+ * time-to-live, gate and instance deadlines, the sweep for instances a missed notification left
  * stalled, and the workflows' onPause/onResume hooks. Each decides from a read and acts through a
  * function that re-checks under the row lock (engine/maintenance.ts, lib/).
  */
@@ -64,6 +67,21 @@ export class Chores {
         },
       ),
     );
+    // Maintenance windows: end, start (or skip a missed one), pause their instances, resume after.
+    await safely("maintenance windows", async () => {
+      const done = await runWindows(db, {
+        skip: (id) => (this.refusedResume.get(id) ?? 0) > Date.now(),
+        onRefused: (id, message) => {
+          this.refusedResume.set(id, Date.now() + REFUSED_RESUME_RETRY_MS);
+          log.info({ instanceId: id, message }, "resume after a maintenance window refused");
+        },
+      });
+      if (done.started || done.ended || done.paused || done.resumed) log.info(done, "maintenance windows");
+    });
+    await safely("queued starts", async () => {
+      const dropped = await dropExpiredQueuedStarts(db);
+      if (dropped) log.info({ dropped }, "queued starts dropped past their time-to-live");
+    });
     // Approval and instance deadlines run on the engine's clock.
     await safely("gates", async () => {
       await sweepGates(db);

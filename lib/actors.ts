@@ -22,6 +22,18 @@ export const stepActor = (key: string): Actor => ({ id: null, label: `step:${key
 export const startScheduleActor = (name: string): Actor => ({ id: null, label: `schedule:${name}` });
 
 /**
+ * A maintenance window (lib/maintenance/): it pauses its workflows and their running instances
+ * when it starts and resumes them when it ends. Its label names the window, so an instance's
+ * "Paused by" and an auditor's actor filter both lead to it; the end resumes only what this
+ * label still holds.
+ */
+/** The prefix of every window's label; SQL that matches window labels takes it from here. */
+export const WINDOW_PREFIX = "window:";
+export const windowActor = (windowId: string): Actor => ({ id: null, label: `${WINDOW_PREFIX}${windowId}` });
+/** The window id in a `window:<id>` label, or null for any other actor. */
+export const windowIdOf = (label: string | null | undefined): string | null => (label?.startsWith(WINDOW_PREFIX) ? label.slice(WINDOW_PREFIX.length) : null);
+
+/**
  * What a pause's actor label means, for a person reading "Paused by": null for a person (their
  * email says it), a sentence for the actors above, whose labels are terse by design (auditors
  * filter on them).
@@ -29,6 +41,7 @@ export const startScheduleActor = (name: string): Actor => ({ id: null, label: `
 export function pauserExplanation(label: string, kind: PauseKind | null): string | null {
   if (label.startsWith("step:")) return `the step ${label.slice("step:".length)} asked to pause`;
   if (label === engineActor.label) return kind === "checkpoint" ? "the engine stopped at a pauseBefore checkpoint, a review point in the workflow" : "the engine paused it";
+  if (windowIdOf(label)) return "a maintenance window paused it; it resumes when the window ends";
   if (label === scheduleActor.label) return "a schedule paused it (a maintenance window)";
   if (label === clockActor.label) return "the clock paused it";
   return null;

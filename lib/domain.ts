@@ -74,6 +74,8 @@ export type ResourceState = (typeof resourceStates)[number];
 
 export const historyActions = [
   "started",
+  // Accepted while its workflow was paused under the `queue` policy: pending until the pause ends.
+  "queued",
   "paused",
   "resumed",
   "force_resumed",
@@ -207,7 +209,26 @@ export type StepSpec = {
 
 export type Actor = { id: string | null; label: string };
 
-export const workflowHoldActions = ["held", "released"] as const;
+export const workflowHoldActions = ["held", "released", "policy_changed"] as const;
+
+/**
+ * What a paused workflow does with a new start: `refuse` it (409), or `queue` it (stored
+ * `pending`, started in order when the pause ends, or dropped past its time-to-live).
+ */
+export const heldStartPolicies = ["refuse", "queue"] as const;
+export type HeldStartPolicy = (typeof heldStartPolicies)[number];
+
+/**
+ * A maintenance window's state. `scheduled`: waiting for its next start; `active`: its workflows
+ * are paused by it now; `done`: a one-off window that has ended; `cancelled`: called off before or
+ * during a start (an active window cannot be cancelled: end it early instead).
+ */
+export const windowStates = ["scheduled", "active", "done", "cancelled"] as const;
+export type WindowState = (typeof windowStates)[number];
+
+/** What happened to a maintenance window, in its append-only log. */
+export const windowLogActions = ["created", "edited", "started", "ended", "ended_early", "skipped", "cancelled"] as const;
+export type WindowLogAction = (typeof windowLogActions)[number];
 
 export const gateStatuses = ["pending", "approved", "rejected", "expired", "withdrawn"] as const;
 export type GateStatus = (typeof gateStatuses)[number];
@@ -229,6 +250,7 @@ export const isUuid = (value: string): boolean => UUID_PATTERN.test(value);
  */
 export const eventTypes = [
   "workflow.instance.started",
+  "workflow.instance.queued",
   "workflow.instance.paused",
   "workflow.instance.resumed",
   "workflow.instance.retried",

@@ -3,4 +3,4 @@
  * types are inferred from the Drizzle tables, their one definition): importing this module adds
  * nothing to a bundle, so components depend on lib/ rather than on db/ (see .dependency-cruiser.cjs).
  */
-export type { AuditCheckpoint, GateDecision, GateDelegation, HistoryRow } from "@/db/schema";
+export type { AuditCheckpoint, GateDecision, GateDelegation, HistoryRow, MaintenanceWindow } from "@/db/schema";

@@ -31,6 +31,7 @@ test("every dashboard page fits 390 px and keeps its navigation reachable, for t
     ["operator", `/instances/${paused!.id}`, /./, true],
     ["operator", "/instances/00000000-0000-4000-8000-000000000000", "Not found", true],
     ["operator", "/workflows", "Workflows", true],
+    ["operator", "/workflows/windows", "Maintenance windows", true],
     ["operator", "/approvals", "Approvals", true],
     ["approver", "/approvals", "Approvals", true],
     ["auditor", "/history", "History", true],

@@ -17,6 +17,8 @@ import { issueTokenSchema, revokeTokenSchema } from "@/lib/users/tokens";
 import { deliveryListQuery, replaySchema } from "@/lib/webhooks/deliveries";
 import { createSubscriptionSchema, subscriptionIdSchema, updateSubscriptionSchema } from "@/lib/webhooks/subscriptions";
 import { pauseWorkflowInputSchema, resumeWorkflowInputSchema } from "@/lib/workflows/workflow-pauses";
+import { startPolicyInputSchema } from "@/lib/workflows/start-policy";
+import { cancelWindowSchema, createWindowSchema, editWindowSchema, endWindowSchema, listWindowsQuery } from "@/lib/maintenance/inputs";
 import { BODY_MAX_BYTES } from "./respond";
 import * as res from "./response-schemas";
 
@@ -45,6 +47,9 @@ const webhookId = z.object({ id: subscriptionIdSchema.shape.subscriptionId.meta(
 const deliveryId = z.object({ id: replaySchema.shape.deliveryId.meta({ description: "The delivery's id" }) });
 const bulkOperationId = z.object({ id: z.string().max(100).meta({ description: "The bulk operation's id (a malformed id answers 404, like an unknown one)" }) });
 const workflowKey = z.object({ key: pauseWorkflowInputSchema.shape.workflow });
+const windowId = z.object({ id: endWindowSchema.shape.windowId.meta({ description: "The maintenance window's id" }) });
+/** A window's fields without its refinements (once or recurring), which have no JSON Schema. */
+const windowBody = (schema: typeof createWindowSchema | typeof editWindowSchema, ...fromPath: string[]) => bodyOf(schema as unknown as z.ZodObject, ...fromPath);
 
 const json = (schema: z.ZodType) => ({ "application/json": { schema } });
 
@@ -241,6 +246,60 @@ const paths: ZodOpenApiPathsObject = {
       body: bodyOf(resumeWorkflowInputSchema, "workflow"),
       conflict: "not paused",
       ok: { description: "The workflow is no longer held", content: json(res.workflowResumedSchema) },
+    }),
+  },
+  "/workflows/{key}/start-policy": {
+    post: operation({
+      tag: "Workflows",
+      summary: "Set what the workflow does with new starts while it is paused: refuse (409) or queue",
+      who: operators,
+      path: workflowKey,
+      body: bodyOf(startPolicyInputSchema as unknown as z.ZodObject, "workflow"),
+      ok: { description: "The policy now in force", content: json(res.startPolicySchema) },
+    }),
+  },
+  "/maintenance-windows": {
+    get: operation({ tag: "Maintenance windows", summary: "Scheduled and active maintenance windows, active first, then by next start", who: everyone, query: listWindowsQuery, ok: { description: "The windows", content: json(res.maintenanceWindowListSchema) } }),
+    post: operation({
+      tag: "Maintenance windows",
+      summary: "Schedule a maintenance window: once (startsAt, endsAt) or recurring (cron, timezone, durationMinutes)",
+      who: operators,
+      body: windowBody(createWindowSchema),
+      ok: { status: 201, description: "The new window", content: json(res.maintenanceWindowSchema) },
+    }),
+  },
+  "/maintenance-windows/{id}": {
+    get: operation({ tag: "Maintenance windows", summary: "One maintenance window with its log", who: everyone, path: windowId, ok: { description: "The window and its log, oldest first", content: json(res.maintenanceWindowDetailSchema) } }),
+    put: operation({
+      tag: "Maintenance windows",
+      summary: "Restate a scheduled maintenance window",
+      who: operators,
+      path: windowId,
+      body: windowBody(editWindowSchema, "windowId"),
+      conflict: "the window is active, over or cancelled, or a stale `expectedVersion`",
+      ok: { description: "The window", content: json(res.maintenanceWindowSchema) },
+    }),
+  },
+  "/maintenance-windows/{id}/end": {
+    post: operation({
+      tag: "Maintenance windows",
+      summary: "End an active window's occurrence now",
+      who: operators,
+      path: windowId,
+      body: bodyOf(endWindowSchema, "windowId"),
+      conflict: "the window is not active",
+      ok: { description: "The window, moved on to its next occurrence or done", content: json(res.maintenanceWindowSchema) },
+    }),
+  },
+  "/maintenance-windows/{id}/cancel": {
+    post: operation({
+      tag: "Maintenance windows",
+      summary: "Cancel a maintenance window for good (an active one ends now)",
+      who: operators,
+      path: windowId,
+      body: bodyOf(cancelWindowSchema, "windowId"),
+      conflict: "the window is already over or cancelled",
+      ok: { description: "The cancelled window", content: json(res.maintenanceWindowSchema) },
     }),
   },
   "/workflow-pauses": {

@@ -1,3 +1,4 @@
+import type { windowWithLog } from "@/lib/maintenance/windows";
 import { createSelectSchema } from "drizzle-zod";
 import { z } from "zod";
 import {
@@ -23,6 +24,9 @@ import {
   workflowDefinitions,
   workflowHoldLog,
   workflowHolds,
+  workflowStartPolicies,
+  maintenanceWindows,
+  maintenanceWindowLog,
   type GateSpec,
   type StepSpec,
 } from "@/db/schema";
@@ -195,7 +199,7 @@ const stepSchema = z.object({
 export const instanceDetailSchema = instanceColumns
   .extend({
     ...listExtras,
-    ...instanceSchema.pick({ definitionId: true, input: true, context: true, error: true, finishedAt: true, dueAt: true, pausedFromStatus: true }).shape,
+    ...instanceSchema.pick({ definitionId: true, input: true, context: true, error: true, finishedAt: true, dueAt: true, pausedFromStatus: true, queuedAt: true, queueExpiresAt: true }).shape,
     steps: z.array(stepSchema),
     gates: z.array(gateWithDecisionsSchema),
     history: z.array(historyRowSchema),
@@ -246,6 +250,14 @@ export const workflowListSchema = z.object({
 });
 export const workflowResumedSchema = z.object({ workflowKey: z.string(), held: z.literal(false) });
 export const workflowPauseLogSchema = z.object({ items: z.array(createSelectSchema(workflowHoldLog)) });
+export const startPolicySchema = createSelectSchema(workflowStartPolicies).meta({ id: "StartPolicy", description: "An operator's choice of what the paused workflow does with new starts" });
+
+export const maintenanceWindowSchema = createSelectSchema(maintenanceWindows).meta({
+  id: "MaintenanceWindow",
+  description: "A planned pause: `nextStartAt`..`nextEndAt` is the occurrence in force (active) or the next one; `cron`, `timezone`, `durationMinutes` are set for a recurring window",
+});
+export const maintenanceWindowListSchema = z.object({ items: z.array(maintenanceWindowSchema) });
+export const maintenanceWindowDetailSchema = maintenanceWindowSchema.extend({ log: z.array(createSelectSchema(maintenanceWindowLog, { details: jsonObject })) });
 
 export const historyPageSchema = page(historyRowSchema).extend({ prevCursor: z.string().nullable().meta({ description: "Pass as `before` for the page before this one; null on the first page" }) });
 export const accessChangesSchema = z.object({ items: z.array(createSelectSchema(accessChanges, { details: jsonObject })) });
@@ -307,6 +319,9 @@ true satisfies Agree<typeof bulkOperationPageSchema, Awaited<ReturnType<typeof l
 true satisfies Agree<typeof bulkTargetPageSchema, Awaited<ReturnType<typeof listBulkTargets>>>;
 true satisfies Agree<typeof bulkPreviewSchema, Awaited<ReturnType<typeof countBulkTargets>>>;
 true satisfies Agree<typeof workflowListSchema.shape.items.element, Awaited<ReturnType<typeof listDefinitions>>[number] & { hold: typeof workflowHolds.$inferSelect | null }>;
+true satisfies Agree<typeof maintenanceWindowSchema, typeof maintenanceWindows.$inferSelect>;
+true satisfies Agree<typeof maintenanceWindowDetailSchema, Awaited<ReturnType<typeof windowWithLog>>>;
+true satisfies Agree<typeof startPolicySchema, typeof workflowStartPolicies.$inferSelect>;
 true satisfies Agree<typeof historyPageSchema, Awaited<ReturnType<typeof listHistory>>>;
 true satisfies Agree<typeof meSchema, SessionUser>;
 true satisfies Agree<typeof userListSchema.shape.items.element, Awaited<ReturnType<typeof listUsers>>[number]>;

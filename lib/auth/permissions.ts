@@ -11,6 +11,8 @@ export type Permission =
   | "instances:retry"
   | "workflows:pause"
   | "workflows:resume"
+  | "workflows:policy"
+  | "windows:manage"
   | "gates:decide"
   | "gates:decide-any-role"
   | "access:read"
@@ -26,7 +28,18 @@ export type Permission =
 // and choose which notifications they get (only people who may decide a gate are sent any).
 // Everyone who reads the list may save views of it (their own, or shared with the team).
 const readAll: Permission[] = ["instances:read", "history:read", "tokens:own", "views:save", "notifications:own"];
-const operate: Permission[] = ["instances:pause", "instances:resume", "instances:start", "instances:cancel", "instances:retry", "workflows:pause", "workflows:resume"];
+const operate: Permission[] = [
+  "instances:pause",
+  "instances:resume",
+  "instances:start",
+  "instances:cancel",
+  "instances:retry",
+  "workflows:pause",
+  "workflows:resume",
+  // What a paused workflow does with new starts (refuse or queue), and planned pauses: operators' calls.
+  "workflows:policy",
+  "windows:manage",
+];
 
 /** The role matrix, in one place: auditors read, operators operate, approvers sign, admins do all. */
 const grants: Record<Role, ReadonlySet<Permission>> = {
@@ -71,6 +84,8 @@ const describe: Record<Permission, string> = {
   "instances:retry": "retry failed instances",
   "workflows:pause": "pause workflows",
   "workflows:resume": "resume workflows",
+  "workflows:policy": "change what a paused workflow does with new starts",
+  "windows:manage": "manage maintenance windows",
   "gates:decide": "decide approval gates",
   "gates:decide-any-role": "decide gates meant for another role",
   "access:read": "read the access log",

@@ -30,7 +30,8 @@ export async function pauseInstance(db: Db, raw: PauseInput | Untrusted, actor: 
 
 /**
  * The pause itself, for a caller that already holds the instance row `FOR UPDATE` (the command
- * above, or the engine pausing at a checkpoint or for a step). That lock is what makes the
+ * above, the engine pausing at a checkpoint or for a step, or a maintenance window starting).
+ * `extraDetails` are added to the history row's (a window names its occurrence there). That lock is what makes the
  * engine's claim wait and re-check the status, so no step starts once this commits.
  */
 export async function applyPause(
@@ -39,7 +40,7 @@ export async function applyPause(
   input: { reason: string; mode: PauseMode; resumeAt?: Date; category?: ReasonCategory; ticketUrl?: string },
   actor: Actor,
   kind?: PauseKind,
-  /** Added to the history row's details (a bulk operation's id). */
+  /** Added to the history row's details (a bulk operation's id, a window's occurrence). */
   extraDetails: Record<string, unknown> = {},
 ): Promise<Instance> {
   const t = transition(current.status, "pause");
@@ -80,7 +81,7 @@ export async function applyPause(
     reason: input.reason,
     fromStatus: t.from,
     toStatus: t.to,
-    details: { mode: input.mode, kind: updated!.pauseKind, resumeAt: input.resumeAt?.toISOString() ?? null, interrupted, ...reasonTags(input), ...extraDetails },
+    details: { ...extraDetails, mode: input.mode, kind: updated!.pauseKind, resumeAt: input.resumeAt?.toISOString() ?? null, interrupted, ...reasonTags(input) },
   });
   await enqueueEvent(tx, "workflow.instance.paused", updated!);
   // Always tell the workers: an immediate pause must abort in-flight steps, and any pause may

@@ -124,7 +124,7 @@ export async function countByStatus(db: DbOrTx) {
 export async function getInstanceDetail(db: DbOrTx, id: string) {
   if (!isUuid(id)) throw notFound("Instance");
   const [row] = await db
-    .select({ ...listColumns, definitionId: instances.definitionId, input: instances.input, context: instances.context, error: instances.error, finishedAt: instances.finishedAt, dueAt: instances.dueAt, pausedFromStatus: instances.pausedFromStatus, steps: workflowDefinitions.steps })
+    .select({ ...listColumns, definitionId: instances.definitionId, input: instances.input, context: instances.context, error: instances.error, finishedAt: instances.finishedAt, dueAt: instances.dueAt, pausedFromStatus: instances.pausedFromStatus, queuedAt: instances.queuedAt, queueExpiresAt: instances.queueExpiresAt, steps: workflowDefinitions.steps })
     .from(instances)
     .innerJoin(workflowDefinitions, eq(workflowDefinitions.id, instances.definitionId))
     .where(eq(instances.id, id));

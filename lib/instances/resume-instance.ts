@@ -23,8 +23,18 @@ import { checkResumeCondition } from "./resume-conditions";
  */
 export type DecidedPause = { pausedAt: Date; resumeAt: Date };
 
-/** `decidedOn`: resume only if that pause is still in place and due; otherwise do nothing. */
-export type ResumeOptions = { decidedOn?: DecidedPause };
+/**
+ * What a maintenance window's end decided on: the pause it placed, known by when it began and by
+ * its author's label (`window:<id>`). If someone resumed and paused again meanwhile, or a step
+ * asked to pause (which renames the pause), that pause is theirs and stays.
+ */
+export type DecidedHold = { pausedAt: Date; pausedByLabel: string };
+
+/**
+ * `decidedOn`: resume only if that pause is still in place and due; `heldBy`: only if that pause is
+ * still in place. Otherwise do nothing (null).
+ */
+export type ResumeOptions = { decidedOn?: DecidedPause; heldBy?: DecidedHold };
 
 /**
  * Resumes a paused instance in one transaction. The instance returns to what the pause
@@ -33,9 +43,10 @@ export type ResumeOptions = { decidedOn?: DecidedPause };
  * escalation, retry backoff) move on by the time they were stopped (see clocks.ts).
  * Errors (AppError): not_found for an unknown or malformed id; conflict for a stale
  * `expectedVersion`, an instance that is not paused, or an unmet resume condition.
- * With `options.decidedOn` (automatic actions), the pause it decided on is re-checked under the
- * lock first: if another pause is in place, or its resume time moved, is gone or has not come,
- * nothing is written and it returns null (a skipped automatic action, not an error).
+ * With `options.decidedOn` or `options.heldBy` (automatic actions), the pause it decided on is
+ * re-checked under the lock first: if another pause is in place, or (decidedOn) its resume time
+ * moved, is gone or has not come, nothing is written and it returns null (a skipped automatic
+ * action, not an error).
  */
 export function resumeInstance(db: Db, raw: ResumeInput | Untrusted, actor: Actor): Promise<Instance>;
 export function resumeInstance(db: Db, raw: ResumeInput | Untrusted, actor: Actor, options: ResumeOptions): Promise<Instance | null>;
@@ -44,6 +55,7 @@ export async function resumeInstance(db: Db, raw: ResumeInput | Untrusted, actor
   return db.transaction(async (tx) => {
     const current = await lockInstance(tx, input.instanceId, input.expectedVersion);
     if (options.decidedOn && !(await stillDue(tx, current, options.decidedOn))) return null;
+    if (options.heldBy && !(current.status === "paused" && current.pausedByLabel === options.heldBy.pausedByLabel && current.pausedAt?.getTime() === options.heldBy.pausedAt.getTime())) return null;
     return applyResume(tx, current, input, actor);
   });
 }

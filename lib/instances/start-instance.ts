@@ -3,14 +3,13 @@ import { and, desc, eq, inArray } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { instances, workflowDefinitions, type Actor, type Instance } from "@/db/schema";
 import { invalid, notFound } from "@/lib/errors";
-import { channels, enqueueEvent, notify } from "@/lib/events";
-import { appendHistory } from "@/lib/history";
-import { transition } from "@/lib/state-machine";
 import { parseInput, type Untrusted } from "@/lib/validate";
-import { refuseIfWorkflowPaused } from "@/lib/workflows/workflow-pauses";
+import { queueStart } from "@/lib/workflows/queued-starts";
 import type { RegisteredWorkflow } from "@/lib/workflows/sdk";
+import { effectiveStartPolicy } from "@/lib/workflows/start-policy";
+import { pausedStartRefusal, workflowPauseForStart } from "@/lib/workflows/workflow-pauses";
 import { startInputSchema, type StartInput } from "./inputs";
-import { scheduleRoots } from "./lifecycle/advance";
+import { beginInstance } from "./lifecycle/begin";
 
 /**
  * `catalog`: the workflows the caller's process has code for (workflows/catalog.ts in the app and
@@ -21,12 +20,14 @@ export type StartOptions = { catalog: RegisteredWorkflow[] };
 
 /**
  * Starts an instance of the newest registered version of a workflow this deployment has code
- * for, with input checked against the workflow's own zod schema; refused (409) while the workflow
- * is paused (lib/workflows/workflow-pauses.ts). One transaction: the instance (stored pending, then
- * started: running), its root steps queued (or gated, or checkpointed), history `started`, the
- * event, and a NOTIFY that wakes a worker to claim the first step. Errors: 400 (`invalid`, the
- * field named) for a bad request or input, 404 for a workflow neither in `catalog` nor registered,
- * 409 while the workflow is paused.
+ * for, with input checked against the workflow's own zod schema. One transaction: the instance
+ * (stored pending, then started: running), its root steps queued (or gated, or checkpointed),
+ * history `started`, the event, and a NOTIFY that wakes a worker to claim the first step
+ * (lifecycle/begin.ts). While the workflow is paused (lib/workflows/workflow-pauses.ts) its start
+ * policy decides (lib/workflows/start-policy.ts): refused (409), or queued: returned `pending`
+ * with `queuedAt`, to start when the pause ends. Errors: 400 (`invalid`, the field named) for a
+ * bad request or input, 404 for a workflow neither in `catalog` nor registered, 409 while the
+ * workflow is paused under the `refuse` policy.
  */
 export async function startInstance(db: Db, raw: StartInput | Untrusted, actor: Actor, { catalog }: StartOptions): Promise<Instance> {
   const request = parseInput(startInputSchema, raw);
@@ -54,37 +55,23 @@ export async function startInstance(db: Db, raw: StartInput | Untrusted, actor: 
   }
 
   return db.transaction(async (tx) => {
-    await refuseIfWorkflowPaused(tx, definition.key, definition.id);
+    const input = value as Record<string, unknown>;
+    const dueAt = workflow.timeoutMs ? new Date(Date.now() + workflow.timeoutMs) : null;
+    const pause = await workflowPauseForStart(tx, definition.key, definition.id);
+    if (pause) {
+      // While the workflow is paused its policy decides: refuse (409), or queue until the pause ends.
+      const policy = await effectiveStartPolicy(tx, definition.key, workflow.whenPaused);
+      if (policy.policy === "refuse") throw pausedStartRefusal(definition.key, pause);
+      return queueStart(tx, { definitionId: definition.id, workflowKey: definition.key, version: definition.version, input, dueAt }, actor, pause, policy.queueTtlSeconds);
+    }
     // Stored as `pending` (the column's default), then started: the state machine decides from
     // the status the row really has, and the table's `pending` is a status that is stored.
     const [created] = await tx
       .insert(instances)
-      .values({
-        definitionId: definition.id,
-        workflowKey: definition.key,
-        input: value as Record<string, unknown>,
-        startedById: actor.id,
-        startedByLabel: actor.label,
-        dueAt: workflow.timeoutMs ? new Date(Date.now() + workflow.timeoutMs) : null,
-      })
+      .values({ definitionId: definition.id, workflowKey: definition.key, input, startedById: actor.id, startedByLabel: actor.label, dueAt })
       .returning();
-    const t = transition(created!.status, "start");
-    if (!t.ok) throw new Error(t.message);
-    const [running] = await tx.update(instances).set({ status: t.to }).where(eq(instances.id, created!.id)).returning();
-    await appendHistory(tx, {
-      instanceId: running!.id,
-      workflowKey: running!.workflowKey,
-      action: "started",
-      actor,
-      fromStatus: t.from,
-      toStatus: t.to,
-      details: { version: definition.version },
-    });
     // Nobody else can see the new row before commit, so this transaction holds it as exclusively
     // as FOR UPDATE would: a root gate or checkpoint may change its status right away.
-    const instance = await scheduleRoots(tx, running!, definition.steps);
-    await enqueueEvent(tx, "workflow.instance.started", instance);
-    await notify(tx, channels.wake, instance.id);
-    return instance;
+    return beginInstance(tx, created!, definition.steps, actor, { version: definition.version });
   });
 }

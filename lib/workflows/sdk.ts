@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { z } from "zod";
-import type { GateSpec, Instance, StepSpec } from "@/db/schema";
+import type { GateSpec, HeldStartPolicy, Instance, StepSpec } from "@/db/schema";
 import { asGateForm } from "@/lib/gates/form";
 import { MIN_NOTIFY_EVERY_MS } from "@/lib/domain";
 import { registerResumeConditions, type ResumeCheck } from "@/lib/instances/resume-conditions";
@@ -78,7 +78,20 @@ export type Workflow<Input = unknown> = {
   timeoutMs?: number;
   /** Checked on resume; a failing check keeps the instance paused and shows its message. */
   resumeCondition?: (ctx: { instance: Instance }) => Promise<ResumeCheck> | ResumeCheck;
+  /**
+   * What a start does while the whole workflow is paused (by an operator or a maintenance
+   * window): `refuse` it with a conflict (the default), or `queue` it: accepted as `pending`,
+   * started in order when the pause ends, dropped with a recorded reason if still waiting after
+   * `queueTtlSeconds`. Operators may override it on the Workflows page (lib/workflows/start-policy.ts).
+   */
+  whenPaused?: WhenPaused;
 };
+
+/** The longest a queued start may wait (a year), here and in the operator's override; the table's check says the same. */
+export const QUEUE_TTL_MAX_SECONDS = 31_536_000;
+
+/** A workflow's default policy for starts while it is paused; see Workflow.whenPaused. */
+export type WhenPaused = { policy: HeldStartPolicy; queueTtlSeconds?: number };
 
 /**
  * A workflow with its input type erased, as the catalog and the worker hold it. The erasure is
@@ -114,6 +127,7 @@ export function defineWorkflow<Input = Record<string, never>>(workflow: {
   onResume?: Workflow<Input>["onResume"];
   resumeCondition?: Workflow<Input>["resumeCondition"];
   timeoutMs?: number;
+  whenPaused?: WhenPaused;
 }): RegisteredWorkflow {
   const keys = Object.keys(workflow.steps);
   for (const key of keys) {
@@ -132,6 +146,10 @@ export function defineWorkflow<Input = Record<string, never>>(workflow: {
     }
   }
   assertAcyclic(workflow.key, workflow.steps);
+  const ttl = workflow.whenPaused?.queueTtlSeconds;
+  if (ttl !== undefined && !(Number.isInteger(ttl) && ttl >= 1 && ttl <= QUEUE_TTL_MAX_SECONDS)) {
+    throw new Error(`${workflow.key}: whenPaused.queueTtlSeconds must be a whole number of seconds between 1 and ${QUEUE_TTL_MAX_SECONDS}`);
+  }
   const { input, ...rest } = workflow;
   const steps = Object.fromEntries(Object.entries(workflow.steps).map(([key, step]) => [key, step.gate ? { ...step, gate: checkGate(workflow.key, key, step.gate, workflow.steps) } : step]));
   return {

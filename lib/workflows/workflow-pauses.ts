@@ -6,6 +6,7 @@ import { workflowDefinitions, workflowHoldLog, workflowHolds, type Actor, type W
 import { conflict, notFound } from "@/lib/errors";
 import { enqueueWorkflowEvent } from "@/lib/events";
 import { optionalReason, requiredReason } from "@/lib/instances/inputs";
+import { startQueuedIn } from "./queued-starts";
 import { requiredText } from "@/lib/text";
 import { parseInput, type Untrusted } from "@/lib/validate";
 
@@ -26,7 +27,7 @@ export const resumeWorkflowInputSchema = z.object({ workflow: workflowKey, reaso
  * (refuseIfWorkflowPaused), so a pause and a start serialise: a start either commits before the
  * pause, or waits for it and then sees it and refuses. No instance starts after a pause commits.
  */
-async function lockVersions(tx: Tx, key: string): Promise<void> {
+export async function lockVersions(tx: Tx, key: string): Promise<void> {
   const versions = await tx.select({ id: workflowDefinitions.id }).from(workflowDefinitions).where(eq(workflowDefinitions.key, key)).for("update");
   if (!versions.length) throw notFound("Workflow");
 }
@@ -40,45 +41,75 @@ export async function pauseWorkflow(db: Db, raw: Untrusted, actor: Actor): Promi
   const input = parseInput(pauseWorkflowInputSchema, raw);
   return db.transaction(async (tx) => {
     await lockVersions(tx, input.workflow);
-    const [pause] = await tx
-      .insert(workflowHolds)
-      .values({ workflowKey: input.workflow, reason: input.reason, heldById: actor.id, heldByLabel: actor.label })
-      .onConflictDoNothing()
-      .returning();
+    const pause = await pauseWorkflowIn(tx, input.workflow, input.reason, actor);
     if (!pause) {
       const current = await workflowPauseOf(tx, input.workflow);
       throw conflict(`${input.workflow} is already paused${current ? ` by ${current.heldByLabel}: ${current.reason}` : ""}`);
     }
-    await tx.insert(workflowHoldLog).values({ workflowKey: input.workflow, action: "held", reason: input.reason, actorId: actor.id, actorLabel: actor.label });
-    await enqueueWorkflowEvent(tx, "workflow.paused", { workflowKey: input.workflow, reason: input.reason, actor });
     return pause;
   });
 }
 
 /**
- * Resumes a paused workflow: new instances may start again. Log row and `workflow.resumed` event
- * in the same transaction. Errors: `invalid`, `not_found` (no such workflow), `conflict` (not paused).
+ * The pause itself, for a caller that holds the workflow's versions FOR UPDATE (lockVersions):
+ * the pause row, its log row and the `workflow.paused` event. Returns null, writing nothing,
+ * when the workflow is already paused (by anyone).
  */
-export async function resumeWorkflow(db: Db, raw: Untrusted, actor: Actor): Promise<void> {
+export async function pauseWorkflowIn(tx: Tx, workflowKey: string, reason: string, actor: Actor): Promise<WorkflowHold | null> {
+  const [pause] = await tx.insert(workflowHolds).values({ workflowKey, reason, heldById: actor.id, heldByLabel: actor.label }).onConflictDoNothing().returning();
+  if (!pause) return null;
+  await tx.insert(workflowHoldLog).values({ workflowKey, action: "held", reason, actorId: actor.id, actorLabel: actor.label });
+  await enqueueWorkflowEvent(tx, "workflow.paused", { workflowKey, reason, actor });
+  return pause;
+}
+
+/**
+ * Ends a workflow's pause, for a caller that holds its versions FOR UPDATE: deletes the pause
+ * (only one by `onlyIfPausedBy`, when given: a maintenance window lifts its own pause and never
+ * an operator's), writes the log row and the `workflow.resumed` event, then starts the starts
+ * queued meanwhile, in order (queued-starts.ts). Returns null, writing nothing, when there was no
+ * such pause; else how many queued starts began and how many were dropped as expired.
+ */
+export async function resumeWorkflowIn(tx: Tx, workflowKey: string, reason: string | null, actor: Actor, onlyIfPausedBy?: string): Promise<{ started: number; dropped: number } | null> {
+  const [resumed] = await tx
+    .delete(workflowHolds)
+    .where(and(eq(workflowHolds.workflowKey, workflowKey), onlyIfPausedBy === undefined ? undefined : eq(workflowHolds.heldByLabel, onlyIfPausedBy)))
+    .returning();
+  if (!resumed) return null;
+  await tx.insert(workflowHoldLog).values({ workflowKey, action: "released", reason, actorId: actor.id, actorLabel: actor.label });
+  await enqueueWorkflowEvent(tx, "workflow.resumed", { workflowKey, reason, actor });
+  return startQueuedIn(tx, workflowKey, actor);
+}
+
+/**
+ * Resumes a paused workflow: new instances may start again, and those queued meanwhile start in
+ * order. Log row, `workflow.resumed` event and the queued starts in the same transaction.
+ * Returns how many queued starts began and were dropped as expired.
+ * Errors: `invalid`, `not_found` (no such workflow), `conflict` (not paused).
+ */
+export async function resumeWorkflow(db: Db, raw: Untrusted, actor: Actor): Promise<{ started: number; dropped: number }> {
   const input = parseInput(resumeWorkflowInputSchema, raw);
-  await db.transaction(async (tx) => {
+  return db.transaction(async (tx) => {
     await lockVersions(tx, input.workflow);
-    const [resumed] = await tx.delete(workflowHolds).where(eq(workflowHolds.workflowKey, input.workflow)).returning();
+    const resumed = await resumeWorkflowIn(tx, input.workflow, input.reason ?? null, actor);
     if (!resumed) throw conflict(`${input.workflow} is not paused`);
-    await tx.insert(workflowHoldLog).values({ workflowKey: input.workflow, action: "released", reason: input.reason ?? null, actorId: actor.id, actorLabel: actor.label });
-    await enqueueWorkflowEvent(tx, "workflow.resumed", { workflowKey: input.workflow, reason: input.reason ?? null, actor });
+    return resumed;
   });
 }
 
 /**
- * Inside a start's transaction: refuses (`conflict`) when the workflow is paused. Takes the start's
- * version FOR SHARE first, so a pause committing meanwhile is waited for and then seen (see lockVersions).
+ * Inside a start's transaction: the workflow's pause in force, if any, for the start to refuse or
+ * queue (start-policy.ts). Takes the start's version FOR SHARE first, so a pause committing
+ * meanwhile is waited for and then seen, and a resume (FOR UPDATE) cannot start the queue between
+ * this read and the start's commit (see lockVersions).
  */
-export async function refuseIfWorkflowPaused(tx: Tx, key: string, definitionId: string): Promise<void> {
+export async function workflowPauseForStart(tx: Tx, key: string, definitionId: string): Promise<WorkflowHold | undefined> {
   await tx.select({ id: workflowDefinitions.id }).from(workflowDefinitions).where(eq(workflowDefinitions.id, definitionId)).for("share");
-  const pause = await workflowPauseOf(tx, key);
-  if (pause) throw conflict(`${key} is paused by ${pause.heldByLabel}, so no new instance starts: ${pause.reason}`);
+  return workflowPauseOf(tx, key);
 }
+
+/** The refusal of a start while its workflow is paused under the `refuse` policy (409). */
+export const pausedStartRefusal = (key: string, pause: WorkflowHold) => conflict(`${key} is paused by ${pause.heldByLabel}, so no new instance starts: ${pause.reason}`);
 
 /** The workflow's pause in force, if it is paused. */
 export async function workflowPauseOf(db: DbOrTx, key: string): Promise<WorkflowHold | undefined> {

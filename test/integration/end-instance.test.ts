@@ -233,7 +233,9 @@ describe("every ending leaves the same invariants", () => {
 describe("the batch completion and the one-instance ending cannot drift", () => {
   // Columns an ending keeps as they were; every other nullable column is one it must clear,
   // so a column added later has to be placed in one list or the other.
-  const kept = ["startedById", "dueAt", "finishedAt"];
+  // queuedAt and queueExpiresAt say when a start waited behind a paused workflow (and its
+  // time-to-live): a record of how it began, not something holding it, so an ending keeps them.
+  const kept = ["startedById", "dueAt", "finishedAt", "queuedAt", "queueExpiresAt"];
   const stale = {
     pausedAt: new Date("2026-01-01T00:00:00Z"),
     pausedById: operatorUser.id,

@@ -7,6 +7,8 @@ import { inboxFor } from "@/lib/gates/queries";
 import { workflowPauseOf, workflowPauseLog } from "@/lib/workflows/workflow-pauses";
 import { countByStatus } from "@/lib/instances/queries";
 import { freshDatabase } from "../support/db";
+import { listWindows } from "@/lib/maintenance/windows";
+import { windowActor } from "@/lib/actors";
 
 const t = await freshDatabase();
 
@@ -31,6 +33,15 @@ it("the demo seed fills every state, gives the demo approver something to sign, 
   await seedDatabase(t.db, { demo: true });
   expect(await countByStatus(t.db)).toEqual(counts);
   // A demo workflow pause and resume, left released so the demo driver keeps starting it.
-  expect((await workflowPauseLog(t.db)).map((e) => [e.workflowKey, e.action])).toEqual([["nightly-etl", "released"], ["nightly-etl", "held"]]);
+  expect((await workflowPauseLog(t.db)).filter((e) => e.workflowKey === "nightly-etl").map((e) => [e.workflowKey, e.action])).toEqual([["nightly-etl", "released"], ["nightly-etl", "held"]]);
   expect(await workflowPauseOf(t.db, "nightly-etl")).toBeUndefined();
+  // A maintenance window under way pauses report-export, with a start queued behind it, and a nightly one is scheduled.
+  const windows = await listWindows(t.db);
+  // (The nightly one is active too when the seed runs between 02:00 and 02:45 UTC.)
+  expect(windows.map((w) => w.title).sort()).toEqual(["Nightly replica backup", "Reporting replica re-index"]);
+  const reindex = windows.find((w) => w.title === "Reporting replica re-index")!;
+  expect(reindex.state).toBe("active");
+  expect((await workflowPauseOf(t.db, "report-export"))?.heldByLabel).toMatch(/^window:/);
+  expect(windows.map((w) => windowActor(w.id).label)).toContain((await workflowPauseOf(t.db, "report-export"))?.heldByLabel);
+  expect((await t.db.select().from(instances).where(eq(instances.workflowKey, "report-export"))).map((i) => i.status)).toEqual(["pending"]);
 });

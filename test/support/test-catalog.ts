@@ -184,6 +184,17 @@ export const stepPause = defineWorkflow({
   },
 });
 
+/** Maintenance windows with a real worker: `a` runs until the test releases it (so a window starts while it drains), then `b`. */
+export const windowed = defineWorkflow({
+  key: "t-window",
+  version: 1,
+  name: "Paused by a window",
+  steps: {
+    a: { run: async (ctx) => { await awaitRelease(ctx); ctx.updateContext({ a: true }); } },
+    b: { dependsOn: ["a"], run: async (ctx) => { await observe(ctx.instanceId, "b", "started"); ctx.updateContext({ b: true }); } },
+  },
+});
+
 /** A step `z` that asks to pause in a branch beside the gated step `y`, after the instance reached y's gate. */
 export const stepPauseBesideGate = defineWorkflow({
   key: "t-step-pause-gate",
@@ -341,4 +352,4 @@ const gateBranch = (key: string, expiry?: { expiresAfterMs: number }) =>
 export const gateForm = gateBranch("t-gate-form");
 export const gateFormExpiring = gateBranch("t-gate-form-expiring", { expiresAfterMs: 300 });
 
-export const catalog: RegisteredWorkflow[] = [chain, fanout, programmatic, checkpoint, gated, guarded, hooked, flaky, slow, validated, stepPause, stepPauseBesideGate, checkpointBesideGate, branchBesideGate, badText, retryable, gateForm, gateFormExpiring];
+export const catalog: RegisteredWorkflow[] = [chain, fanout, programmatic, checkpoint, gated, guarded, hooked, flaky, slow, validated, stepPause, stepPauseBesideGate, checkpointBesideGate, branchBesideGate, badText, retryable, gateForm, gateFormExpiring, windowed];

@@ -14,6 +14,14 @@ describe("the role matrix", () => {
     expect(() => authorize(as("approver"), "workflows:pause")).toThrow("The approver role cannot pause workflows");
   });
 
+  it("maintenance windows and the start policy of a paused workflow are operators' and admins' permissions", () => {
+    const holders = (permission: Permission) => roles.filter((role) => can(as(role), permission));
+    expect(holders("windows:manage")).toEqual(["operator", "admin"]);
+    expect(holders("workflows:policy")).toEqual(["operator", "admin"]);
+    expect(() => authorize(as("auditor"), "windows:manage")).toThrow("The auditor role cannot manage maintenance windows");
+    expect(() => authorize(as("approver"), "workflows:policy")).toThrow("The approver role cannot change what a paused workflow does with new starts");
+  });
+
   it("deciding a gate restricted to another role is a permission (admins), not a role compared in the gate rules", () => {
     expect(roles.filter((role) => can(as(role), "gates:decide-any-role"))).toEqual(["admin"]);
   });

@@ -7,6 +7,7 @@ import { actorOf } from "@/lib/auth/permissions";
 import { invalid } from "@/lib/errors";
 import { startInstance } from "@/lib/instances/start-instance";
 import { pauseWorkflow, resumeWorkflow } from "@/lib/workflows/workflow-pauses";
+import { describePolicy, setStartPolicy } from "@/lib/workflows/start-policy";
 import { catalog } from "@/workflows/catalog";
 
 /** Form fields named `input.<key>` become the input object; blanks are left out so defaults apply. */
@@ -47,8 +48,18 @@ export async function pauseWorkflowAction(workflow: string, _prev: ActionState, 
 
 export async function resumeWorkflowAction(workflow: string, _prev: ActionState, formData: FormData): Promise<ActionState> {
   const state = await runAction("workflows:resume", formData, async ({ db, user, form }) => {
-    await resumeWorkflow(db, { workflow, reason: form.reason }, actorOf(user));
-    return `${workflow} is resumed: new instances may start`;
+    const { started, dropped } = await resumeWorkflow(db, { workflow, reason: form.reason }, actorOf(user));
+    const queue = started || dropped ? `; ${started} queued start${started === 1 ? "" : "s"} began${dropped ? `, ${dropped} dropped past their time-to-live` : ""}` : "";
+    return `${workflow} is resumed: new instances may start${queue}`;
+  });
+  if (state.status === "success") revalidatePath("/workflows");
+  return state;
+}
+
+export async function startPolicyAction(workflow: string, _prev: ActionState, formData: FormData): Promise<ActionState> {
+  const state = await runAction("workflows:policy", formData, async ({ db, user, form }) => {
+    const row = await setStartPolicy(db, { workflow, policy: form.policy, queueTtlSeconds: form.policy === "queue" ? form.queueTtlSeconds : undefined, reason: form.reason }, actorOf(user));
+    return `${workflow}: starts while paused now ${describePolicy(row)}`;
   });
   if (state.status === "success") revalidatePath("/workflows");
   return state;

@@ -18,7 +18,7 @@ export default async function WorkflowPausesPage() {
         {entries.map((e) => (
           <tr key={e.id} className="align-top">
             <td className="px-3 py-2"><RelativeTime value={e.createdAt} /></td>
-            <td className="px-3 py-2 font-medium">{e.action === "held" ? "Paused" : "Resumed"}</td>
+            <td className="px-3 py-2 font-medium">{e.action === "held" ? "Paused" : e.action === "released" ? "Resumed" : "Policy changed"}</td>
             <td className="px-3 py-2">
               <Link href={`/instances?status=all&workflow=${encodeURIComponent(e.workflowKey)}`} className="text-indigo-700 hover:underline">
                 {e.workflowKey}

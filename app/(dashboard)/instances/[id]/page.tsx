@@ -7,6 +7,7 @@ import { GatePipeline } from "@/components/gate-pipeline";
 import { HistoryTimeline } from "@/components/history-timeline";
 import { RelativeTime } from "@/components/relative-time";
 import { utc } from "@/lib/time";
+import { windowIdOf } from "@/lib/actors";
 import { ReasonTags } from "@/components/reason-tags";
 import { StatusBadge } from "@/components/status-badge";
 import { WorkflowGraph } from "@/components/workflow-graph";
@@ -98,6 +99,17 @@ export default async function InstancePage({ params }: { params: Promise<{ id: s
         </div>
       </div>
 
+      {instance.status === "pending" && instance.queuedAt && (
+        <section role="status" aria-label="Queued" className="rounded-lg border border-slate-300 bg-slate-50 p-4 text-sm text-slate-800">
+          <p className="font-medium">
+            Queued <RelativeTime value={instance.queuedAt} />: {instance.workflowKey} was paused when it was started, and its policy queues new starts.
+          </p>
+          <p className="mt-1">
+            It starts, in order, when the workflow is resumed
+            {instance.queueExpiresAt ? `; if it is still waiting at ${utc(new Date(instance.queueExpiresAt))}, it is dropped.` : "."}
+          </p>
+        </section>
+      )}
       {paused && (
         <section role="status" aria-label="Pause" className="rounded-lg border border-amber-300 bg-amber-50 p-4 text-sm text-amber-950">
           <p className="font-medium">
@@ -116,7 +128,9 @@ export default async function InstancePage({ params }: { params: Promise<{ id: s
             </div>
           )}
           <p className="mt-1 text-amber-900">
-            {instance.resumeAt
+            {windowIdOf(instance.pausedByLabel)
+              ? "Held by a maintenance window: resumes when the window ends (or is ended early), or earlier by an operator."
+              : instance.resumeAt
               ? `Resumes automatically at ${utc(new Date(instance.resumeAt))}, or earlier by an operator.`
               : workflow?.resumeCondition
                 ? "Resumes when an operator resumes it and the workflow's resume condition passes."
