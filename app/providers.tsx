@@ -5,7 +5,13 @@ import { ThemeProvider } from "next-themes";
 import { NuqsAdapter } from "nuqs/adapters/next/app";
 import { useState, type ReactNode } from "react";
 import { Toaster } from "sonner";
+import { config as zodConfig } from "zod/v4/core";
 import { syncServerClock } from "@/components/server-clock";
+
+// zod compiles object parsers with `new Function` after probing whether eval is allowed; the probe
+// alone is a CSP violation (script-src without 'unsafe-eval'), reported from any page whose client
+// code parses with zod (list filters, forms). In the browser, parse without compiling.
+if (typeof window !== "undefined") zodConfig({ jitless: true });
 
 /**
  * `serverNow`: the server's clock when it rendered the page, ms since epoch (see components/server-clock.ts).
