@@ -143,7 +143,8 @@ export async function startDueWindows(db: Db, limit = 20): Promise<number> {
 }
 
 /** The occurrence a window's pause of an instance belongs to, in its history details: the window's activeSince. */
-const OCCURRENCE_KEY = "windowOccurrence";
+/** The history details key naming the occurrence a window paused an instance in (its start, ISO). */
+export const OCCURRENCE_KEY = "windowOccurrence";
 
 /**
  * Step 3: running and waiting instances of active windows' workflows that the window's current

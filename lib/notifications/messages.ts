@@ -133,3 +133,27 @@ export function renderInstanceNotice(n: InstanceNotice): RenderedMessage {
   };
   return { subject, text, html, chat };
 }
+
+/** A pause or resume of many instances at once (a bulk operation, a maintenance window), for a channel: told once. */
+export type GroupNotice = { kind: "instance_paused" | "instance_resumed"; what: string; by: string; reason: string | null; link: string };
+
+/** "Paused: a bulk operation over 1,283 instances, by ops@…", with why and a link to watch it. */
+export function renderGroupNotice(n: GroupNotice): RenderedMessage {
+  const verb = n.kind === "instance_paused" ? "Pausing" : "Resuming";
+  const subject = oneLine(`${verb} ${n.what}, by ${n.by}`);
+  const reason = n.reason ? clipText(n.reason, 500) : null;
+  const text = [subject, ...(reason ? ["", `Reason: ${reason}`] : []), "", `Follow it: ${n.link}`].join("\n");
+  const html = [
+    `<h2 style="font-family:sans-serif">${escapeHtml(subject)}</h2>`,
+    ...(reason ? [`<p style="font-family:sans-serif">${escapeHtml(reason)}</p>`] : []),
+    `<p style="font-family:sans-serif"><a href="${escapeHtml(n.link)}">Follow it</a></p>`,
+  ].join("\n");
+  const chat = {
+    text: subject,
+    blocks: [
+      { type: "section", text: { type: "mrkdwn", text: `*${verb}* ${escapeMrkdwn(n.what)}, by ${escapeMrkdwn(n.by)}${reason ? `\n>${escapeMrkdwn(reason).replace(/\n/g, "\n>")}` : ""}` } },
+      { type: "actions", elements: [{ type: "button", text: { type: "plain_text", text: "Follow it" }, url: n.link }] },
+    ],
+  };
+  return { subject, text, html, chat };
+}

@@ -13,6 +13,7 @@ import {
   personalNotificationKinds,
   roles,
   users,
+  bulkOperations,
   type Gate,
   type GateDecision,
   type GateDelegation,
@@ -21,7 +22,9 @@ import {
 } from "@/db/schema";
 import { can } from "@/lib/auth/permissions";
 import { mayDecide, progressLabel, whoMayApprove } from "@/lib/gates/rules";
-import { renderGateNotice, renderInstanceNotice, type GateNotice, type RenderedMessage } from "./messages";
+import { windowIdOf } from "@/lib/actors";
+import { OCCURRENCE_KEY } from "@/lib/maintenance/run-windows";
+import { renderGateNotice, renderGroupNotice, renderInstanceNotice, type GateNotice, type RenderedMessage } from "./messages";
 
 /*
  * Deciding who is told what: the rows of `notifications`, rendered and waiting for the worker.
@@ -131,24 +134,51 @@ async function channelRows(db: DbOrTx, kind: NotificationKind, key: string, base
 
 /**
  * Queues an instance's pause or resume for the channels that asked for it. Who and why come from
- * the instance as the event carries it (a pause), or from its latest `resumed` history row.
+ * the history row that recorded it (the instance's latest `paused`, or `resumed`/`force_resumed`).
+ * A pause or resume that is one of many is told once, not per instance: a bulk operation's once per
+ * operation (its page shows every instance), a maintenance window's once per occurrence and
+ * workflow. The dedupe key is the group's, so the group's other instances queue nothing.
  */
 export async function queueInstanceNotice(db: DbOrTx, kind: "instance_paused" | "instance_resumed", instance: Instance, key: string, config: NotifyConfig, eventId: number): Promise<number> {
   const channels = await channelsFor(db, kind);
   if (!channels.length) return 0;
-  let by = instance.pausedByLabel ?? "someone";
-  let reason = instance.pauseReason ?? null;
-  if (kind === "instance_resumed") {
-    const [row] = await db
-      .select({ actor: history.actorLabel, reason: history.reason })
-      .from(history)
-      .where(and(eq(history.instanceId, instance.id), inArray(history.action, ["resumed", "force_resumed"])))
-      .orderBy(desc(history.id))
-      .limit(1);
-    by = row?.actor ?? "someone";
-    reason = row?.reason ?? null;
-  }
-  const message: RenderedMessage = renderInstanceNotice({ kind, instance, by, reason, links: { instance: instanceLink(config.publicUrl, instance.id) } });
+  const [row] = await db
+    .select({ actor: history.actorLabel, reason: history.reason, details: history.details })
+    .from(history)
+    .where(and(eq(history.instanceId, instance.id), inArray(history.action, kind === "instance_paused" ? ["paused"] : ["resumed", "force_resumed"])))
+    .orderBy(desc(history.id))
+    .limit(1);
+  const by = row?.actor ?? instance.pausedByLabel ?? "someone";
+  const reason = row?.reason ?? (kind === "instance_paused" ? instance.pauseReason : null) ?? null;
+  const group = await groupOf(db, kind, instance, row?.details ?? {}, by);
+  const message: RenderedMessage = group
+    ? renderGroupNotice({ kind, what: group.what, by, reason, link: group.link })
+    : renderInstanceNotice({ kind, instance, by, reason, links: { instance: instanceLink(config.publicUrl, instance.id) } });
+  const groupKey = group ? `${group.key}:${kind}` : key;
   const base = { kind, gateId: null, instanceId: instance.id, eventId, subject: message.subject, message };
-  return insert(db, channels.map((c) => ({ ...base, dedupeKey: `${key}:channel:${c.id}`, transport: "chat" as const, channelId: c.id, target: c.url })));
+  return insert(db, channels.map((c) => ({ ...base, dedupeKey: `${groupKey}:channel:${c.id}`, transport: "chat" as const, channelId: c.id, target: c.url })));
+
+  /** The many-instance act this pause or resume belongs to, if any: its key, what it covers in words, and where to watch it. */
+  async function groupOf(db: DbOrTx, kind: string, instance: Instance, details: Record<string, unknown>, by: string): Promise<{ key: string; what: string; link: string } | null> {
+    const operationId = typeof details.bulkOperationId === "string" ? details.bulkOperationId : null;
+    if (operationId) {
+      const [op] = await db.select({ matched: bulkOperations.matched }).from(bulkOperations).where(eq(bulkOperations.id, operationId));
+      return { key: `bulk:${operationId}`, what: `a bulk operation over ${op?.matched ?? "several"} instances`, link: `${config.publicUrl}/bulk-operations/${operationId}` };
+    }
+    const windowId = windowIdOf(by);
+    if (!windowId) return null;
+    // The occurrence is named on the window's pause; a resume finds it on the pause it ended.
+    let occurrence = typeof details[OCCURRENCE_KEY] === "string" ? (details[OCCURRENCE_KEY] as string) : null;
+    if (!occurrence && kind === "instance_resumed") {
+      const [pause] = await db
+        .select({ details: history.details })
+        .from(history)
+        .where(and(eq(history.instanceId, instance.id), eq(history.action, "paused"), eq(history.actorLabel, by)))
+        .orderBy(desc(history.id))
+        .limit(1);
+      const found = pause?.details[OCCURRENCE_KEY];
+      occurrence = typeof found === "string" ? found : null;
+    }
+    return { key: `${by}:${occurrence ?? "?"}:${instance.workflowKey}`, what: `the instances of ${instance.workflowKey} held by a maintenance window`, link: `${config.publicUrl}/workflows/windows` };
+  }
 }

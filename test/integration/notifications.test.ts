@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { and, eq, inArray, isNull } from "drizzle-orm";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { createDb } from "@/db/client";
-import { events, gates, notificationAttempts, notificationChannels, notificationPreferences, notifications, webhookSubscriptions } from "@/db/schema";
+import { events, gates, maintenanceWindows, notificationAttempts, notificationChannels, notificationPreferences, notifications, webhookSubscriptions } from "@/db/schema";
 import { NotificationLoop } from "@/engine/notification-loop";
 import { approveGate, type DecisionResult } from "@/lib/gates/decide-gate";
 import { delegateGate } from "@/lib/gates/delegate-gate";
@@ -15,8 +15,12 @@ import { fanOutNotifications } from "@/lib/notifications/fan-out";
 import { savePreferences } from "@/lib/notifications/preferences";
 import { sweepGateNotices } from "@/lib/notifications/reminders";
 import { createSubscription } from "@/lib/webhooks/subscriptions";
+import { claimBulkOperation, runBulkOperation } from "@/lib/bulk-operations/run";
+import { startBulkOperation } from "@/lib/bulk-operations/start";
+import { createWindow } from "@/lib/maintenance/windows";
+import { runWindows } from "@/lib/maintenance/run-windows";
 import { freshDatabase } from "../support/db";
-import { actor, createGatedInstance, createInstance, createUser } from "../support/factories";
+import { actor, createDefinition, createGatedInstance, createInstance, createUser } from "../support/factories";
 import { startSmtpSink } from "../support/smtp-sink";
 import { startReceiver, until } from "../support/webhook-receiver";
 import { prepareEngineDatabase, spawnWorker } from "../support/worker";
@@ -210,6 +214,56 @@ describe("channels and retries", () => {
     expect(paused!.blocks[0]!.text!.text).toContain("DB failover");
     expect(resumed!.text).toBe(`Resumed: ${inst.workflowKey} ${inst.id.slice(0, 8)} by ${operator.email}`);
     expect(resumed!.blocks[0]!.text!.text).toContain("failover done");
+  });
+
+  it("a bulk operation's pauses and resumes are told to a channel once each, linking to the operation, not once per instance", async () => {
+    const channel = await createChannel(t.db, { name: "#ops-bulk", url: receiver.url("/ok-bulk"), kinds: ["instance_paused", "instance_resumed"] }, admin);
+    loop();
+    const def = await createDefinition(t.db);
+    for (let i = 0; i < 3; i++) await createInstance(t.db, { definitionId: def.id, workflowKey: def.key, status: "running" });
+    const runAll = async (action: "pause" | "resume", body: Record<string, unknown>) => {
+      const op = await startBulkOperation(t.db, action, { filter: { status: action === "pause" ? "running" : "paused", workflow: def.key }, ...body }, actor(operator));
+      const claimed = await claimBulkOperation(t.db, "notify-test", 60_000);
+      expect(claimed?.id).toBe(op.id);
+      await runBulkOperation(t.db, claimed!, { workerId: "notify-test", leaseMs: 60_000, ratePerSecond: 1_000 });
+      return op.id;
+    };
+    const paused = await runAll("pause", { reason: "Vendor outage" });
+    const resumed = await runAll("resume", { reason: "Vendor back" });
+    await until("every event told and sent", settled);
+    const rows = await t.db.select().from(notifications).where(eq(notifications.channelId, channel.id));
+    expect(rows.map((r) => r.kind).sort()).toEqual(["instance_paused", "instance_resumed"]);
+    const bodies = receiver.to("/ok-bulk").map((r) => JSON.parse(r.body) as { text: string; blocks: { text?: { text: string }; elements?: { url: string }[] }[] });
+    expect(bodies).toHaveLength(2);
+    expect(bodies[0]!.text).toBe(`Pausing a bulk operation over 3 instances, by ${operator.email}`);
+    expect(bodies[0]!.blocks[0]!.text!.text).toContain("Vendor outage");
+    expect(bodies[0]!.blocks[1]!.elements![0]!.url).toBe(`${PUBLIC_URL}/bulk-operations/${paused}`);
+    expect(bodies[1]!.blocks[1]!.elements![0]!.url).toBe(`${PUBLIC_URL}/bulk-operations/${resumed}`);
+  });
+
+  it("a maintenance window's pauses and resumes are told once per workflow, not once per instance", async () => {
+    const channel = await createChannel(t.db, { name: "#ops-window", url: receiver.url("/ok-window"), kinds: ["instance_paused", "instance_resumed"] }, admin);
+    loop();
+    const def = await createDefinition(t.db);
+    for (let i = 0; i < 3; i++) await createInstance(t.db, { definitionId: def.id, workflowKey: def.key, status: "running" });
+    const hour = 3_600_000;
+    const w = await createWindow(t.db, { title: "DB upgrade", workflowKeys: [def.key], reason: "Postgres 17 upgrade", startsAt: new Date(Date.now() + hour).toISOString(), endsAt: new Date(Date.now() + 2 * hour).toISOString() }, actor(operator));
+    const ticks = async () => {
+      for (let i = 0; i < 10; i++) {
+        const done = await runWindows(t.db, { ratePerSecond: 1000 });
+        if (!done.ended && !done.started && !done.paused && !done.resumed) return;
+      }
+    };
+    // Started a minute ago (database clock), then its end comes.
+    await t.db.update(maintenanceWindows).set({ nextStartAt: new Date(Date.now() - 60_000), nextEndAt: new Date(Date.now() + hour) }).where(eq(maintenanceWindows.id, w.id));
+    await ticks();
+    await t.db.update(maintenanceWindows).set({ nextEndAt: new Date(Date.now() - 1_000) }).where(eq(maintenanceWindows.id, w.id));
+    await ticks();
+    await until("every event told and sent", settled);
+    const rows = await t.db.select().from(notifications).where(eq(notifications.channelId, channel.id));
+    expect(rows.map((r) => r.kind).sort()).toEqual(["instance_paused", "instance_resumed"]);
+    const texts = receiver.to("/ok-window").map((r) => (JSON.parse(r.body) as { text: string }).text);
+    expect(texts).toEqual([`Pausing the instances of ${def.key} held by a maintenance window, by window:${w.id}`, `Resuming the instances of ${def.key} held by a maintenance window, by window:${w.id}`]);
   });
 
   it("a failing chat endpoint and a mail server that refuses for a while are retried with backoff, every attempt logged, until they take it", async () => {
