@@ -44,6 +44,7 @@ import { tokenStatuses, type TokenView } from "@/lib/users/tokens";
 import type { listDefinitions } from "@/lib/workflows/queries";
 import type { DeliveryView, replayDelivery } from "@/lib/webhooks/deliveries";
 import type { SubscriptionView } from "@/lib/webhooks/subscriptions";
+import { COUNT_CAP } from "@/lib/instances/limits";
 
 /*
  * What the REST API answers, as zod schemas for the OpenAPI document (lib/api/openapi.ts). Rows
@@ -95,7 +96,9 @@ const page = <S extends z.ZodType>(item: S) => z.object({ items: z.array(item), 
 
 export const instancePageSchema = page(instanceListItemSchema);
 
-export const instanceCountsSchema = z.partialRecord(z.enum(instanceStatuses), z.number().int()).meta({ description: "Instances by status; a status with none is absent" });
+export const instanceCountsSchema = z
+  .partialRecord(z.enum(instanceStatuses), z.number().int())
+  .meta({ description: `Instances by status, each counted up to ${COUNT_CAP.toLocaleString("en")} + 1: ${(COUNT_CAP + 1).toLocaleString("en")} means more than ${COUNT_CAP.toLocaleString("en")}. A status with none is absent` });
 
 const onExpiry = z.enum(["fail", "continue", "step"]);
 const gateFormField = z.object({

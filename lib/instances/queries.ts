@@ -11,6 +11,7 @@ import { whoMayApprove } from "@/lib/gates/rules";
 import { readySteps } from "./lifecycle/plan";
 import { after, instanceOrders, listFilterWhere, sortLead, sortTime } from "./list-filter-where";
 import { instanceListFilter } from "./list-filter";
+import { COUNT_CAP } from "./limits";
 import { parseInput } from "@/lib/validate";
 import { isUuid, UUID_PATTERN } from "@/lib/domain";
 
@@ -112,12 +113,18 @@ export async function listInstances(db: DbOrTx, raw: ListInstancesQuery) {
 }
 export type InstanceListItem = Awaited<ReturnType<typeof listInstances>>["items"][number];
 
-export async function countByStatus(db: DbOrTx) {
-  const rows = await db
-    .select({ status: instances.status, count: sql<number>`count(*)::int` })
-    .from(instances)
-    .groupBy(instances.status);
-  return Object.fromEntries(rows.map((r) => [r.status, r.count])) as Partial<Record<(typeof instanceStatuses)[number], number>>;
+/**
+ * Instances by status, each counted up to `cap` + 1 (COUNT_CAP by default): `cap + 1` means "more
+ * than `cap`". One statement: per status, an index-only range of `instances_status_updated_idx`
+ * cut off by a LIMIT, so the cost is bounded by the cap, not by how many instances have ended.
+ * A status with none is absent.
+ */
+export async function countByStatus(db: DbOrTx, options: { cap?: number } = {}) {
+  const limit = (options.cap ?? COUNT_CAP) + 1;
+  const rows = await db.execute<{ status: InstanceStatus; count: number }>(sql`
+    select s.status, (select count(*)::int from (select 1 from ${instances} i where i.status = s.status limit ${limit}) x) as count
+    from unnest(enum_range(null::instance_status)) as s(status)`);
+  return Object.fromEntries(rows.filter((r) => r.count > 0).map((r) => [r.status, r.count])) as Partial<Record<(typeof instanceStatuses)[number], number>>;
 }
 
 /** One instance with its definition, step runs (newest attempt last) and full history. */

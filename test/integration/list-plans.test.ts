@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { createDb } from "@/db/client";
 import { listHistory, historyQuery } from "@/lib/audit/queries";
-import { listInstances } from "@/lib/instances/queries";
+import { countByStatus, listInstances } from "@/lib/instances/queries";
 import { instanceSorts } from "@/lib/instances/list-filter";
 import { listGates } from "@/lib/gates/queries";
 import { encodeCursor } from "@/lib/cursor";
@@ -70,6 +70,19 @@ describe("list queries walk an index in their order, never sort the table", () =
     else if (name.includes("input search")) expect(path.some((n) => n.includes("(instances_input_idx)")), path.join(" → ")).toBe(true);
     else expect(path.filter((n) => n === "Sort" || n === "Incremental Sort"), path.join(" → ")).toEqual([]);
   });
+});
+
+it("counts by status stop at the cap: more than `cap` reads as cap + 1, each status cut off by a LIMIT on its index", async () => {
+  const running = (await countByStatus(t.db, { cap: 1_000_000 })).running ?? 0;
+  expect(running).toBeGreaterThan(2);
+  expect((await countByStatus(t.db, { cap: 2 })).running).toBe(3);
+  expect((await countByStatus(t.db, { cap: running })).running).toBe(running);
+  // The cost is bounded by the cap, not by how many instances have ended (issue 15: 262 ms at a million).
+  const plan = JSON.stringify(await planOf(() => countByStatus(traced.db)));
+  expect(plan).toContain('"Node Type":"Limit"');
+  // Any index led by status serves it (instances_status_updated_idx or _created_idx), read alone.
+  expect(plan).toContain('"Node Type":"Index Only Scan"');
+  expect(plan).toContain('"Index Cond":"(status = s.status)"');
 });
 
 it("a cursor naming an id that is a UUID but not an RFC 9562 version (ids from other systems) pages on", async () => {

@@ -22,6 +22,7 @@ import { BulkResults } from "./bulk-results";
 import { SavedViews } from "./saved-views";
 import type { SavedViewItem } from "@/lib/instances/saved-views";
 import { instanceSortLabels, instanceSorts, listFilterParsers, toQueryString, type ListFilters } from "@/lib/instances/list-filter";
+import { COUNT_CAP, formatCount } from "@/lib/instances/limits";
 
 type Item = Jsonify<InstanceListItem>;
 type Page = { items: Item[]; nextCursor: string | null };
@@ -182,7 +183,8 @@ export function InstancesTable({ workflows, initialCounts, initial, canPause, ca
       <div className="flex flex-wrap items-end gap-3">
         <div role="group" aria-label="View" className="flex flex-wrap gap-0.5 rounded-md border border-slate-300 bg-white p-0.5">
           {views.map((v) => {
-            const count = v.value === "all" ? Object.values(counts.data ?? {}).reduce((a, b) => a + (b ?? 0), 0) : counts.data?.[v.value];
+            // A capped status (COUNT_CAP + 1) keeps the total "at least": formatCount shows it as "N+".
+            const count = v.value === "all" ? Object.values(counts.data ?? {}).reduce((a, b) => (a > COUNT_CAP ? a : Math.min(a + (b ?? 0), COUNT_CAP + 1)), 0) : counts.data?.[v.value];
             return (
               <button
                 key={v.value}
@@ -191,7 +193,7 @@ export function InstancesTable({ workflows, initialCounts, initial, canPause, ca
                 onClick={() => setFilter({ status: v.value })}
                 className={cn("rounded px-3 py-1.5 text-sm font-medium", filters.status === v.value ? "bg-slate-900 text-white dark:bg-indigo-600" : "text-slate-700 hover:bg-slate-100")}
               >
-                {v.label} <span className={cn("ml-1 text-xs", filters.status === v.value ? "text-slate-300 dark:text-indigo-100" : "text-slate-500")}>{count ?? 0}</span>
+                {v.label} <span className={cn("ml-1 text-xs", filters.status === v.value ? "text-slate-300 dark:text-indigo-100" : "text-slate-500")}>{formatCount(count ?? 0)}</span>
               </button>
             );
           })}
