@@ -14,6 +14,7 @@ import {
   roles,
   users,
   bulkOperations,
+  maintenanceWindows,
   type Gate,
   type GateDecision,
   type GateDelegation,
@@ -150,35 +151,44 @@ export async function queueInstanceNotice(db: DbOrTx, kind: "instance_paused" | 
     .limit(1);
   const by = row?.actor ?? instance.pausedByLabel ?? "someone";
   const reason = row?.reason ?? (kind === "instance_paused" ? instance.pauseReason : null) ?? null;
-  const group = await groupOf(db, kind, instance, row?.details ?? {}, by);
+  const group = await groupOf(db, kind, instance, row?.details ?? {}, by, config.publicUrl);
   const message: RenderedMessage = group
-    ? renderGroupNotice({ kind, what: group.what, by, reason, link: group.link })
+    ? renderGroupNotice({ kind, what: group.what, by: group.by, reason, link: group.link })
     : renderInstanceNotice({ kind, instance, by, reason, links: { instance: instanceLink(config.publicUrl, instance.id) } });
   const groupKey = group ? `${group.key}:${kind}` : key;
   const base = { kind, gateId: null, instanceId: instance.id, eventId, subject: message.subject, message };
   return insert(db, channels.map((c) => ({ ...base, dedupeKey: `${groupKey}:channel:${c.id}`, transport: "chat" as const, channelId: c.id, target: c.url })));
+}
 
-  /** The many-instance act this pause or resume belongs to, if any: its key, what it covers in words, and where to watch it. */
-  async function groupOf(db: DbOrTx, kind: string, instance: Instance, details: Record<string, unknown>, by: string): Promise<{ key: string; what: string; link: string } | null> {
-    const operationId = typeof details.bulkOperationId === "string" ? details.bulkOperationId : null;
-    if (operationId) {
-      const [op] = await db.select({ matched: bulkOperations.matched }).from(bulkOperations).where(eq(bulkOperations.id, operationId));
-      return { key: `bulk:${operationId}`, what: `a bulk operation over ${op?.matched ?? "several"} instances`, link: `${config.publicUrl}/bulk-operations/${operationId}` };
-    }
-    const windowId = windowIdOf(by);
-    if (!windowId) return null;
-    // The occurrence is named on the window's pause; a resume finds it on the pause it ended.
-    let occurrence = typeof details[OCCURRENCE_KEY] === "string" ? (details[OCCURRENCE_KEY] as string) : null;
-    if (!occurrence && kind === "instance_resumed") {
-      const [pause] = await db
-        .select({ details: history.details })
-        .from(history)
-        .where(and(eq(history.instanceId, instance.id), eq(history.action, "paused"), eq(history.actorLabel, by)))
-        .orderBy(desc(history.id))
-        .limit(1);
-      const found = pause?.details[OCCURRENCE_KEY];
-      occurrence = typeof found === "string" ? found : null;
-    }
-    return { key: `${by}:${occurrence ?? "?"}:${instance.workflowKey}`, what: `the instances of ${instance.workflowKey} held by a maintenance window`, link: `${config.publicUrl}/workflows/windows` };
+/** A many-instance act that a pause or resume belongs to: its dedupe key, who did it and what it covers in words, and where to watch it. */
+type Group = { key: string; by: string; what: string; link: string };
+
+/**
+ * The bulk operation or maintenance-window occurrence this pause or resume of `instance` belongs to,
+ * from its history row's `details` and actor label `by`; null when it was a single act.
+ */
+async function groupOf(db: DbOrTx, kind: "instance_paused" | "instance_resumed", instance: Instance, details: Record<string, unknown>, by: string, publicUrl: string): Promise<Group | null> {
+  const operationId = typeof details.bulkOperationId === "string" ? details.bulkOperationId : null;
+  if (operationId) {
+    const [op] = await db.select({ matched: bulkOperations.matched }).from(bulkOperations).where(eq(bulkOperations.id, operationId));
+    return { key: `bulk:${operationId}`, by, what: `a bulk operation over ${op?.matched ?? "several"} instances`, link: `${publicUrl}/bulk-operations/${operationId}` };
   }
+  const windowId = windowIdOf(by);
+  if (!windowId) return null;
+  // The occurrence is named on the window's pause; a resume finds it on the pause it ended.
+  let occurrence = typeof details[OCCURRENCE_KEY] === "string" ? (details[OCCURRENCE_KEY] as string) : null;
+  if (!occurrence && kind === "instance_resumed") {
+    const [pause] = await db
+      .select({ details: history.details })
+      .from(history)
+      .where(and(eq(history.instanceId, instance.id), eq(history.action, "paused"), eq(history.actorLabel, by)))
+      .orderBy(desc(history.id))
+      .limit(1);
+    const found = pause?.details[OCCURRENCE_KEY];
+    occurrence = typeof found === "string" ? found : null;
+  }
+  // A person reads the window's title, not its id; the id stays in the dedupe key.
+  const [win] = await db.select({ title: maintenanceWindows.title }).from(maintenanceWindows).where(eq(maintenanceWindows.id, windowId));
+  const named = win ? `maintenance window "${win.title}"` : "a maintenance window";
+  return { key: `${by}:${occurrence ?? "?"}:${instance.workflowKey}`, by: named, what: `the instances of ${instance.workflowKey}`, link: `${publicUrl}/workflows/windows` };
 }

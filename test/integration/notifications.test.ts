@@ -263,7 +263,8 @@ describe("channels and retries", () => {
     const rows = await t.db.select().from(notifications).where(eq(notifications.channelId, channel.id));
     expect(rows.map((r) => r.kind).sort()).toEqual(["instance_paused", "instance_resumed"]);
     const texts = receiver.to("/ok-window").map((r) => (JSON.parse(r.body) as { text: string }).text);
-    expect(texts).toEqual([`Pausing the instances of ${def.key} held by a maintenance window, by window:${w.id}`, `Resuming the instances of ${def.key} held by a maintenance window, by window:${w.id}`]);
+    // The window is named by its title, which a person recognises, not by its id.
+    expect(texts).toEqual([`Pausing the instances of ${def.key}, by maintenance window "DB upgrade"`, `Resuming the instances of ${def.key}, by maintenance window "DB upgrade"`]);
   });
 
   it("a failing chat endpoint and a mail server that refuses for a while are retried with backoff, every attempt logged, until they take it", async () => {
