@@ -21,7 +21,8 @@ export function ThemeToggle() {
   useEffect(() => setMounted(true), []);
   return (
     <label className="flex items-center gap-1.5 text-slate-600">
-      <span className="sr-only sm:not-sr-only">Theme</span>
+      {/* Shown in the phone menu and on wide screens; at lg the header row needs the room (the label stays for screen readers). */}
+      <span className="sr-only sm:not-sr-only lg:sr-only 2xl:not-sr-only">Theme</span>
       <select
         value={mounted ? (theme ?? "system") : "system"}
         onChange={(e) => setTheme(e.target.value)}

@@ -65,7 +65,7 @@ export function TimeZoneToggle() {
   const zone = useTimeZone();
   return (
     <label className="flex items-center gap-1.5 text-slate-600">
-      <span className="sr-only sm:not-sr-only">Times</span>{/* exact times on hover: UTC or local */}
+      <span className="sr-only sm:not-sr-only lg:sr-only 2xl:not-sr-only">Times</span>{/* exact times on hover: UTC or local */}
       <select
         value={zone}
         onChange={(e) => setTimeZone(e.target.value as TimeZoneChoice)}

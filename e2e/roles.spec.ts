@@ -8,7 +8,7 @@ test("anonymous visitors are sent to sign in; roles without a page's permission 
   await expect(page.getByRole("region", { name: "Demo sign-ins" })).toContainText("auditor@flowgate.dev");
 
   await signInAs(page, "auditor");
-  await expect(page.getByRole("link", { name: "Users" })).toHaveCount(0);
+  await expect(page.getByRole("link", { name: "Admin" })).toHaveCount(0);
   await page.goto("/admin/users");
   await expect(page.getByRole("heading", { name: "Your role does not open this page" })).toBeVisible();
 
@@ -23,7 +23,8 @@ test("anonymous visitors are sent to sign in; roles without a page's permission 
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/sign-in$/);
   await signInAs(page, "admin");
-  await page.getByRole("link", { name: "Users" }).click();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Admin" }).click();
+  await expect(page.getByRole("navigation", { name: "Admin" }).getByRole("link", { name: "Users" })).toHaveAttribute("aria-current", "page");
   await expect(page.getByRole("heading", { name: "Users", level: 1 })).toBeVisible();
 });
 

@@ -4,7 +4,8 @@ import { expect, signInAs, test } from "../support/fixtures";
 test("an admin's changes to a user appear in the access log, which the auditor reads and the operator cannot open", async ({ page }) => {
   const email = `contractor-${Date.now()}@flowgate.dev`;
   await signInAs(page, "admin");
-  await page.getByRole("link", { name: "Users" }).click();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Admin" }).click();
+  await page.getByRole("navigation", { name: "Admin" }).getByRole("link", { name: "Users" }).click();
   const create = page.getByRole("form", { name: "Create a user" });
   await create.getByLabel("Email").fill(email);
   await create.getByLabel("Name").fill("Casey Contractor");

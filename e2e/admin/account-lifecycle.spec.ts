@@ -6,7 +6,8 @@ import { expect, signInAs, test } from "../support/fixtures";
 test("an admin issues and revokes a token, resets a password, deactivates and reactivates a user", async ({ page, browser, request, baseURL }) => {
   const email = `lifecycle-${Date.now()}@flowgate.dev`;
   await signInAs(page, "admin");
-  await page.getByRole("link", { name: "Users" }).click();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Admin" }).click();
+  await page.getByRole("navigation", { name: "Admin" }).getByRole("link", { name: "Users" }).click();
 
   // A refused create keeps every choice, the role included.
   const create = page.getByRole("form", { name: "Create a user" });

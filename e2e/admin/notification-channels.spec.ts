@@ -9,7 +9,8 @@ test("an admin adds a chat channel for pauses and resumes, pauses an instance, a
   const path = `/ok-channel-${Date.now()}`;
   try {
     await signInAs(page, "admin");
-    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Notifications" }).click();
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Admin" }).click();
+  await page.getByRole("navigation", { name: "Admin" }).getByRole("link", { name: "Notifications" }).click();
     await expect(page.getByRole("heading", { name: "Notifications", level: 1 })).toBeVisible();
 
     // No name: refused with the field named; the URL typed stays.

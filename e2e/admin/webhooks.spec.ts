@@ -10,7 +10,8 @@ test("an admin subscribes a local receiver to pauses, pauses an instance, and se
   try {
     const path = `/ok-e2e-${Date.now()}`;
     await signInAs(page, "admin");
-    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Webhooks" }).click();
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Admin" }).click();
+  await page.getByRole("navigation", { name: "Admin" }).getByRole("link", { name: "Webhooks" }).click();
     await expect(page.getByRole("heading", { name: "Webhooks", level: 1 })).toBeVisible();
 
     const create = page.getByRole("form", { name: "Create a webhook" });
