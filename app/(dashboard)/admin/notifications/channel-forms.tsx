@@ -1,10 +1,11 @@
 "use client";
 
-import { useActionState, useEffect, useRef } from "react";
+import { useEffect, useRef } from "react";
 import { Button } from "@/components/ui/button";
 import { Field, Input } from "@/components/ui/field";
 import { useFormAction } from "@/components/use-form-action";
-import { idle, type ActionState } from "@/lib/action-state";
+import { idle } from "@/lib/action-state";
+import { ActionButton, ActionResult } from "@/components/action-button";
 import { ConfirmActionButton } from "@/components/confirm-action-button";
 import { notificationKindLabels, notificationKinds } from "@/lib/domain";
 import { createChannelAction, deleteChannelAction, setChannelActiveAction } from "./actions";
@@ -44,32 +45,13 @@ export function CreateChannelForm() {
         <Button type="submit" disabled={pending}>
           Add channel
         </Button>
-        <Result state={state} />
+        <ActionResult state={state} fieldsBeside />
       </div>
     </form>
   );
 }
 
-function Result({ state }: { state: ActionState }) {
-  // Field errors are shown beside their fields; only a refusal without them is said here.
-  return (
-    <span aria-live="polite" className="text-sm">
-      {state.status === "error" && !state.fields ? <span className="text-red-700">{state.message}</span> : state.status === "success" ? <span className="text-emerald-800">{state.message}</span> : null}
-    </span>
-  );
-}
 
-function ActionButton({ act, label, name, variant = "secondary" }: { act: (prev: ActionState, formData: FormData) => Promise<ActionState>; label: string; name: string; variant?: "secondary" | "ghost" }) {
-  const [state, action, pending] = useActionState(act, idle);
-  return (
-    <form action={action} className="inline-flex items-center gap-2">
-      <Button type="submit" size="sm" variant={variant} disabled={pending} aria-label={name}>
-        {label}
-      </Button>
-      <Result state={state} />
-    </form>
-  );
-}
 
 export const ToggleChannel = ({ id, name, active }: { id: string; name: string; active: boolean }) => (
   <ActionButton act={setChannelActiveAction.bind(null, id, !active)} label={active ? "Disable" : "Enable"} name={`${active ? "Disable" : "Enable"} ${name}`} />

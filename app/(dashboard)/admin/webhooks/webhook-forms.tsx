@@ -1,6 +1,7 @@
 "use client";
 
 import { useActionState } from "react";
+import { ActionButton, ActionResult } from "@/components/action-button";
 import { ConfirmActionButton } from "@/components/confirm-action-button";
 import { Button } from "@/components/ui/button";
 import { Field, Input, Select } from "@/components/ui/field";
@@ -75,31 +76,12 @@ export function EditWebhookForm({ id, url, description, chosen }: { id: string; 
       <Button type="submit" disabled={pending}>
         Save changes
       </Button>
-      <Result state={state} />
+      <ActionResult state={state} />
     </form>
   );
 }
 
-function Result({ state }: { state: ActionState }) {
-  return (
-    <span aria-live="polite" className="text-sm">
-      {state.status === "error" ? <span className="text-red-700">{state.message}</span> : state.status === "success" ? <span className="text-emerald-800">{state.message}</span> : null}
-    </span>
-  );
-}
 
-/** One button that posts an action bound to its subject, and says how it went. */
-function ActionButton({ act, label, name, variant = "secondary" }: { act: (prev: ActionState, formData: FormData) => Promise<ActionState>; label: string; name: string; variant?: "secondary" | "ghost" }) {
-  const [state, action, pending] = useActionState(act, idle);
-  return (
-    <form action={action} className="inline-flex items-center gap-2">
-      <Button type="submit" size="sm" variant={variant} disabled={pending} aria-label={name}>
-        {label}
-      </Button>
-      <Result state={state} />
-    </form>
-  );
-}
 
 export const ToggleWebhook = ({ id, url, active }: { id: string; url: string; active: boolean }) => (
   <ActionButton act={setWebhookActiveAction.bind(null, id, !active)} label={active ? "Disable" : "Enable"} name={`${active ? "Disable" : "Enable"} ${url}`} />
