@@ -63,3 +63,17 @@ test.describe("dark mode has readable contrast (axe colour-contrast)", () => {
     });
   }
 });
+
+// The instance page draws its input and context as code blocks and its notices as coloured panels:
+// each must stay readable on the dark surface too.
+test("dark mode has readable contrast (axe colour-contrast) on an instance page with input and context", async ({ page, db }) => {
+  const { createInstance } = await import("@/test/support/factories");
+  const instance = await createInstance(db, { status: "running", input: { customer: "acme", region: { name: "eu" } }, context: { rows: 1200 }, runningSteps: ["a"] });
+  await page.emulateMedia({ colorScheme: "dark" });
+  await signInAs(page, "operator");
+  await page.goto(`/instances/${instance.id}`);
+  await expect(page.getByLabel("Context")).toContainText("1200");
+  await expect(page.locator("html")).toHaveClass(/\bdark\b/);
+  expect(await contrastViolations(page)).toEqual([]);
+  await page.screenshot({ path: "test-results/dark-instance-1440.png", fullPage: true });
+});

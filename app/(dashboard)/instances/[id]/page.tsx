@@ -191,9 +191,9 @@ export default async function InstancePage({ params }: { params: Promise<{ id: s
           </dl>
           <h3 className="text-sm font-medium">Input</h3>
           {/* Code blocks stay dark in dark mode: the slate scale is inverted there (globals.css), so slate-50 is the darkest. */}
-          <pre className="max-h-48 overflow-auto rounded-lg bg-slate-900 p-3 font-mono text-xs text-slate-100 dark:bg-slate-50 dark:text-slate-900">{JSON.stringify(instance.input, null, 2)}</pre>
+          <pre className="max-h-48 overflow-auto rounded-lg bg-slate-900 p-3 font-mono text-xs text-slate-100 dark:border dark:border-slate-200 dark:bg-slate-50 dark:text-slate-900">{JSON.stringify(instance.input, null, 2)}</pre>
           <h3 className="text-sm font-medium">Context</h3>
-          <pre aria-label="Context" className="max-h-72 overflow-auto rounded-lg bg-slate-900 p-3 font-mono text-xs text-slate-100 dark:bg-slate-50 dark:text-slate-900">{JSON.stringify(instance.context, null, 2)}</pre>
+          <pre aria-label="Context" className="max-h-72 overflow-auto rounded-lg bg-slate-900 p-3 font-mono text-xs text-slate-100 dark:border dark:border-slate-200 dark:bg-slate-50 dark:text-slate-900">{JSON.stringify(instance.context, null, 2)}</pre>
         </section>
       </div>
 

@@ -24,7 +24,7 @@ const levelStyles: Record<StepLogLine["level"], string> = {
   fatal: "font-semibold text-red-800",
 };
 
-const codeBlock = "max-h-72 overflow-auto whitespace-pre-wrap break-words rounded bg-slate-900 p-2 font-mono text-xs text-slate-100 dark:bg-slate-50 dark:text-slate-900";
+const codeBlock = "max-h-72 overflow-auto whitespace-pre-wrap break-words rounded bg-slate-900 p-2 font-mono text-xs text-slate-100 dark:border dark:border-slate-200 dark:bg-slate-50 dark:text-slate-900";
 
 /** One step's attempts, newest first: each with its timings, worker, how it ended, error, output and log lines. All text goes through React's escaping. */
 export function StepAttempts({ step }: { step: Step }) {
