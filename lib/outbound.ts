@@ -1,6 +1,8 @@
 import "server-only";
+import dns from "node:dns";
 import { lookup } from "node:dns/promises";
-import { BlockList, isIP } from "node:net";
+import { BlockList, isIP, type LookupFunction } from "node:net";
+import { Agent, fetch as undiciFetch, type RequestInit, type Response } from "undici";
 import { invalid } from "@/lib/errors";
 
 /*
@@ -10,6 +12,11 @@ import { invalid } from "@/lib/errors";
  * HTTP port, the dashboard itself). Targets in private, loopback, link-local and other
  * non-public ranges are refused unless FLOWGATE_OUTBOUND_ALLOW lists them (CIDRs, comma-separated):
  * a receiver inside your network, or 127.0.0.1/32 in tests.
+ *
+ * Two checks, because a name can answer differently each time it is asked (DNS rebinding: public
+ * when checked, 169.254.169.254 a millisecond later when connected): outboundRefusal explains a
+ * refusal up front (when saving, and before each send), and outboundFetch checks the very address
+ * it connects to, in the socket's own lookup, so no answer given between the two gets through.
  */
 
 /** Ranges that are not the public internet (RFC 1918, 6598, 3927, 4193, 4291 and friends). */
@@ -104,4 +111,50 @@ export async function outboundRefusal(url: string, options: { resolve: "strict" 
 export async function assertOutboundAllowed(url: string, field: string): Promise<void> {
   const refused = await outboundRefusal(url, { resolve: "lenient" });
   if (refused) throw invalid(refused, { [field]: [refused] });
+}
+
+/**
+ * A `lookup` for net.connect that resolves as usual and fails with EOUTBOUNDREFUSED when any
+ * address the name resolves to is refused by `allow` (the same rule as addressAllowed). It is the
+ * lookup whose answer the socket connects to, so a name that rebinds between checks is caught here.
+ */
+export function guardedLookup(allow: BlockList = outboundAllowList()): LookupFunction {
+  return (hostname, options, callback) => {
+    dns.lookup(hostname, { ...options, all: true }, (error, addresses) => {
+      if (error) return callback(error, "", 4);
+      const refused = addresses.find((a) => !addressAllowed(a.address, allow));
+      if (refused || !addresses.length) {
+        const why = refused
+          ? `${hostname} resolved to ${refused.address}, a private, loopback or link-local address, when connecting; Flowgate calls only public addresses unless FLOWGATE_OUTBOUND_ALLOW lists it`
+          : `${hostname} resolved to no address`;
+        return callback(Object.assign(new Error(why), { code: "EOUTBOUNDREFUSED" }), "", 4);
+      }
+      // net.connect asks for every address (`all`, for happy eyeballs) or for one.
+      if (options.all) (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, addresses);
+      else callback(null, addresses[0]!.address, addresses[0]!.family);
+    });
+  };
+}
+
+/** A connection pool whose every socket connects only to allowed addresses (guardedLookup). */
+export function outboundAgent(allow: BlockList = outboundAllowList()): Agent {
+  return new Agent({ connect: { lookup: guardedLookup(allow) } });
+}
+
+/** What outboundFetch answers: undici's Response (the same shape as the global one). */
+export type OutboundResponse = Response;
+
+let sharedAgent: Agent | undefined;
+
+/**
+ * fetch for every call Flowgate makes on someone's say-so: the URL is refused up front when
+ * outboundRefusal refuses it, and again at connect time for whatever address the name resolves to
+ * then (a literal IP needs no lookup and was checked up front). Redirects are the caller's choice
+ * and should be "manual", since a redirect's target is another URL. Throws as fetch does; a
+ * refusal at connect time is a TypeError whose cause has code EOUTBOUNDREFUSED.
+ */
+export function outboundFetch(url: string, init: RequestInit & { agent?: Agent }): Promise<Response> {
+  const { agent, ...rest } = init;
+  sharedAgent ??= outboundAgent();
+  return undiciFetch(url, { ...rest, dispatcher: agent ?? sharedAgent });
 }

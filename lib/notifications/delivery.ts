@@ -2,7 +2,7 @@ import "server-only";
 import { and, eq, inArray, lte, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { notificationAttempts, notifications, type Notification } from "@/db/schema";
-import { outboundRefusal } from "@/lib/outbound";
+import { outboundFetch, outboundRefusal } from "@/lib/outbound";
 import { clipText, storableText } from "@/lib/text";
 import { excerpt, retryDelayMs } from "@/lib/webhooks/delivery";
 import { decidersOf, readGateFacts } from "./queue";
@@ -84,7 +84,7 @@ export async function sendNotification(n: Pick<ClaimedNotification, "transport" 
     const refused = await outboundRefusal(n.target);
     if (refused) return done(false, null, refused);
     const timeout = AbortSignal.timeout(deps.timeoutMs);
-    const response = await fetch(n.target, {
+    const response = await outboundFetch(n.target, {
       method: "POST",
       redirect: "manual",
       signal: deps.signal ? AbortSignal.any([timeout, deps.signal]) : timeout,

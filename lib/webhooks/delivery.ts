@@ -3,7 +3,7 @@ import { and, eq, inArray, lte, sql } from "drizzle-orm";
 import { Webhook } from "standardwebhooks";
 import type { Db } from "@/db/client";
 import { events, webhookAttempts, webhookDeliveries, webhookSubscriptions } from "@/db/schema";
-import { outboundRefusal } from "@/lib/outbound";
+import { outboundFetch, outboundRefusal, type OutboundResponse } from "@/lib/outbound";
 import { clipText, storableText } from "@/lib/text";
 
 /*
@@ -157,7 +157,7 @@ export async function sendDelivery(delivery: Pick<ClaimedDelivery, "url" | "secr
       .filter((s): s is string => !!s)
       .map((s) => new Webhook(s).sign(delivery.webhookId, startedAt, delivery.body))
       .join(" ");
-    const response = await fetch(delivery.url, {
+    const response = await outboundFetch(delivery.url, {
       method: "POST",
       redirect: "manual",
       signal,
@@ -180,7 +180,7 @@ export async function sendDelivery(delivery: Pick<ClaimedDelivery, "url" | "secr
 }
 
 /** The body's first EXCERPT_BYTES as text; the rest is not read. (Notifications' chat sends log the same excerpt.) */
-export async function excerpt(response: Response): Promise<string | null> {
+export async function excerpt(response: OutboundResponse): Promise<string | null> {
   if (!response.body) return null;
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -188,7 +188,7 @@ export async function excerpt(response: Response): Promise<string | null> {
   while (size < EXCERPT_BYTES) {
     const { done, value } = await reader.read();
     if (done) break;
-    chunks.push(value);
+    chunks.push(value as Uint8Array);
     size += value.byteLength;
   }
   await reader.cancel().catch(() => {});
