@@ -12,6 +12,10 @@
  * CPU milliseconds of the Next.js server and of PostgreSQL. The API side drives `next start` (the
  * production build: run `npx next build` first) with a real API token, closed loop, keep-alive.
  * Needs pgbench on PATH (Debian: `apt-get install -y postgresql-client`). Writes BENCHMARKS.md.
+ *
+ * API_SERVER_NODE_FLAGS (optional): extra flags for the server's node process only, e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile `next start` under the load (the profile is
+ * written when the server exits at the end, which the benchmark waits for).
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
@@ -34,6 +38,8 @@ const ROUNDS = Number(process.env.API_ROUNDS ?? 3);
 const PER_CLIENT = Number(process.env.API_PER_CLIENT ?? 40);
 /** pgbench's protocol: `extended` sends each statement unprepared, as postgres.js does here. */
 const PGBENCH_MODE = process.env.PGBENCH_MODE ?? "extended";
+/** Extra node flags for the server process only (not this one), split on spaces. */
+const SERVER_NODE_FLAGS = (process.env.API_SERVER_NODE_FLAGS ?? "").split(" ").filter(Boolean);
 /** Backends report their counters to the shared statistics at most every 10 s while idle (PGSTAT_IDLE_INTERVAL). */
 const STATS_SETTLE_MS = 11_000;
 const say = (m: string) => console.log(`bench:api ${m}`);
@@ -109,7 +115,7 @@ async function main() {
     say(`${count} running instances, ${maxClients} clients at most, ${ROUNDS} rounds of ${SECONDS} s per side and client count`);
 
     const httpPort = await freePort();
-    server = spawn(process.execPath, ["node_modules/next/dist/bin/next", "start", "-p", String(httpPort)], {
+    server = spawn(process.execPath, [...SERVER_NODE_FLAGS, "node_modules/next/dist/bin/next", "start", "-p", String(httpPort)], {
       stdio: ["ignore", "ignore", "inherit"],
       env: { ...process.env, DATABASE_URL: appUrl, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", LOG_LEVEL: "warn" },
     });
@@ -156,11 +162,21 @@ async function main() {
     }
     await record(runs);
   } finally {
-    server?.kill("SIGTERM");
+    await stopServer(server);
     await sql.end();
     await cluster.stop();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** SIGTERM, then wait for the exit (next start exits on it, which is when --cpu-prof writes its profile). */
+async function stopServer(server: ChildProcess | undefined): Promise<void> {
+  if (!server || server.exitCode !== null || server.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => server.once("exit", () => resolve()));
+  server.kill("SIGTERM");
+  const killer = setTimeout(() => server.kill("SIGKILL"), 15_000);
+  await exited;
+  clearTimeout(killer);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,7 +1,7 @@
 import "server-only";
 import { createHash } from "node:crypto";
-import { desc, eq } from "drizzle-orm";
-import type { Tx } from "@/db/client";
+import { sqlOf, type Tx } from "@/db/client";
+import { rowMapper } from "@/db/row-mapper";
 import { history, type Actor, type HistoryAction, type HistoryRow, type InstanceStatus } from "@/db/schema";
 import { canonicalJson } from "./canonical-json";
 import { storableText } from "@/lib/text";
@@ -77,18 +77,20 @@ function storableJson(value: unknown): unknown {
   return value;
 }
 
+const toHistoryRow = rowMapper(history);
+
 /**
  * Appends one row to the instance's hash chain. The caller must hold the instance row
  * lock (every command does): that lock is what keeps `seq` and `prevHash` from racing.
+ * Two prepared statements (the chain's head, the insert), one round trip each.
  */
 export async function appendHistory(tx: Tx, entry: HistoryEntry): Promise<HistoryRow> {
-  const [last] = await tx
-    .select({ seq: history.seq, hash: history.hash })
-    .from(history)
-    .where(eq(history.instanceId, entry.instanceId))
-    .orderBy(desc(history.seq))
-    .limit(1);
+  const c = sqlOf(tx);
+  const [last] = await c<{ seq: number; hash: string }[]>`select seq, hash from history where instance_id = ${entry.instanceId} order by seq desc limit 1`;
   const row = chainedRow(entry, last ?? null, new Date());
-  const [inserted] = await tx.insert(history).values(row).returning();
-  return inserted!;
+  const [inserted] = await c`insert into history (instance_id, seq, action, actor_id, actor_label, reason, from_status, to_status, details, workflow_key, created_at, prev_hash, hash)
+    values (${row.instanceId}, ${row.seq}, ${row.action}, ${row.actorId}, ${row.actorLabel}, ${row.reason}, ${row.fromStatus}, ${row.toStatus},
+      ${JSON.stringify(row.details)}::jsonb, ${row.workflowKey}, ${row.createdAt.toISOString()}::timestamptz, ${row.prevHash}, ${row.hash})
+    returning *`;
+  return toHistoryRow(inserted!);
 }

@@ -71,7 +71,10 @@ export async function applyPause(
       updatedAt: new Date(),
     })
     .where(eq(instances.id, current.id))
-    .returning();
+    .returning()
+    // Named: postgres.js then prepares it once per connection, one round trip a time instead of two.
+    .prepare("pause_instance")
+    .execute();
 
   await appendHistory(tx, {
     instanceId: current.id,

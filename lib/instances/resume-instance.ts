@@ -91,7 +91,10 @@ export async function applyResume(tx: Tx, current: Instance, input: ResumeFields
         updatedAt: now,
       })
       .where(eq(instances.id, current.id))
-      .returning();
+      .returning()
+      // Named: postgres.js then prepares it once per connection, one round trip a time instead of two.
+      .prepare("resume_instance")
+      .execute();
 
     await appendHistory(tx, {
       instanceId: current.id,
