@@ -1,6 +1,7 @@
 import "server-only";
 import { and, eq, gt, sql, type AnyColumn, type SQL } from "drizzle-orm";
 import type { Tx } from "@/db/client";
+import { settleAll } from "@/db/pipeline";
 import { gates, instances, stepRuns, type Instance } from "@/db/schema";
 
 /*
@@ -88,7 +89,7 @@ export async function moveClocksOnResume(tx: Tx, instance: Pick<Instance, "id" |
   // A clock set while the instance was stopped (a gate requested, a run queued by an approval
   // during the hold) has been stopped only since it was set, so it moves by now − max(stop, set).
   const stoppedSince = (setAt: SQL | AnyColumn) => sql`greatest(interval '0', ${at} - greatest(${since}, ${setAt}))`;
-  await tx
+  const movingGates = tx
     .update(gates)
     .set({
       expiresAt: sql`case when ${gates.expiresAt} > ${since} then ${gates.expiresAt} + ${stoppedSince(gates.requestedAt)} else ${gates.expiresAt} end`,
@@ -101,12 +102,14 @@ export async function moveClocksOnResume(tx: Tx, instance: Pick<Instance, "id" |
     .prepare("move_gate_clocks")
     .execute();
   // Only retries still in their backoff; a run already due stays due (and keeps its place in the queue).
-  await tx
+  const movingRuns = tx
     .update(stepRuns)
     .set({ availableAt: sql`${stepRuns.availableAt} + ${stoppedSince(stepRuns.createdAt)}` })
     .where(and(eq(stepRuns.instanceId, instance.id), eq(stepRuns.status, "pending"), gt(stepRuns.availableAt, stoppedAt)))
     .prepare("move_run_clocks")
     .execute();
+  // Sent together: one round trip for both.
+  await settleAll([movingGates, movingRuns]);
   const dueAt = instance.dueAt && instance.dueAt > stoppedAt ? new Date(instance.dueAt.getTime() + movedMs) : instance.dueAt;
   return { stoppedAt, movedMs, dueAt };
 }
