@@ -15,8 +15,12 @@ type Frame = { functionName: string; url: string; lineNumber: number; columnNumb
 type Node = { id: number; callFrame: Frame; children?: number[] };
 type Profile = { nodes: Node[]; samples: number[]; timeDeltas: number[] };
 
-const [file, topArg, ...rest] = process.argv.slice(2).filter((a) => !a.startsWith("--"));
-void rest;
+const [file, topArg] = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+// Piped into `head`: stop quietly when the reader goes away.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(0);
+  throw error;
+});
 const perArg = process.argv.find((a) => a.startsWith("--per="));
 const per = perArg ? Number(perArg.slice(6)) : 0;
 const afterArg = process.argv.find((a) => a.startsWith("--after="));
