@@ -12,6 +12,10 @@
  * CPU milliseconds of the Next.js server and of PostgreSQL. The API side drives `next start` (the
  * production build: run `npx next build` first) with a real API token, closed loop, keep-alive.
  * Needs pgbench on PATH (Debian: `apt-get install -y postgresql-client`). Writes BENCHMARKS.md.
+ *
+ * API_SERVER_NODE_FLAGS (optional): extra flags for the server's node process only, e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile `next start` under the load (the profile is
+ * written when the server exits at the end, which the benchmark waits for).
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
@@ -34,13 +38,15 @@ const ROUNDS = Number(process.env.API_ROUNDS ?? 3);
 const PER_CLIENT = Number(process.env.API_PER_CLIENT ?? 40);
 /** pgbench's protocol: `extended` sends each statement unprepared, as postgres.js does here. */
 const PGBENCH_MODE = process.env.PGBENCH_MODE ?? "extended";
+/** Extra node flags for the server process only (not this one), split on spaces. */
+const SERVER_NODE_FLAGS = (process.env.API_SERVER_NODE_FLAGS ?? "").split(" ").filter(Boolean);
 /** Backends report their counters to the shared statistics at most every 10 s while idle (PGSTAT_IDLE_INTERVAL). */
 const STATS_SETTLE_MS = 11_000;
 const say = (m: string) => console.log(`bench:api ${m}`);
 
 const idOf = (k: number) => k.toString(16).padStart(32, "0").replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5");
 
-type Counters = { commits: number; walFsyncs: number; statements: number; serverTicks: number; postgresTicks: number };
+type Counters = { commits: number; walFsyncs: number; statements: number; serverTicks: number; postgresTicks: number; serverWrites: number; serverReads: number };
 type Run = { side: "pgbench" | "api"; clients: number; ops: number; errors: number; seconds: number; latencies: number[]; per: Counters };
 
 /** utime+stime (clock ticks) of a process, and of its reaped children when `children`. */
@@ -52,6 +58,42 @@ function ticks(pid: number, children = false): number {
   } catch {
     return 0; // The process ended between listing and reading it.
   }
+}
+
+/**
+ * Write and read system calls of `root` and its live descendants (/proc/<pid>/io syscw, syscr):
+ * the server's socket writes and reads, to PostgreSQL and to the clients. Unlike CPU time, a
+ * count that machine noise does not move: round trips saved show here exactly.
+ */
+function treeSyscalls(root: number): { writes: number; reads: number } {
+  let writes = 0;
+  let reads = 0;
+  for (const pid of [root, ...descendants(root)]) {
+    try {
+      const io = readFileSync(`/proc/${pid}/io`, "utf8");
+      writes += Number(/syscw: (\d+)/.exec(io)?.[1] ?? 0);
+      reads += Number(/syscr: (\d+)/.exec(io)?.[1] ?? 0);
+    } catch {
+      // gone already
+    }
+  }
+  return { writes, reads };
+}
+
+function descendants(root: number): number[] {
+  const parent = new Map<number, number>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      parent.set(Number(entry), Number(readFileSync(`/proc/${entry}/stat`, "utf8").replace(/^.*\) /, "").split(" ")[1]));
+    } catch {
+      // gone already
+    }
+  }
+  return [...parent.keys()].filter((pid) => {
+    for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p)) if (p === root) return true;
+    return false;
+  });
 }
 
 /** CPU ticks of `root` and every live descendant, plus the root's reaped children (exited backends). */
@@ -109,7 +151,7 @@ async function main() {
     say(`${count} running instances, ${maxClients} clients at most, ${ROUNDS} rounds of ${SECONDS} s per side and client count`);
 
     const httpPort = await freePort();
-    server = spawn(process.execPath, ["node_modules/next/dist/bin/next", "start", "-p", String(httpPort)], {
+    server = spawn(process.execPath, [...SERVER_NODE_FLAGS, "node_modules/next/dist/bin/next", "start", "-p", String(httpPort)], {
       stdio: ["ignore", "ignore", "inherit"],
       env: { ...process.env, DATABASE_URL: appUrl, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", LOG_LEVEL: "warn" },
     });
@@ -117,13 +159,17 @@ async function main() {
     await waitForHealth(base);
     const postmaster = Number(readFileSync(path.join(dir, "data", "postmaster.pid"), "utf8").split("\n")[0]);
 
+    const serverSyscalls = () => {
+      const { writes, reads } = treeSyscalls(server!.pid!);
+      return { serverWrites: writes, serverReads: reads };
+    };
     const counters = async (): Promise<Counters> => {
       const [row] = await sql<{ commits: string; fsyncs: string; statements: string }[]>`
         select (select xact_commit from pg_stat_database where datname = current_database()) as commits,
                (select coalesce(sum(fsyncs), 0) from pg_stat_io where object = 'wal') as fsyncs,
                (select coalesce(sum(calls), 0) from pg_stat_statements s join pg_database d on d.oid = s.dbid
                  where d.datname = current_database() and s.query not ilike '%pg_stat%' and s.query not ilike '%bench_reset%') as statements`;
-      return { commits: Number(row!.commits), walFsyncs: Number(row!.fsyncs), statements: Number(row!.statements), serverTicks: treeTicks(server!.pid!), postgresTicks: treeTicks(postmaster) };
+      return { commits: Number(row!.commits), walFsyncs: Number(row!.fsyncs), statements: Number(row!.statements), serverTicks: treeTicks(server!.pid!), postgresTicks: treeTicks(postmaster), ...serverSyscalls() };
     };
     // Every client's instances back to running (a run can stop between a pause and its resume).
     const reset = () => sql`update instances set status = 'running', paused_from_status = null, paused_at = null, paused_by_id = null,
@@ -144,23 +190,35 @@ async function main() {
           await sleep(STATS_SETTLE_MS);
           const before = await counters();
           const load = side === "api" ? await apiLoad(base, token, clients, SECONDS) : await pgbench(ownerUrl, clients, SECONDS, dir);
+          // System calls are counted as they happen: read them before the settle, whose idle time is not the load's.
+          const syscallsAfter = serverSyscalls();
           await sleep(STATS_SETTLE_MS);
-          const after = await counters();
+          const after = { ...(await counters()), ...syscallsAfter };
           const per = (key: keyof Counters) => (after[key] - before[key]) / Math.max(1, load.ops);
-          const run: Run = { side, clients, ...load, per: { commits: per("commits"), walFsyncs: per("walFsyncs"), statements: per("statements"), serverTicks: per("serverTicks"), postgresTicks: per("postgresTicks") } };
+          const run: Run = { side, clients, ...load, per: { commits: per("commits"), walFsyncs: per("walFsyncs"), statements: per("statements"), serverTicks: per("serverTicks"), postgresTicks: per("postgresTicks"), serverWrites: per("serverWrites"), serverReads: per("serverReads") } };
           runs.push(run);
           const sorted = [...run.latencies].sort((a, b) => a - b);
-          say(`round ${round + 1} ${side.padEnd(7)} ${String(clients).padStart(2)} clients: ${(run.ops / run.seconds).toFixed(0)} ops/s, p95 ${percentile(sorted, 95).toFixed(1)} ms, ${run.errors} errors`);
+          say(`round ${round + 1} ${side.padEnd(7)} ${String(clients).padStart(2)} clients: ${(run.ops / run.seconds).toFixed(0)} ops/s, p95 ${percentile(sorted, 95).toFixed(1)} ms, ${run.errors} errors${side === "api" ? `; server per op: ${run.per.serverWrites.toFixed(1)} write and ${run.per.serverReads.toFixed(1)} read syscalls, ${((run.per.serverTicks * 1000) / Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim())).toFixed(2)} CPU ms` : ""}`);
         }
       }
     }
     await record(runs);
   } finally {
-    server?.kill("SIGTERM");
+    await stopServer(server);
     await sql.end();
     await cluster.stop();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** SIGTERM, then wait for the exit (next start exits on it, which is when --cpu-prof writes its profile). */
+async function stopServer(server: ChildProcess | undefined): Promise<void> {
+  if (!server || server.exitCode !== null || server.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => server.once("exit", () => resolve()));
+  server.kill("SIGTERM");
+  const killer = setTimeout(() => server.kill("SIGKILL"), 15_000);
+  await exited;
+  clearTimeout(killer);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -59,3 +59,16 @@ export const getDb = (): Db => getConnection().db;
 export function useConnection(connection: Cached): void {
   globalForDb.flowgateDb = connection;
 }
+
+/**
+ * The postgres.js client under a drizzle handle: the pool for a Db, the transaction's own
+ * connection for a Tx (drizzle runs `db.transaction` on postgres.js's `begin`). A tagged template
+ * on it (`` sqlOf(tx)`select …` ``) is a named prepared statement, parsed and described once per
+ * connection and then sent as one short Bind/Execute round trip, inside the caller's transaction;
+ * drizzle's own queries go unnamed, in two round trips each (see db/row-mapper.ts). Rows come back
+ * as postgres.js reads them: snake_case keys, timestamps as strings (drizzle replaced those
+ * parsers), so map them with rowMapper; send timestamps as ISO strings and jsonb as JSON text.
+ */
+export function sqlOf(handle: DbOrTx): postgres.Sql {
+  return (handle._.session as unknown as { client: postgres.Sql }).client;
+}

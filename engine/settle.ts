@@ -10,7 +10,7 @@ import { chainedRows, type ChainHead } from "./history-batch";
 import { remember, type KnownStates } from "./known-states";
 import { planAdvance, type Plan, type StepOutcome } from "@/lib/instances/lifecycle/plan";
 import { pipelinedTransaction, type ReservedSql, type Sql } from "./prepared";
-import { rowMapper } from "./rows";
+import { rowMapper } from "@/db/row-mapper";
 import { uuidList } from "@/db/sql-arrays";
 import type { ClaimedRun } from "./sql/claim-runs";
 import { lockInstances } from "./sql/lock-instances";

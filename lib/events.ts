@@ -1,6 +1,5 @@
 import "server-only";
-import { sql } from "drizzle-orm";
-import type { Tx } from "@/db/client";
+import { sqlOf, type Tx } from "@/db/client";
 import { events, type Instance } from "@/db/schema";
 import type { AccessAction, Actor, OutboxEventType } from "@/lib/domain";
 
@@ -24,9 +23,13 @@ export const channels = {
   bulk: "flowgate_bulk",
 } as const;
 
-/** Writes the event into the outbox inside the caller's transaction; the payload is the instance. */
+/**
+ * Writes the event into the outbox inside the caller's transaction; the payload is the instance,
+ * as JSON (what drizzle's jsonb column would write: JSON.stringify, dates as ISO strings). A
+ * prepared statement: every pause and resume writes one.
+ */
 export async function enqueueEvent(tx: Tx, type: EventType, instance: Instance): Promise<void> {
-  await tx.insert(events).values({ type, version: EVENT_VERSION, instanceId: instance.id, payload: instance });
+  await sqlOf(tx)`insert into events (type, version, instance_id, payload) values (${type}, ${EVENT_VERSION}, ${instance.id}, ${JSON.stringify(instance)}::jsonb)`;
 }
 
 export type WorkflowEventType = Extract<OutboxEventType, "workflow.paused" | "workflow.resumed">;
@@ -52,6 +55,7 @@ export async function enqueueApprovalEvent(tx: Tx, type: ApprovalEventType, inst
   await tx.insert(events).values({ type, version: EVENT_VERSION, instanceId, payload });
 }
 
+/** NOTIFY on `channel` with `payload`, delivered only if the caller's transaction commits. A prepared statement. */
 export async function notify(tx: Tx, channel: (typeof channels)[keyof typeof channels], payload: string): Promise<void> {
-  await tx.execute(sql`select pg_notify(${channel}, ${payload})`);
+  await sqlOf(tx)`select pg_notify(${channel}, ${payload})`;
 }

@@ -1,7 +1,7 @@
 import "server-only";
 import { createHash } from "node:crypto";
-import { desc, eq } from "drizzle-orm";
-import type { Tx } from "@/db/client";
+import { sqlOf, type Tx } from "@/db/client";
+import { rowMapper } from "@/db/row-mapper";
 import { history, type Actor, type HistoryAction, type HistoryRow, type InstanceStatus } from "@/db/schema";
 import { canonicalJson } from "./canonical-json";
 import { storableText } from "@/lib/text";
@@ -77,18 +77,36 @@ function storableJson(value: unknown): unknown {
   return value;
 }
 
+const toHistoryRow = rowMapper(history);
+
 /**
  * Appends one row to the instance's hash chain. The caller must hold the instance row
  * lock (every command does): that lock is what keeps `seq` and `prevHash` from racing.
+ * Two prepared statements (the chain's head, the insert), one round trip each; a caller that
+ * can send the head's read together with another statement uses historyHead and insertHistory.
  */
 export async function appendHistory(tx: Tx, entry: HistoryEntry): Promise<HistoryRow> {
-  const [last] = await tx
-    .select({ seq: history.seq, hash: history.hash })
-    .from(history)
-    .where(eq(history.instanceId, entry.instanceId))
-    .orderBy(desc(history.seq))
-    .limit(1);
-  const row = chainedRow(entry, last ?? null, new Date());
-  const [inserted] = await tx.insert(history).values(row).returning();
-  return inserted!;
+  return insertHistory(tx, entry, await historyHead(tx, entry.instanceId));
+}
+
+export type ChainHead = { seq: number; hash: string };
+
+/**
+ * The head of the instance's chain (its last row's seq and hash), or null before its first row.
+ * Read it holding the instance row lock, after taking it: the lock is what keeps it the head
+ * until the caller's insertHistory commits. A prepared statement.
+ */
+export async function historyHead(tx: Tx, instanceId: string): Promise<ChainHead | null> {
+  const [last] = await sqlOf(tx)<ChainHead[]>`select seq, hash from history where instance_id = ${instanceId} order by seq desc limit 1`;
+  return last ?? null;
+}
+
+/** Inserts the row that follows `head` (chainedRow), stamped now; returns it as stored. A prepared statement. */
+export async function insertHistory(tx: Tx, entry: HistoryEntry, head: ChainHead | null): Promise<HistoryRow> {
+  const row = chainedRow(entry, head, new Date());
+  const [inserted] = await sqlOf(tx)`insert into history (instance_id, seq, action, actor_id, actor_label, reason, from_status, to_status, details, workflow_key, created_at, prev_hash, hash)
+    values (${row.instanceId}, ${row.seq}, ${row.action}, ${row.actorId}, ${row.actorLabel}, ${row.reason}, ${row.fromStatus}, ${row.toStatus},
+      ${JSON.stringify(row.details)}::jsonb, ${row.workflowKey}, ${row.createdAt.toISOString()}::timestamptz, ${row.prevHash}, ${row.hash})
+    returning *`;
+  return toHistoryRow(inserted!);
 }

@@ -3,7 +3,7 @@ import type { ReservedSql, Sql } from "../prepared";
 /**
  * Locks the instance rows `FOR NO KEY UPDATE` (which a claim's `FOR KEY SHARE` neither waits for
  * nor blocks) and reads them, with their row version (xmin) as `row_version`. Rows come back as
- * `select *` does (snake_case; map them with engine/rows.ts). `ids` is a uuid[] literal
+ * `select *` does (snake_case; map them with db/row-mapper.ts). `ids` is a uuid[] literal
  * (db/sql-arrays.ts), sorted by the caller: transactions that lock overlapping sets then lock
  * in the same order and never deadlock each other.
  */

@@ -66,16 +66,26 @@ export const LAST_USED_PRECISION_S = 60;
  * its expiry, or whose user is deactivated authenticates nobody. One statement, so a request
  * pays one round trip for its caller; it also refreshes the token's `last_used_at` when that is
  * older than LAST_USED_PRECISION_S, so most calls write nothing (issue 15: the old UPDATE on
- * every call committed a WAL flush per request).
+ * every call committed a WAL flush per request). Built once per pool and named (prepared by
+ * postgres.js once per connection): every API call runs it.
  */
 export async function userForApiToken(db: Db, token: string): Promise<SessionUser | null> {
+  let query = apiTokenQueries.get(db);
+  if (!query) apiTokenQueries.set(db, (query = buildUserForApiToken(db)));
+  const [user] = await query.execute({ tokenHash: sha256(token) });
+  return user ?? null;
+}
+
+const apiTokenQueries = new WeakMap<Db, ReturnType<typeof buildUserForApiToken>>();
+
+function buildUserForApiToken(db: Db) {
   const valid = db
     .$with("valid")
     .as(
       db
         .select({ tokenId: apiTokens.id, userId: apiTokens.userId })
         .from(apiTokens)
-        .where(and(eq(apiTokens.tokenHash, sha256(token)), isNull(apiTokens.revokedAt), or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, sql`now()`)))),
+        .where(and(eq(apiTokens.tokenHash, sql.placeholder("tokenHash")), isNull(apiTokens.revokedAt), or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, sql`now()`)))),
     );
   // A data-modifying WITH runs whether or not the main query reads it (PostgreSQL docs, 7.8.4).
   const touch = db.$with("touch").as(
@@ -85,18 +95,18 @@ export async function userForApiToken(db: Db, token: string): Promise<SessionUse
       .where(
         and(
           inArray(apiTokens.id, db.select({ id: valid.tokenId }).from(valid)),
-          or(isNull(apiTokens.lastUsedAt), lt(apiTokens.lastUsedAt, sql`now() - make_interval(secs => ${LAST_USED_PRECISION_S})`)),
+          or(isNull(apiTokens.lastUsedAt), lt(apiTokens.lastUsedAt, sql`now() - make_interval(secs => ${sql.raw(String(LAST_USED_PRECISION_S))})`)),
         ),
       )
       .returning({ id: apiTokens.id }),
   );
-  const [user] = await db
+  return db
     .with(valid, touch)
     .select(userColumns)
     .from(valid)
     .innerJoin(users, eq(users.id, valid.userId))
-    .where(isNull(users.deactivatedAt));
-  return user ?? null;
+    .where(isNull(users.deactivatedAt))
+    .prepare("user_for_api_token");
 }
 
 /** Characters of a token kept as its `hint`: "fgt_" and 6 more, about 36 bits, useless for guessing the other 250. */

@@ -1,6 +1,7 @@
 import "server-only";
 import { and, eq, gt, sql, type AnyColumn, type SQL } from "drizzle-orm";
 import type { Tx } from "@/db/client";
+import { settleAll } from "@/db/pipeline";
 import { gates, instances, stepRuns, type Instance } from "@/db/schema";
 
 /*
@@ -57,7 +58,7 @@ export type ClockState = {
  * @throws Error when the instance does not exist (the caller has just locked it).
  */
 export async function readClocks(tx: Tx, instanceId: string): Promise<ClockState> {
-  const [row] = await tx.select({ stopped: clocksStopped, stoppedAt: clockStoppedAt }).from(instances).where(eq(instances.id, instanceId));
+  const [row] = await tx.select({ stopped: clocksStopped, stoppedAt: clockStoppedAt }).from(instances).where(eq(instances.id, instanceId)).prepare("read_clocks").execute();
   if (!row) throw new Error(`readClocks: no instance ${instanceId}`);
   return { stopped: row.stopped, stoppedAt: row.stopped ? (row.stoppedAt ?? null) : null };
 }
@@ -88,7 +89,7 @@ export async function moveClocksOnResume(tx: Tx, instance: Pick<Instance, "id" |
   // A clock set while the instance was stopped (a gate requested, a run queued by an approval
   // during the hold) has been stopped only since it was set, so it moves by now − max(stop, set).
   const stoppedSince = (setAt: SQL | AnyColumn) => sql`greatest(interval '0', ${at} - greatest(${since}, ${setAt}))`;
-  await tx
+  const movingGates = tx
     .update(gates)
     .set({
       expiresAt: sql`case when ${gates.expiresAt} > ${since} then ${gates.expiresAt} + ${stoppedSince(gates.requestedAt)} else ${gates.expiresAt} end`,
@@ -97,12 +98,18 @@ export async function moveClocksOnResume(tx: Tx, instance: Pick<Instance, "id" |
       // The next reminder too: a long pause must not make every reminder it skipped fire at once on resume.
       nextReminderAt: sql`case when ${gates.nextReminderAt} > ${since} then ${gates.nextReminderAt} + ${stoppedSince(gates.requestedAt)} else ${gates.nextReminderAt} end`,
     })
-    .where(and(eq(gates.instanceId, instance.id), eq(gates.status, "pending")));
+    .where(and(eq(gates.instanceId, instance.id), eq(gates.status, "pending")))
+    .prepare("move_gate_clocks")
+    .execute();
   // Only retries still in their backoff; a run already due stays due (and keeps its place in the queue).
-  await tx
+  const movingRuns = tx
     .update(stepRuns)
     .set({ availableAt: sql`${stepRuns.availableAt} + ${stoppedSince(stepRuns.createdAt)}` })
-    .where(and(eq(stepRuns.instanceId, instance.id), eq(stepRuns.status, "pending"), gt(stepRuns.availableAt, stoppedAt)));
+    .where(and(eq(stepRuns.instanceId, instance.id), eq(stepRuns.status, "pending"), gt(stepRuns.availableAt, stoppedAt)))
+    .prepare("move_run_clocks")
+    .execute();
+  // Sent together: one round trip for both.
+  await settleAll([movingGates, movingRuns]);
   const dueAt = instance.dueAt && instance.dueAt > stoppedAt ? new Date(instance.dueAt.getTime() + movedMs) : instance.dueAt;
   return { stoppedAt, movedMs, dueAt };
 }

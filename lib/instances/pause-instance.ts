@@ -4,7 +4,8 @@ import type { Db, Tx } from "@/db/client";
 import { instances, stepRuns, type Actor, type Instance, type PauseKind, type PauseMode, type ReasonCategory } from "@/db/schema";
 import { conflict, conflictSince } from "@/lib/errors";
 import { channels, enqueueEvent, notify } from "@/lib/events";
-import { appendHistory } from "@/lib/history";
+import { settleAll } from "@/db/pipeline";
+import { appendHistory, historyHead, insertHistory, type HistoryEntry } from "@/lib/history";
 import { allows, transition } from "@/lib/state-machine";
 import { parseInput, type Untrusted } from "@/lib/validate";
 import { escalatePauseInputSchema, pauseInputSchema, type EscalatePauseInput, type PauseInput } from "./inputs";
@@ -53,7 +54,8 @@ export async function applyPause(
 
   const interrupted = input.mode === "immediate" ? await interruptRunningSteps(tx, current.id) : [];
 
-  const [updated] = await tx
+  const pauseKind = kind ?? (input.resumeAt ? "scheduled" : "manual");
+  const updating = tx
     .update(instances)
     .set({
       status: t.to,
@@ -65,15 +67,20 @@ export async function applyPause(
       pauseCategory: input.category ?? null,
       pauseTicketUrl: input.ticketUrl ?? null,
       pauseMode: input.mode,
-      pauseKind: kind ?? (input.resumeAt ? "scheduled" : "manual"),
+      pauseKind,
       resumeAt: input.resumeAt ?? null,
       version: sql`${instances.version} + 1`,
       updatedAt: new Date(),
     })
     .where(eq(instances.id, current.id))
-    .returning();
+    .returning()
+    // Named: postgres.js then prepares it once per connection, one round trip a time instead of two.
+    .prepare("pause_instance")
+    .execute();
+  // Sent with the update, one round trip: the chain's head (under the lock; the update does not change it).
+  const [[updated], head] = await settleAll([updating, historyHead(tx, current.id)]);
 
-  await appendHistory(tx, {
+  const entry: HistoryEntry = {
     instanceId: current.id,
     workflowKey: current.workflowKey,
     action: "paused",
@@ -81,12 +88,12 @@ export async function applyPause(
     reason: input.reason,
     fromStatus: t.from,
     toStatus: t.to,
-    details: { ...extraDetails, mode: input.mode, kind: updated!.pauseKind, resumeAt: input.resumeAt?.toISOString() ?? null, interrupted, ...reasonTags(input) },
-  });
-  await enqueueEvent(tx, "workflow.instance.paused", updated!);
-  // Always tell the workers: an immediate pause must abort in-flight steps, and any pause may
-  // leave the instance fully paused already, which is when its onPause hook is due.
-  await notify(tx, channels.control, current.id);
+    details: { ...extraDetails, mode: input.mode, kind: pauseKind, resumeAt: input.resumeAt?.toISOString() ?? null, interrupted, ...reasonTags(input) },
+  };
+  // Sent together, one round trip: the history row, the outbox event, and the notification (always:
+  // an immediate pause must abort in-flight steps, and any pause may leave the instance fully
+  // paused already, which is when its onPause hook is due).
+  await settleAll([insertHistory(tx, entry, head), enqueueEvent(tx, "workflow.instance.paused", updated!), notify(tx, channels.control, current.id)]);
   return updated!;
 }
 

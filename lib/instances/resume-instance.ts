@@ -4,7 +4,8 @@ import type { Db, Tx } from "@/db/client";
 import { history, instances, type Actor, type Instance, type InstanceStatus, type ReasonCategory } from "@/db/schema";
 import { AppError, conflict, conflictSince } from "@/lib/errors";
 import { channels, enqueueEvent, notify } from "@/lib/events";
-import { appendHistory } from "@/lib/history";
+import { settleAll } from "@/db/pipeline";
+import { historyHead, insertHistory, type HistoryEntry } from "@/lib/history";
 import { transition } from "@/lib/state-machine";
 import { parseInput, type Untrusted } from "@/lib/validate";
 import { RESUME_CONDITION_UNMET } from "./bulk-limits";
@@ -81,7 +82,7 @@ export async function applyResume(tx: Tx, current: Instance, input: ResumeFields
 
     const now = new Date();
     const clocks = await moveClocksOnResume(tx, current, now);
-    const [updated] = await tx
+    const updating = tx
       .update(instances)
       .set({
         status: t.to,
@@ -91,9 +92,14 @@ export async function applyResume(tx: Tx, current: Instance, input: ResumeFields
         updatedAt: now,
       })
       .where(eq(instances.id, current.id))
-      .returning();
+      .returning()
+      // Named: postgres.js then prepares it once per connection, one round trip a time instead of two.
+      .prepare("resume_instance")
+      .execute();
+    // Sent with the update, one round trip: the chain's head (under the lock; the update does not change it).
+    const [[updated], head] = await settleAll([updating, historyHead(tx, current.id)]);
 
-    await appendHistory(tx, {
+    const entry: HistoryEntry = {
       instanceId: current.id,
       workflowKey: current.workflowKey,
       action: input.force ? "force_resumed" : "resumed",
@@ -114,9 +120,9 @@ export async function applyResume(tx: Tx, current: Instance, input: ResumeFields
         ...reasonTags(input),
         ...extraDetails,
       },
-    });
-    await enqueueEvent(tx, "workflow.instance.resumed", updated!);
-    await notify(tx, channels.wake, current.id);
+    };
+    // Sent together, one round trip: the history row, the outbox event and the wake-up.
+    await settleAll([insertHistory(tx, entry, head), enqueueEvent(tx, "workflow.instance.resumed", updated!), notify(tx, channels.wake, current.id)]);
     return updated!;
 }
 

@@ -3,7 +3,7 @@ import { expect, it } from "vitest";
 import { instances, stepRuns } from "@/db/schema";
 import { pauseInstance } from "@/lib/instances/pause-instance";
 import { pipelinedTransaction } from "@/engine/prepared";
-import { rowMapper } from "@/engine/rows";
+import { rowMapper } from "@/db/row-mapper";
 import { freshDatabase } from "../support/db";
 import { createInstance } from "../support/factories";
 

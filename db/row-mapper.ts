@@ -5,10 +5,13 @@ import { toSnakeCase } from "drizzle-orm/casing";
  * Turns rows read with plain postgres.js (`select *`, snake_case keys, timestamps as strings
  * because drizzle replaced the client's date parsers) into the objects a drizzle select returns.
  *
- * The engine's hot path talks to postgres.js directly: drizzle sends every query unprepared (the
- * whole text, parsed and planned again each time), while a postgres.js tagged template is a
- * prepared statement, sent once per connection. Deriving the mapping from the drizzle table keeps
- * one definition of the columns; a test compares it with drizzle's own select.
+ * The hot paths (the engine's claims and settles, the pause/resume commands' lock, history and
+ * outbox statements) talk to postgres.js directly: drizzle sends every query unprepared, which
+ * postgres.js does in two round trips (Parse/Describe to learn the parameter types, then
+ * Bind/Execute) with the whole text each time, while a postgres.js tagged template is a named
+ * prepared statement, described once per connection and then one short round trip. Deriving the
+ * mapping from the drizzle table keeps one definition of the columns; a test compares it with
+ * drizzle's own select.
  */
 export function rowMapper<T extends Table>(table: T): (row: object) => T["$inferSelect"] {
   const columns = Object.entries(getTableColumns(table)).map(([key, column]) => ({ key, name: toSnakeCase(key), column }));
