@@ -84,6 +84,9 @@ function checkTiming(value: WindowFields, ctx: z.RefinementCtx): void {
 }
 
 export const createWindowSchema = z.object(windowFields).superRefine(checkTiming);
+
+/** A draft window's workflows and instance filter, to count what it would pause now (the form's preview). */
+export const previewWindowSchema = z.object({ workflowKeys: windowFields.workflowKeys, instanceFilter: windowFields.instanceFilter });
 export type CreateWindowInput = z.input<typeof createWindowSchema>;
 
 /** An edit restates the whole window (a scheduled one only), with the version the form was read at. */

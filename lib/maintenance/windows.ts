@@ -6,10 +6,10 @@ import { isUuid } from "@/lib/domain";
 import { databaseNow } from "@/lib/db-now";
 import { conflict, invalid, notFound } from "@/lib/errors";
 import { parseInput, type Untrusted } from "@/lib/validate";
-import { cancelWindowSchema, createWindowSchema, editWindowSchema, endWindowSchema, listWindowsQuery } from "./inputs";
+import { cancelWindowSchema, createWindowSchema, editWindowSchema, endWindowSchema, listWindowsQuery, previewWindowSchema } from "./inputs";
 import { nextOccurrence } from "./occurrences";
 import { endOccurrence } from "./run-windows";
-import { heldCounts } from "./window-filter";
+import { countCovered, heldCounts } from "./window-filter";
 import { lockWindow, logWindow } from "./window-rows";
 
 /*
@@ -145,4 +145,14 @@ export async function windowWithLog(db: DbOrTx, windowId: string) {
   const log = await db.select().from(maintenanceWindowLog).where(eq(maintenanceWindowLog.windowId, windowId)).orderBy(asc(maintenanceWindowLog.id));
   const held = (await heldCounts(db, [windowId])).get(windowId) ?? 0;
   return { ...window, log, held };
+}
+
+/**
+ * How many running or waiting instances a draft window (`workflowKeys`, optional `instanceFilter`)
+ * covers now, counted up to COVERED_COUNT_CAP + 1 (window-filter.ts). Errors: `invalid` (fields
+ * named as on creation: an unknown workflow is simply not counted).
+ */
+export async function previewWindow(db: DbOrTx, raw: Untrusted): Promise<number> {
+  const input = parseInput(previewWindowSchema, raw);
+  return countCovered(db, { workflowKeys: input.workflowKeys, instanceFilter: input.instanceFilter ?? null });
 }
