@@ -100,8 +100,8 @@ export default async function WindowsPage({ searchParams }: { searchParams: Prom
         <p className="text-sm break-words">
           {describeWindowFilter(filterOf(w)) ? (
             <>
-              <span className="font-medium">Holds:</span> {w.workflowKeys.map((k) => names.get(k) ?? k).join(", ")} <span className="text-slate-600 dark:text-slate-400">where</span>{" "}
-              <code className="font-mono">{describeWindowFilter(filterOf(w))}</code> <span className="text-slate-600 dark:text-slate-400">(the workflows keep running)</span>
+              <span className="font-medium">Holds:</span> {w.workflowKeys.map((k) => names.get(k) ?? k).join(", ")} <span className="text-slate-600">where</span>{" "}
+              <code className="font-mono">{describeWindowFilter(filterOf(w))}</code> <span className="text-slate-600">(the workflows keep running)</span>
             </>
           ) : (
             <>

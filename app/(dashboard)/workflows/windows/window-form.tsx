@@ -85,9 +85,9 @@ export function WindowForm({ workflows, initial }: { workflows: { key: string; n
           {errors("workflowKeys")?.join(" ")}
         </p>
       </fieldset>
-      <fieldset className="space-y-2 rounded-md border border-slate-200 p-3 dark:border-slate-700">
+      <fieldset className="space-y-2 rounded-md border border-slate-200 p-3">
         <legend className="px-1 text-sm font-medium">Only some instances (optional)</legend>
-        <p className="text-xs text-slate-600 dark:text-slate-400">
+        <p className="text-xs text-slate-600">
           Leave both empty to pause the whole workflows. With a filter, the workflows keep running: the window holds only their running and waiting instances that match, and new
           starts that match.
         </p>
@@ -103,7 +103,7 @@ export function WindowForm({ workflows, initial }: { workflows: { key: string; n
           <Button type="button" variant="secondary" onClick={askPreview} disabled={previewing}>
             {previewing ? "Counting…" : "Preview matches"}
           </Button>
-          <p role="status" aria-live="polite" className={preview?.error ? "text-sm text-red-700" : "text-sm text-slate-700 dark:text-slate-300"}>
+          <p role="status" aria-live="polite" className={preview?.error ? "text-sm text-red-700" : "text-sm text-slate-700"}>
             {preview?.text}
           </p>
         </div>
