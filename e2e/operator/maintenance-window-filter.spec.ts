@@ -40,11 +40,15 @@ test("an operator schedules a window over a filter of instances: only the matchi
   await expect(form.getByLabel("Input search")).toHaveValue("region");
   await expect(form.getByLabel("Title")).toHaveValue(title);
   expect(await db.select().from(maintenanceWindows).where(eq(maintenanceWindows.title, title))).toEqual([]);
+  await form.screenshot({ path: "test-results/window-filter-form-error-1440.png" });
 
   // The preview counts what the window would hold if it started now.
   await form.getByLabel("Input search").fill("region=eu");
   await form.getByRole("button", { name: "Preview matches" }).click();
   await expect(form.getByRole("status")).toHaveText("Preview: 2 instances match now");
+  await page.emulateMedia({ colorScheme: "dark" });
+  await form.screenshot({ path: "test-results/window-filter-form-preview-1440-dark.png" });
+  await page.emulateMedia({ colorScheme: "light" });
   await form.getByRole("button", { name: "Schedule window" }).click();
 
   const card = page.getByRole("region", { name: "Upcoming" }).getByRole("article", { name: title });
