@@ -46,6 +46,9 @@ test("an operator schedules a window over a filter of instances: only the matchi
   await form.getByLabel("Input search").fill("region=eu");
   await form.getByRole("button", { name: "Preview matches" }).click();
   await expect(form.getByRole("status")).toHaveText("Preview: 2 instances match now");
+  // The preview accepted the filter: the last submit's error under it is gone.
+  await expect(form.getByText('Write each condition as field=value, e.g. customer=acme ("region" has no =)')).toHaveCount(0);
+  await expect(form.getByLabel("Input search")).toHaveAttribute("aria-invalid", "false");
   await page.emulateMedia({ colorScheme: "dark" });
   await form.screenshot({ path: "test-results/window-filter-form-preview-1440-dark.png" });
   await page.emulateMedia({ colorScheme: "light" });

@@ -52,7 +52,10 @@ export function WindowForm({ workflows, initial }: { workflows: { key: string; n
   const described = (name: string) => ({ "aria-invalid": !!errors(name), "aria-describedby": `window-${name}-error` });
   // The filter's errors are keyed by the schema's path (instanceFilter.input); an unknown key or
   // a wrong shape lands on instanceFilter itself and is shown under the input search.
-  const filterErrors = (field: "input" | "q") => [...(errors(`instanceFilter.${field}`) ?? []), ...((field === "input" && errors("instanceFilter")) || [])];
+  // A preview that accepted the filter clears the filter's errors of the last submit (until the next one).
+  const [filterCheckedAt, setFilterCheckedAt] = useState<number | undefined>();
+  const filterErrors = (field: "input" | "q") =>
+    state.at !== undefined && state.at === filterCheckedAt ? [] : [...(errors(`instanceFilter.${field}`) ?? []), ...((field === "input" && errors("instanceFilter")) || [])];
   const filterDescribed = (id: string, field: "input" | "q") => ({ "aria-invalid": filterErrors(field).length > 0, "aria-describedby": `${id}-hint ${id}-error` });
   const [preview, setPreview] = useState<{ text: string; error: boolean } | null>(null);
   const [previewing, startPreview] = useTransition();
@@ -62,6 +65,7 @@ export function WindowForm({ workflows, initial }: { workflows: { key: string; n
       const answer = await previewWindowAction(new FormData(form.current));
       const fields = answer.status === "error" && answer.fields ? Object.values(answer.fields).flat().join(" ") : "";
       setPreview({ text: answer.status === "success" ? (answer.message ?? "") : fields || (answer.message ?? "Could not count"), error: answer.status !== "success" });
+      if (answer.status === "success") setFilterCheckedAt(state.at);
     });
 
   return (
