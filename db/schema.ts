@@ -31,6 +31,7 @@ import {
   heldStartPolicies,
   windowStates,
   windowLogActions,
+  type WindowFilter,
   gateStatuses,
   gateDecisionKinds,
   webhookDeliveryStatuses,
@@ -267,6 +268,12 @@ export const maintenanceWindows = pgTable(
     id: uuid().primaryKey().defaultRandom(),
     title: text().notNull(),
     workflowKeys: text().array().notNull(),
+    /**
+     * Null: the window holds its workflows whole (paused, new starts by their policy). Set: it
+     * holds only the running and waiting instances of those workflows that match (and new starts
+     * that match), leaving the workflows and every other instance running (window-filter.ts).
+     */
+    instanceFilter: jsonb().$type<WindowFilter>(),
     reason: text().notNull(),
     category: reasonCategory().notNull().default("maintenance"),
     cron: text(),
@@ -293,6 +300,7 @@ export const maintenanceWindows = pgTable(
     check("maintenance_window_times", sql`${t.nextEndAt} > ${t.nextStartAt}`),
     check("maintenance_window_reason_length", sql`char_length(${t.reason}) between 1 and 500`),
     check("maintenance_window_workflows", sql`cardinality(${t.workflowKeys}) between 1 and 50`),
+    check("maintenance_window_instance_filter", sql`${t.instanceFilter} is null or (jsonb_typeof(${t.instanceFilter}) = 'object' and (${t.instanceFilter} ? 'q' or ${t.instanceFilter} ? 'input'))`),
     check("maintenance_window_recurrence", sql`(${t.cron} is null) = (${t.durationMinutes} is null) and (${t.cron} is null) = (${t.timezone} is null)`),
   ],
 );

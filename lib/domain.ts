@@ -229,6 +229,13 @@ export type WindowState = (typeof windowStates)[number];
 /** What happened to a maintenance window, in its append-only log. */
 export const windowLogActions = ["created", "edited", "started", "ended", "ended_early", "skipped", "cancelled"] as const;
 export type WindowLogAction = (typeof windowLogActions)[number];
+/**
+ * Which instances of its workflows a maintenance window holds, when it holds some rather than
+ * whole workflows: the instance list's own filter fields `q` (an id prefix) and `input` (an input
+ * search, `region=eu`), as stored in `maintenance_windows.instance_filter` and answered by the API
+ * (lib/maintenance/window-filter.ts parses and applies it).
+ */
+export type WindowFilter = { q?: string; input?: string };
 
 export const gateStatuses = ["pending", "approved", "rejected", "expired", "withdrawn"] as const;
 export type GateStatus = (typeof gateStatuses)[number];

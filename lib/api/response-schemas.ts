@@ -255,12 +255,19 @@ export const workflowResumedSchema = z.object({ workflowKey: z.string(), held: z
 export const workflowPauseLogSchema = z.object({ items: z.array(createSelectSchema(workflowHoldLog)) });
 export const startPolicySchema = createSelectSchema(workflowStartPolicies).meta({ id: "StartPolicy", description: "An operator's choice of what the paused workflow does with new starts" });
 
-export const maintenanceWindowSchema = createSelectSchema(maintenanceWindows).meta({
+const windowFilterOut = z
+  .object({ q: z.string().optional(), input: z.string().optional() })
+  .nullable()
+  .meta({ description: "Null: the window pauses its whole workflows. Set: it holds only their running and waiting instances (and new starts) that match: `input`, an input search (`field=value, …`); `q`, an instance id prefix" });
+export const maintenanceWindowSchema = createSelectSchema(maintenanceWindows, { instanceFilter: windowFilterOut }).meta({
   id: "MaintenanceWindow",
   description: "A planned pause: `nextStartAt`..`nextEndAt` is the occurrence in force (active) or the next one; `cron`, `timezone`, `durationMinutes` are set for a recurring window",
 });
 export const maintenanceWindowListSchema = z.object({ items: z.array(maintenanceWindowSchema) });
-export const maintenanceWindowDetailSchema = maintenanceWindowSchema.extend({ log: z.array(createSelectSchema(maintenanceWindowLog, { details: jsonObject })) });
+export const maintenanceWindowDetailSchema = maintenanceWindowSchema.extend({
+  log: z.array(createSelectSchema(maintenanceWindowLog, { details: jsonObject })),
+  held: z.number().int().meta({ description: "How many instances the window holds paused now (draining or not)" }),
+});
 
 export const historyPageSchema = page(historyRowSchema).extend({ prevCursor: z.string().nullable().meta({ description: "Pass as `before` for the page before this one; null on the first page" }) });
 export const accessChangesSchema = z.object({ items: z.array(createSelectSchema(accessChanges, { details: jsonObject })) });

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { reasonCategories } from "@/lib/domain";
+import { reasonCategories, type WindowFilter } from "@/lib/domain";
+import { instanceListFilter } from "@/lib/instances/list-filter";
 import { categorySchema, expectedVersionSchema, requiredReason } from "@/lib/instances/inputs";
 import { isoDate, optionalText, requiredText } from "@/lib/text";
 import { recurrenceProblem } from "./occurrences";
@@ -21,10 +22,34 @@ const minutes = z.preprocess(
   z.number({ error: "Enter a whole number of minutes" }).int("Enter a whole number of minutes").min(1, "At least a minute").max(WINDOW_MAX_MINUTES, "At most a week (10080 minutes)").optional(),
 );
 
+/**
+ * Which instances of its workflows a window holds, instead of the whole workflows: the instance
+ * list's own `q` (an id prefix) and `input` (an input search such as `region=eu, tier=gold`),
+ * the same fields and messages as the list and bulk by filter (`instanceListFilter.pick`), at
+ * least one of them given. Unknown keys are refused. The output keeps only the fields given, as
+ * stored in `maintenance_windows.instance_filter`; it is parsed again whenever it is read back
+ * (lib/maintenance/window-filter.ts), so a stored filter the boundary would refuse matches nothing.
+ */
+export const windowFilterSchema = instanceListFilter
+  .pick({ q: true, input: true })
+  .strict()
+  .transform((f, ctx): WindowFilter => {
+    const out: WindowFilter = {};
+    if (f.q) out.q = f.q;
+    if (f.input) out.input = f.input;
+    if (!out.q && !out.input) {
+      ctx.addIssue({ code: "custom", path: ["input"], message: "Give an input search (like region=eu) or an id prefix; leave the filter out to pause whole workflows" });
+      return z.NEVER;
+    }
+    return out;
+  })
+  .meta({ description: "Hold only the running and waiting instances of the workflows that match (and new starts that match), not the workflows: `input`, an input search like `region=eu, tier=gold`; `q`, an instance id prefix. Null or absent: the whole workflows are paused" });
+
 /** The fields of a window that say what it pauses and why, and when: once or recurring. */
 const windowFields = {
   title: requiredText({ label: "Title", max: 200, required: "Give the window a title" }),
   workflowKeys,
+  instanceFilter: windowFilterSchema.nullable().optional(),
   reason: requiredReason("Say why these workflows pause"),
   category: categorySchema.meta({ description: `One of ${reasonCategories.join(", ")}; default maintenance` }),
   startsAt: isoDate({ label: "Start" }),
@@ -59,6 +84,9 @@ function checkTiming(value: WindowFields, ctx: z.RefinementCtx): void {
 }
 
 export const createWindowSchema = z.object(windowFields).superRefine(checkTiming);
+
+/** A draft window's workflows and instance filter, to count what it would pause now (the form's preview). */
+export const previewWindowSchema = z.object({ workflowKeys: windowFields.workflowKeys, instanceFilter: windowFields.instanceFilter });
 export type CreateWindowInput = z.input<typeof createWindowSchema>;
 
 /** An edit restates the whole window (a scheduled one only), with the version the form was read at. */

@@ -1,37 +1,39 @@
 import "server-only";
-import { and, asc, eq, lte, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNotNull, lte, sql } from "drizzle-orm";
 import type { Db, Tx } from "@/db/client";
-import { maintenanceWindows, type Actor, type MaintenanceWindow, type WindowLogAction } from "@/db/schema";
+import { history, instances, maintenanceWindows, type Actor, type MaintenanceWindow, type WindowLogAction } from "@/db/schema";
 import { WINDOW_PREFIX, windowActor } from "@/lib/actors";
 import { databaseNow } from "@/lib/db-now";
 import { AppError } from "@/lib/errors";
 import { BULK_RESUME_RATE } from "@/lib/instances/bulk-limits";
-import { REASON_MAX } from "@/lib/instances/limits";
 import { lockInstance } from "@/lib/instances/lock";
-import { applyPause } from "@/lib/instances/pause-instance";
 import { resumeInstance } from "@/lib/instances/resume-instance";
-import { allows } from "@/lib/state-machine";
-import { clipText } from "@/lib/text";
+import { allows, statusesAllowing } from "@/lib/state-machine";
 import { lockVersions, pauseWorkflowIn, resumeWorkflowIn } from "@/lib/workflows/workflow-pauses";
 import { nextOccurrence } from "./occurrences";
 import { logWindow } from "./window-rows";
+import { matchesUnderLock, OCCURRENCE_KEY, pauseForWindow, windowCoversWhere, windowPauseReason } from "./window-filter";
+
+export { OCCURRENCE_KEY } from "./window-filter";
 
 /*
  * What the worker does with maintenance windows on every tick (engine/chores.ts), each step
  * deciding from a read and acting under locks only if what it decided on still holds:
  * 1. end the active windows whose end has come (their workflow pauses lifted, queued starts begun);
- * 2. start the scheduled windows whose start has come (their workflows paused), or skip an
- *    occurrence whose end has passed too (the worker was down): it is never started late;
- * 3. pause, gracefully, the running and waiting instances of active windows' workflows that this
- *    occurrence has not paused yet (so a worker that died half-way finishes the job);
+ * 2. start the scheduled windows whose start has come (their workflows paused, unless the window
+ *    has an instance filter), or skip an occurrence whose end has passed too (the worker was
+ *    down): it is never started late;
+ * 3. pause, gracefully, the running and waiting instances of active windows' workflows (for a
+ *    window with an instance filter, only those that match it, re-checked under each instance's
+ *    lock) that this occurrence has not paused yet: a worker that died half-way finishes the
+ *    job, and an instance that came to match during the occurrence (resumed, or its workflow's
+ *    input changed hands) is caught; a new start that matches is held in its own start
+ *    transaction already (window-filter.ts `holdIfAWindowCovers`);
  * 4. resume, paced, the instances a window paused once that window is no longer active, unless
  *    someone else holds them now (the pause has another author or began later).
  * Every start and end names the window as its actor (`window:<id>`) in history, the workflow
  * pause log and the events; the window's own log says who ended it early or cancelled it.
  */
-
-/** The reason written on every pause a window places: its title and its reason, cut to fit. */
-const pauseReason = (w: MaintenanceWindow) => clipText(`Maintenance window "${w.title}": ${w.reason}`, REASON_MAX);
 
 /** The occurrence after `w`'s current one, or null for a one-off window or a cron that never fires again. */
 function following(w: MaintenanceWindow, now: Date) {
@@ -62,7 +64,9 @@ export async function endOccurrence(tx: Tx, w: MaintenanceWindow, actor: Actor, 
   const released: string[] = [];
   let started = 0;
   let dropped = 0;
-  for (const key of [...w.workflowKeys].sort()) {
+  // A window with an instance filter never paused its workflows, so there is nothing to lift (and
+  // no workflow lock to take: a start holding its workflow's versions may be waiting on this window).
+  for (const key of w.instanceFilter ? [] : [...w.workflowKeys].sort()) {
     await lockVersions(tx, key);
     const lifted = await resumeWorkflowIn(tx, key, action === "ended" ? `Maintenance window "${w.title}" ended` : `Maintenance window "${w.title}" ended early${reason ? `: ${reason}` : ""}`, by, by.label);
     if (!lifted) continue;
@@ -129,54 +133,88 @@ export async function startDueWindows(db: Db, limit = 20): Promise<number> {
       }
       const paused: string[] = [];
       const alreadyPaused: string[] = [];
-      for (const key of [...w.workflowKeys].sort()) {
+      // A window with an instance filter holds matching instances only: its workflows run on.
+      for (const key of w.instanceFilter ? [] : [...w.workflowKeys].sort()) {
         await lockVersions(tx, key);
-        if (await pauseWorkflowIn(tx, key, pauseReason(w), by)) paused.push(key);
+        if (await pauseWorkflowIn(tx, key, windowPauseReason(w), by)) paused.push(key);
         else alreadyPaused.push(key);
       }
       await tx.update(maintenanceWindows).set({ state: "active", activeSince: now, version: w.version + 1, updatedAt: now }).where(eq(maintenanceWindows.id, w.id));
-      await logWindow(tx, w.id, "started", by, w.reason, { occurrence: { startsAt: w.nextStartAt.toISOString(), endsAt: w.nextEndAt.toISOString() }, pausedWorkflows: paused, alreadyPaused });
+      await logWindow(tx, w.id, "started", by, w.reason, {
+        occurrence: { startsAt: w.nextStartAt.toISOString(), endsAt: w.nextEndAt.toISOString() },
+        pausedWorkflows: paused,
+        alreadyPaused,
+        ...(w.instanceFilter ? { instanceFilter: w.instanceFilter } : {}),
+      });
       started++;
     });
   }
   return started;
 }
 
-/** The occurrence a window's pause of an instance belongs to, in its history details: the window's activeSince. */
-/** The history details key naming the occurrence a window paused an instance in (its start, ISO). */
-export const OCCURRENCE_KEY = "windowOccurrence";
+/** Instances of one active window's occurrence not yet paused by it: the candidates of step 3. */
+type Candidate = { windowId: string; activeSince: Date; instanceId: string };
 
 /**
- * Step 3: running and waiting instances of active windows' workflows that the window's current
- * occurrence has not paused yet (no history row of it naming this occurrence), each paused
- * gracefully in its own transaction by `window:<id>`, kind `scheduled`. Under the window's lock
- * (FOR SHARE) it re-checks that the occurrence is still the active one; under the instance's,
- * that it may still be paused. An instance someone resumed during the window has its row, so it
- * is not paused again. Returns how many it paused.
+ * Step 3's candidates for the active windows with an instance filter, one query per window (there
+ * are few active at once): running and waiting instances of its workflows that its filter matches
+ * (the list's WHERE, served by the input GIN index or the primary key) and that this occurrence
+ * has not paused yet.
+ */
+async function filteredCandidates(db: Db, limit: number): Promise<Candidate[]> {
+  const windows = await db.select().from(maintenanceWindows).where(and(eq(maintenanceWindows.state, "active"), isNotNull(maintenanceWindows.instanceFilter))).orderBy(asc(maintenanceWindows.activeSince));
+  const out: Candidate[] = [];
+  for (const w of windows) {
+    if (!w.activeSince || out.length >= limit) continue;
+    const rows = await db
+      .select({ id: instances.id })
+      .from(instances)
+      .where(
+        and(
+          windowCoversWhere(w),
+          inArray(instances.status, statusesAllowing("pause")),
+          sql`not exists (select 1 from ${history} h where h.instance_id = ${instances.id} and h.actor_label = ${windowActor(w.id).label} and h.details ->> ${OCCURRENCE_KEY} = ${w.activeSince.toISOString()})`,
+        ),
+      )
+      .orderBy(asc(instances.createdAt))
+      .limit(limit - out.length);
+    for (const r of rows) out.push({ windowId: w.id, activeSince: w.activeSince, instanceId: r.id });
+  }
+  return out;
+}
+
+/**
+ * Step 3: running and waiting instances of active windows' workflows (for a window with an
+ * instance filter, those its filter matches) that the window's current occurrence has not paused
+ * yet (no history row of it naming this occurrence), each paused gracefully in its own
+ * transaction by `window:<id>`, kind `scheduled`. Under the window's lock (FOR SHARE) it
+ * re-checks that the occurrence is still the active one; under the instance's, that it may still
+ * be paused and, for a filtered window, still matches (an instance whose input no longer matches
+ * is left alone). An instance someone resumed during the window has its row, so it is not paused
+ * again. Returns how many it paused.
  */
 export async function pauseForActiveWindows(db: Db, limit = 100): Promise<number> {
-  const rows = await db.execute<{ window_id: string; active_since: string; instance_id: string }>(sql`
+  const whole = await db.execute<{ window_id: string; active_since: string; instance_id: string }>(sql`
     select w.id as window_id, w.active_since, i.id as instance_id
     from maintenance_windows w
     join instances i on i.workflow_key = any(w.workflow_keys) and i.status in ('running', 'waiting')
-    where w.state = 'active'
+    where w.state = 'active' and w.instance_filter is null
       and not exists (
         select 1 from history h
         where h.instance_id = i.id and h.actor_label = ${WINDOW_PREFIX} || w.id::text
           and h.details ->> ${OCCURRENCE_KEY} = to_char(w.active_since at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
     order by w.active_since, i.created_at
     limit ${limit}`);
+  const candidates: Candidate[] = [...whole.map((r) => ({ windowId: r.window_id, activeSince: new Date(r.active_since), instanceId: r.instance_id })), ...(await filteredCandidates(db, limit))];
   let paused = 0;
-  for (const row of rows) {
+  for (const c of candidates) {
     await db.transaction(async (tx) => {
-      const [w] = await tx.select().from(maintenanceWindows).where(eq(maintenanceWindows.id, row.window_id)).for("share");
-      if (!w || w.state !== "active" || !w.activeSince || w.activeSince.getTime() !== new Date(row.active_since).getTime()) return;
-      const instance = await lockInstance(tx, row.instance_id);
+      const [w] = await tx.select().from(maintenanceWindows).where(eq(maintenanceWindows.id, c.windowId)).for("share");
+      if (!w || w.state !== "active" || !w.activeSince || w.activeSince.getTime() !== c.activeSince.getTime()) return;
+      const instance = await lockInstance(tx, c.instanceId);
       if (!allows(instance.status, "pause")) return;
-      await applyPause(tx, instance, { reason: pauseReason(w), mode: "graceful", category: w.category }, windowActor(w.id), "scheduled", {
-        [OCCURRENCE_KEY]: w.activeSince.toISOString(),
-        windowEndsAt: w.nextEndAt.toISOString(),
-      });
+      if (w.instanceFilter && !(await matchesUnderLock(tx, instance.id, w))) return;
+      await pauseForWindow(tx, w, instance);
       paused++;
     });
   }

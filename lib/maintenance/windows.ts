@@ -6,9 +6,10 @@ import { isUuid } from "@/lib/domain";
 import { databaseNow } from "@/lib/db-now";
 import { conflict, invalid, notFound } from "@/lib/errors";
 import { parseInput, type Untrusted } from "@/lib/validate";
-import { cancelWindowSchema, createWindowSchema, editWindowSchema, endWindowSchema, listWindowsQuery } from "./inputs";
+import { cancelWindowSchema, createWindowSchema, editWindowSchema, endWindowSchema, listWindowsQuery, previewWindowSchema } from "./inputs";
 import { nextOccurrence } from "./occurrences";
 import { endOccurrence } from "./run-windows";
+import { countCovered, heldCounts } from "./window-filter";
 import { lockWindow, logWindow } from "./window-rows";
 
 /*
@@ -43,8 +44,10 @@ async function checkWorkflows(tx: Tx, keys: string[]): Promise<string[]> {
 /**
  * Schedules a window: once (`startsAt`..`endsAt`) or recurring (`cron` in `timezone`, default UTC,
  * each occurrence `durationMinutes` long); its first occurrence may be under way already, and
- * then the worker starts it on its next tick. Logged as `created`. Errors: `invalid` (fields named:
- * timing, an unknown workflow, a blank reason).
+ * then the worker starts it on its next tick. With `instanceFilter` (`{ input?, q? }`, the list's
+ * filter) it holds only the matching instances of its workflows, never the workflows
+ * (window-filter.ts). Logged as `created`. Errors: `invalid` (fields named: timing, an unknown
+ * workflow, a blank reason, a bad filter under `instanceFilter.input` / `instanceFilter.q`).
  */
 export async function createWindow(db: Db, raw: Untrusted, actor: Actor): Promise<MaintenanceWindow> {
   const input = parseInput(createWindowSchema, raw);
@@ -53,15 +56,15 @@ export async function createWindow(db: Db, raw: Untrusted, actor: Actor): Promis
     const timing = timingOf(input, await databaseNow(tx));
     const [row] = await tx
       .insert(maintenanceWindows)
-      .values({ title: input.title, workflowKeys, reason: input.reason, category: input.category ?? "maintenance", ...timing, createdById: actor.id, createdByLabel: actor.label })
+      .values({ title: input.title, workflowKeys, instanceFilter: input.instanceFilter ?? null, reason: input.reason, category: input.category ?? "maintenance", ...timing, createdById: actor.id, createdByLabel: actor.label })
       .returning();
-    await logWindow(tx, row!.id, "created", actor, input.reason, { workflowKeys, nextStartAt: row!.nextStartAt, nextEndAt: row!.nextEndAt, cron: row!.cron, timezone: row!.timezone });
+    await logWindow(tx, row!.id, "created", actor, input.reason, { workflowKeys, instanceFilter: row!.instanceFilter, nextStartAt: row!.nextStartAt, nextEndAt: row!.nextEndAt, cron: row!.cron, timezone: row!.timezone });
     return row!;
   });
 }
 
 /**
- * Restates a scheduled window (title, workflows, reason, category, timing). An active window is
+ * Restates a scheduled window (title, workflows, instance filter (absent: none), reason, category, timing). An active window is
  * refused (end it early, or cancel it, instead): its workflows are already paused by it.
  * Logged as `edited` with what it was. Errors: `invalid`, `not_found`, `conflict` (not scheduled, stale version).
  */
@@ -74,10 +77,10 @@ export async function editWindow(db: Db, raw: Untrusted, actor: Actor): Promise<
     const timing = timingOf(input, await databaseNow(tx));
     const [row] = await tx
       .update(maintenanceWindows)
-      .set({ title: input.title, workflowKeys, reason: input.reason, category: input.category ?? "maintenance", ...timing, version: current.version + 1, updatedAt: new Date() })
+      .set({ title: input.title, workflowKeys, instanceFilter: input.instanceFilter ?? null, reason: input.reason, category: input.category ?? "maintenance", ...timing, version: current.version + 1, updatedAt: new Date() })
       .where(eq(maintenanceWindows.id, current.id))
       .returning();
-    const was = { title: current.title, workflowKeys: current.workflowKeys, reason: current.reason, nextStartAt: current.nextStartAt, nextEndAt: current.nextEndAt, cron: current.cron, timezone: current.timezone, durationMinutes: current.durationMinutes };
+    const was = { title: current.title, workflowKeys: current.workflowKeys, instanceFilter: current.instanceFilter, reason: current.reason, nextStartAt: current.nextStartAt, nextEndAt: current.nextEndAt, cron: current.cron, timezone: current.timezone, durationMinutes: current.durationMinutes };
     await logWindow(tx, current.id, "edited", actor, input.reason, { was });
     return row!;
   });
@@ -134,11 +137,22 @@ export async function listWindows(db: DbOrTx, raw: Untrusted = {}): Promise<Main
   return db.select().from(maintenanceWindows).orderBy(desc(maintenanceWindows.createdAt)).limit(200);
 }
 
-/** One window with its log, oldest first. Errors: not_found. */
+/** One window with its log, oldest first, and how many instances it holds paused now (`held`). Errors: not_found. */
 export async function windowWithLog(db: DbOrTx, windowId: string) {
   if (!isUuid(windowId)) throw notFound("Maintenance window");
   const [window] = await db.select().from(maintenanceWindows).where(eq(maintenanceWindows.id, windowId));
   if (!window) throw notFound("Maintenance window");
   const log = await db.select().from(maintenanceWindowLog).where(eq(maintenanceWindowLog.windowId, windowId)).orderBy(asc(maintenanceWindowLog.id));
-  return { ...window, log };
+  const held = (await heldCounts(db, [windowId])).get(windowId) ?? 0;
+  return { ...window, log, held };
+}
+
+/**
+ * How many running or waiting instances a draft window (`workflowKeys`, optional `instanceFilter`)
+ * covers now, counted up to COVERED_COUNT_CAP + 1 (window-filter.ts). Errors: `invalid` (fields
+ * named as on creation: an unknown workflow is simply not counted).
+ */
+export async function previewWindow(db: DbOrTx, raw: Untrusted): Promise<number> {
+  const input = parseInput(previewWindowSchema, raw);
+  return countCovered(db, { workflowKeys: input.workflowKeys, instanceFilter: input.instanceFilter ?? null });
 }

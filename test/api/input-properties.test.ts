@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useConnection } from "@/db/client";
 import { accessChanges, apiTokens, bulkOperations, gateDecisions, gateDelegations, history, instances, maintenanceWindowLog, maintenanceWindows, users, workflowHoldLog, workflowHolds, workflowStartPolicies, type HistoryAction } from "@/db/schema";
+import { windowFilterSchema } from "@/lib/maintenance/inputs";
 import { createWindow } from "@/lib/maintenance/windows";
 import { catalog } from "@/workflows/catalog";
 import { registerDefinitions } from "@/lib/workflows/registry";
@@ -326,8 +327,9 @@ describe("maintenance windows and start policies: a 4xx naming the field, or a s
       cron: maybe(fc.oneof(fc.constant("0 2 * * *"), anyValue)),
       timezone: maybe(fc.oneof(fc.constant("Europe/Berlin"), anyValue)),
       durationMinutes: maybe(fc.oneof(fc.constant(30), anyValue)),
+      instanceFilter: maybe(fc.oneof(fc.constant({ input: "region=eu" }), fc.constant(null), fc.record({ input: maybe(fc.oneof(fc.constant("region=eu, tier=2"), anyValue)), q: maybe(anyValue) }), anyValue)),
     });
-    const valid = { title: "Night", workflowKeys: [def.key], reason: "Backup", startsAt: "soon", endsAt: "soon" };
+    const valid = { title: "Night", workflowKeys: [def.key], reason: "Backup", startsAt: "soon", endsAt: "soon", instanceFilter: { input: "region=eu" } };
     await writeProperty(fields, valid, async ({ raw, sent }) => {
       // Times as the arbitrary chose them: "soon" an hour and two ahead, "past" long ago.
       const body = sent && raw.startsWith("{") ? JSON.stringify({ ...JSON.parse(raw), startsAt: at(sent.startsAt, hour), endsAt: at(sent.endsAt, 2 * hour) }) : raw;
@@ -342,6 +344,8 @@ describe("maintenance windows and start policies: a 4xx naming the field, or a s
       expect(row!.reason).toBe(stored(sent!.reason));
       expect(row!.title).toBe(stored(sent!.title));
       expect(row!.workflowKeys).toEqual([def.key]);
+      // The filter reads back as the boundary's schema gives it (only the fields given), or null.
+      expect(row!.instanceFilter).toEqual(sent!.instanceFilter == null ? null : windowFilterSchema.parse(sent!.instanceFilter));
       expect((await t.db.select().from(maintenanceWindowLog).where(eq(maintenanceWindowLog.windowId, out.id))).map((e) => e.action)).toEqual(["created"]);
     });
   });

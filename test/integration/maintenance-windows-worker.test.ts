@@ -61,3 +61,30 @@ it("the worker starts a window over a draining instance, holds it, and resumes i
   if (bStarted >= 0) expect(bStarted).toBeGreaterThan(actions.indexOf("resumed:window"));
   expect((await t.db.select().from(maintenanceWindows).where(eq(maintenanceWindows.id, w.id)))[0]!.state).toBe("done");
 });
+
+it("a window over a filter of instances holds a matching start while a real worker runs the others, and the workflow stays open", async () => {
+  const w = await createWindow(t.db, { title: "EU failover", workflowKeys: ["t-window"], instanceFilter: { input: "region=eu" }, reason: "EU database failover", startsAt: new Date(Date.now() + 3_600_000).toISOString(), endsAt: new Date(Date.now() + 7_200_000).toISOString() }, operator);
+  await t.db.update(maintenanceWindows).set({ nextStartAt: new Date(Date.now() - 60_000) }).where(eq(maintenanceWindows.id, w.id));
+  await waitFor("the worker to start the window", async () => (await t.db.select().from(maintenanceWindows).where(eq(maintenanceWindows.id, w.id)))[0]!.state === "active");
+  const by = windowActor(w.id).label;
+
+  const eu = await startInstance(t.db, { workflow: "t-window", input: { region: "eu" } }, operator, { catalog });
+  const us = await startInstance(t.db, { workflow: "t-window", input: { region: "us" } }, operator, { catalog });
+  expect(eu).toMatchObject({ status: "paused", pausedByLabel: by });
+  expect(us.status).toBe("running");
+  // The other instance runs to completion meanwhile: the worker is live and the workflow is not held.
+  await waitFor("us step a running", async () => (await runsOf(us.id)).find((r) => r.stepKey === "a" && r.status === "running"));
+  await release(us.id, "a");
+  await waitFor("us to complete", async () => (await row(us.id)).status === "completed");
+  // Not one step of the held instance started.
+  expect((await runsOf(eu.id)).map((r) => [r.stepKey, r.status, r.startedAt])).toEqual([["a", "pending", null]]);
+  expect(await observationsOf(t.db, eu.id)).toEqual([]);
+
+  // The end comes: the worker ends the window and resumes the held instance, which now runs.
+  await t.db.update(maintenanceWindows).set({ nextEndAt: new Date(Date.now() - 1_000) }).where(eq(maintenanceWindows.id, w.id));
+  await waitFor("eu step a running", async () => (await runsOf(eu.id)).find((r) => r.stepKey === "a" && r.status === "running"));
+  await release(eu.id, "a");
+  await waitFor("eu to complete", async () => (await row(eu.id)).status === "completed");
+  const actions = (await t.db.select().from(history).where(eq(history.instanceId, eu.id)).orderBy(asc(history.seq))).map((h) => `${h.action}:${h.actorLabel === by ? "window" : h.actorLabel}`);
+  expect(actions.slice(0, 3)).toEqual([`started:${operator.label}`, "paused:window", "resumed:window"]);
+});

@@ -3,6 +3,7 @@
 import { revalidatePath } from "next/cache";
 import type { ActionState } from "@/lib/action-state";
 import { runAction } from "@/lib/actions";
+import { windowIdOf } from "@/lib/actors";
 import { actorOf } from "@/lib/auth/permissions";
 import { invalid } from "@/lib/errors";
 import { startInstance } from "@/lib/instances/start-instance";
@@ -31,6 +32,8 @@ export async function startAction(workflow: string, _prev: ActionState, formData
     }
     const created = await startInstance(db, { workflow, input }, actorOf(user), { catalog });
     instanceId = created.id;
+    // A maintenance window over a filter of instances that this start matches holds it at once.
+    if (created.status === "paused" && windowIdOf(created.pausedByLabel)) return `Started instance ${created.id}; a maintenance window holds it until the window ends`;
     return `Started instance ${created.id}`;
   });
   if (state.status === "success") revalidatePath("/workflows");

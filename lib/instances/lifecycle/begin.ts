@@ -5,6 +5,7 @@ import type { Tx } from "@/db/client";
 import { instances, type Actor, type Instance, type StepSpec } from "@/db/schema";
 import { channels, enqueueEvent, notify } from "@/lib/events";
 import { appendHistory } from "@/lib/history";
+import { holdIfAWindowCovers } from "@/lib/maintenance/window-filter";
 import { transition } from "@/lib/state-machine";
 import { scheduleRoots } from "./advance";
 
@@ -15,6 +16,8 @@ import { scheduleRoots } from "./advance";
  * (startInstance) and a queued start whose workflow's pause ended (lib/workflows/queued-starts.ts).
  * `set` is written with the status (a queued start's moved deadline). The caller holds the row
  * exclusively (a row it just inserted, or one locked FOR UPDATE). Throws when the row is not pending.
+ * An active maintenance window over a filter of instances that this one matches holds it here, in
+ * the same transaction, before any worker can claim its first step (window-filter.ts).
  */
 export async function beginInstance(
   tx: Tx,
@@ -31,5 +34,5 @@ export async function beginInstance(
   const instance = await scheduleRoots(tx, running!, steps);
   await enqueueEvent(tx, "workflow.instance.started", instance);
   await notify(tx, channels.wake, instance.id);
-  return instance;
+  return holdIfAWindowCovers(tx, instance);
 }

@@ -7,7 +7,9 @@ import { requirePage } from "@/lib/auth/current-user";
 import { can } from "@/lib/auth/permissions";
 import type { MaintenanceWindow } from "@/lib/rows";
 import { listWindows } from "@/lib/maintenance/windows";
+import { describeWindowFilter } from "@/lib/maintenance/describe";
 import { upcomingStarts } from "@/lib/maintenance/occurrences";
+import { COVERED_COUNT_CAP, countCovered, heldCounts, storedWindowFilter } from "@/lib/maintenance/window-filter";
 import { utc } from "@/lib/time";
 import { listDefinitions } from "@/lib/workflows/queries";
 import { WindowControls } from "./window-controls";
@@ -18,14 +20,23 @@ export const metadata: Metadata = { title: "Maintenance windows" };
 /** "2027-01-31T09:00", the value a datetime-local field shows, in UTC (the form says so). */
 const localUtc = (d: Date) => d.toISOString().slice(0, 16);
 
-const blank: WindowFormValues = { title: "", workflowKeys: [], reason: "", category: "maintenance", kind: "once", startsAt: "", endsAt: "", cron: "", timezone: "UTC", durationMinutes: "" };
+const blank: WindowFormValues = { title: "", workflowKeys: [], filterInput: "", filterQ: "", reason: "", category: "maintenance", kind: "once", startsAt: "", endsAt: "", cron: "", timezone: "UTC", durationMinutes: "" };
+
+/** A window's filter as read back, parsed again (one the boundary would refuse today reads as none, and matches nothing). */
+function filterOf(w: MaintenanceWindow) {
+  const f = storedWindowFilter(w.instanceFilter);
+  return f && !("invalid" in f) ? f : null;
+}
 
 function valuesOf(w: MaintenanceWindow): WindowFormValues {
+  const filter = filterOf(w);
   return {
     windowId: w.id,
     expectedVersion: w.version,
     title: w.title,
     workflowKeys: w.workflowKeys,
+    filterInput: filter?.input ?? "",
+    filterQ: filter?.q ?? "",
     reason: w.reason,
     category: w.category,
     kind: w.cron ? "recurring" : "once",
@@ -48,6 +59,11 @@ export default async function WindowsPage({ searchParams }: { searchParams: Prom
   const editing = windows.find((w) => w.id === edit && w.state === "scheduled");
   const active = windows.filter((w) => w.state === "active");
   const upcoming = windows.filter((w) => w.state === "scheduled");
+  // How many instances each active window holds now (one query), and, for a scheduled window over
+  // a filter, how many it would pause if it started now (one bounded count each; there are few).
+  const held = await heldCounts(db, active.map((w) => w.id));
+  const matching = new Map(await Promise.all(upcoming.filter((w) => w.instanceFilter).map(async (w) => [w.id, await countCovered(db, w)] as const)));
+  const count = (n: number) => (n > COVERED_COUNT_CAP ? `${COVERED_COUNT_CAP.toLocaleString("en")}+ instances` : n === 1 ? "1 instance" : `${n.toLocaleString("en")} instances`);
 
   const card = (w: MaintenanceWindow) => (
     <li key={w.id} className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
@@ -82,8 +98,27 @@ export default async function WindowsPage({ searchParams }: { searchParams: Prom
           </p>
         )}
         <p className="text-sm break-words">
-          <span className="font-medium">Pauses:</span> {w.workflowKeys.map((k) => names.get(k) ?? k).join(", ")}
+          {describeWindowFilter(filterOf(w)) ? (
+            <>
+              <span className="font-medium">Holds:</span> {w.workflowKeys.map((k) => names.get(k) ?? k).join(", ")} <span className="text-slate-600">where</span>{" "}
+              <code className="font-mono">{describeWindowFilter(filterOf(w))}</code> <span className="text-slate-600">(the workflows keep running)</span>
+            </>
+          ) : (
+            <>
+              <span className="font-medium">Pauses:</span> {w.workflowKeys.map((k) => names.get(k) ?? k).join(", ")}
+            </>
+          )}
         </p>
+        {w.state === "active" && (
+          <p className="text-sm">
+            <span className="font-medium">Holding now:</span> {count(held.get(w.id) ?? 0)}
+          </p>
+        )}
+        {matching.has(w.id) && (
+          <p className="text-sm">
+            <span className="font-medium">Preview:</span> {count(matching.get(w.id)!)} match now
+          </p>
+        )}
         <p className="text-sm break-words text-slate-700">
           <span className="font-medium">Why:</span> {w.reason}
         </p>
@@ -110,7 +145,8 @@ export default async function WindowsPage({ searchParams }: { searchParams: Prom
         <h1 className="text-xl font-semibold tracking-tight">Maintenance windows</h1>
         <p className="text-sm text-slate-600">
           Planned pauses: at the start the workflows are paused (new starts are refused or queued, by each workflow&apos;s policy) and their running instances pause gracefully; at the end
-          they resume, paced. Anything someone else paused meanwhile stays paused. <Link href="/workflows" className="text-indigo-700 underline">Workflows</Link>
+          they resume, paced. A window with an instance filter leaves the workflows running and holds only the instances that match, new starts included. Anything someone else paused
+          meanwhile stays paused. <Link href="/workflows" className="text-indigo-700 underline">Workflows</Link>
         </p>
       </div>
       <section aria-labelledby="active-heading" className="space-y-2">

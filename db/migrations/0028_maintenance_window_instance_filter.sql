@@ -1,0 +1,2 @@
+ALTER TABLE "maintenance_windows" ADD COLUMN "instance_filter" jsonb;--> statement-breakpoint
+ALTER TABLE "maintenance_windows" ADD CONSTRAINT "maintenance_window_instance_filter" CHECK ("maintenance_windows"."instance_filter" is null or (jsonb_typeof("maintenance_windows"."instance_filter") = 'object' and ("maintenance_windows"."instance_filter" ? 'q' or "maintenance_windows"."instance_filter" ? 'input')));
