@@ -208,7 +208,7 @@ const paths: ZodOpenApiPathsObject = {
     get: operation({ tag: "Bulk operations", summary: "Bulk operations by filter, newest first", who: everyone, query: listBulkOperationsQuery, ok: { description: "A page of operations with their counts", content: json(res.bulkOperationPageSchema) } }),
   },
   "/bulk-operations/{id}": {
-    get: operation({ tag: "Bulk operations", summary: "One bulk operation: who, when, why, the filter, its state and counts (poll it for progress)", who: everyone, path: bulkOperationId, ok: { description: "The operation", content: json(res.bulkOperationSchema) } }),
+    get: operation({ tag: "Bulk operations", summary: "One bulk operation: who, when, why, the filter, its state and counts (follow `/bulk-operations/{id}/stream` for progress)", who: everyone, path: bulkOperationId, ok: { description: "The operation", content: json(res.bulkOperationSchema) } }),
   },
   "/bulk-operations/{id}/stream": {
     get: operation({
