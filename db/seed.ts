@@ -119,6 +119,8 @@ export async function seedDatabase(db: Db, options: { demo: boolean; onProgress?
     { workflow: "access-request", starter: operator, status: "waiting", done: ["validate"], current: ["grant"], input: { engineer: "sam@example.com", hours: 4 }, context: { engineer: "sam@example.com", hours: 4, onCallConfirmed: true }, minutesAgo: 25 },
     // A gate with a form and two paths (roll out or roll back), waiting for the demo approver.
     { workflow: "hotfix-rollout", starter: operator, status: "waiting", done: ["canary"], current: ["decide"], input: { service: "checkout-api", fix: "Null check in tax rounding" }, context: { canaryErrorRate: 0.2, canaryHosts: 2 }, minutesAgo: 9 },
+    // A percent quorum: 60 % of the release managers who may decide (2 of 3), one approval in.
+    { workflow: "firewall-change", starter: operator, status: "waiting", done: ["plan"], current: ["apply"], input: { rule: "allow tcp/5432 from 10.20.0.0/16 to db-primary", ticket: "CHG-1042" }, context: { rule: "allow tcp/5432 from 10.20.0.0/16 to db-primary", ticket: "CHG-1042", affectedHosts: 14 }, minutesAgo: 17 },
   ];
   const ids: string[] = [];
   for (const f of fixtures) ids.push(await seedInstance(db, defs, f));
@@ -133,9 +135,9 @@ export async function seedDatabase(db: Db, options: { demo: boolean; onProgress?
       const [inst] = await tx.select().from(instances).where(eq(instances.id, ids[i]!)).for("update");
       return requestGate(tx, inst!, { ...step, gate: step.gate! });
     });
-    if (gate && gate.mode === "n_of_m") {
+    if (gate && (gate.mode === "n_of_m" || gate.mode === "percent")) {
       const dana = demoUsers.find((u) => u.email === "dana@flowgate.dev")!;
-      await approveGate(db, { gateId: gate.id, comment: "Dashboards green after 30 minutes" }, { id: actors.get(dana.email)!.id!, email: dana.email, name: dana.name, role: dana.role, groups: dana.groups });
+      await approveGate(db, { gateId: gate.id, comment: gate.mode === "percent" ? "Matches the network policy; rollback plan is in the ticket" : "Dashboards green after 30 minutes" }, { id: actors.get(dana.email)!.id!, email: dana.email, name: dana.name, role: dana.role, groups: dana.groups });
     }
   }
   progress("requested demo approval gates");

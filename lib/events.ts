@@ -21,6 +21,8 @@ export const channels = {
   changes: "flowgate_changes",
   /** A bulk operation was started: workers should take it up (engine/bulk-loop.ts). */
   bulk: "flowgate_bulk",
+  /** A bulk operation's progress (its state and counts, lib/bulk-operations/progress.ts): its open pages move. */
+  bulkProgress: "flowgate_bulk_progress",
 } as const;
 
 /**

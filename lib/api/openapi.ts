@@ -10,6 +10,7 @@ import { bulkPauseSchema, bulkResumeSchema } from "@/lib/instances/bulk";
 import { cancelInputSchema, pauseInputSchema, resumeInputSchema, retryInputSchema, startInputSchema } from "@/lib/instances/inputs";
 import { bulkFilterSchema } from "@/lib/instances/bulk-filter";
 import { cancelBulkSchema, filterPauseSchema, filterResumeSchema } from "@/lib/bulk-operations/inputs";
+import { bulkProgressEventSchema } from "@/lib/bulk-operations/progress-event";
 import { bulkTargetsQuery, listBulkOperationsQuery } from "@/lib/bulk-operations/queries";
 import { listInstancesQuery } from "@/lib/instances/queries";
 import { deactivateUserSchema, reactivateUserSchema } from "@/lib/users/manage-users";
@@ -207,7 +208,22 @@ const paths: ZodOpenApiPathsObject = {
     get: operation({ tag: "Bulk operations", summary: "Bulk operations by filter, newest first", who: everyone, query: listBulkOperationsQuery, ok: { description: "A page of operations with their counts", content: json(res.bulkOperationPageSchema) } }),
   },
   "/bulk-operations/{id}": {
-    get: operation({ tag: "Bulk operations", summary: "One bulk operation: who, when, why, the filter, its state and counts (poll it for progress)", who: everyone, path: bulkOperationId, ok: { description: "The operation", content: json(res.bulkOperationSchema) } }),
+    get: operation({ tag: "Bulk operations", summary: "One bulk operation: who, when, why, the filter, its state and counts (follow `/bulk-operations/{id}/stream` for progress)", who: everyone, path: bulkOperationId, ok: { description: "The operation", content: json(res.bulkOperationSchema) } }),
+  },
+  "/bulk-operations/{id}/stream": {
+    get: operation({
+      tag: "Bulk operations",
+      summary: "Follow one bulk operation as server-sent events, instead of polling it",
+      who: everyone,
+      path: bulkOperationId,
+      ok: {
+        description:
+          "First the operation's state now: a `progress` event (`BulkProgress`: `operationId`, `state`, `matched`, `counts`), or `done` if it has ended. " +
+          "Then a `progress` event each time the worker announces one (at most every 250 ms while it works), and a final `done` event carrying the whole operation " +
+          "(`BulkOperation`, as `GET /bulk-operations/{id}`) once it is completed or cancelled, after which the stream ends. A comment every 20 s keeps it open.",
+        content: { "text/event-stream": { schema: z.string() } },
+      },
+    }),
   },
   "/bulk-operations/{id}/targets": {
     get: operation({ tag: "Bulk operations", summary: "An operation's per-instance results, in the order they are worked through", who: everyone, path: bulkOperationId, query: bulkTargetsQuery, ok: { description: "A page of targets", content: json(res.bulkTargetPageSchema) } }),
@@ -489,6 +505,8 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           bearerToken: { type: "http", scheme: "bearer", description: "An API token (`fgt_…`), issued on /account or with POST /users/{id}/tokens" },
           sessionCookie: { type: "apiKey", in: "cookie", name: SESSION_COOKIE, description: "The dashboard's session; writes with it must be `application/json` from Flowgate's own origin" },
         },
+        // Sent inside GET /bulk-operations/{id}/stream, which the document can only type as text.
+        schemas: { BulkProgress: bulkProgressEventSchema },
       },
       paths,
     },

@@ -6,11 +6,13 @@ import { authorize, type SessionUser } from "@/lib/auth/permissions";
 import { conflict, notFound } from "@/lib/errors";
 import { parseInput, type Untrusted } from "@/lib/validate";
 import { cancelBulkSchema } from "./inputs";
+import { notifyBulkProgress } from "./progress";
 
 /**
  * Cancels a running bulk operation in one transaction: its row FOR UPDATE (which waits for the
  * target being acted on now, whose transaction holds it FOR SHARE, and stops every later one),
- * state `cancelled` with who and why, and its pending targets marked `skipped`. Instances already
+ * state `cancelled` with who and why, and its pending targets marked `skipped`; open pages hear
+ * of it from the progress notification sent in the same transaction. Instances already
  * paused or resumed stay so: each was its own command, with its own history row.
  * Who may: whoever may do the operation's action (instances:pause or instances:resume).
  * Errors: not_found (unknown or malformed id), forbidden, invalid (no reason), conflict (not running).
@@ -33,6 +35,7 @@ export async function cancelBulkOperation(db: Db, id: string, raw: Untrusted, us
       .set({ state: "cancelled", finishedAt: sql`now()`, cancelledByLabel: actor.label, cancelReason: input.reason, leaseOwner: null, leaseExpiresAt: null })
       .where(eq(bulkOperations.id, id))
       .returning();
+    await notifyBulkProgress(tx, id);
     return cancelled!;
   });
 }

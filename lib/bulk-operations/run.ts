@@ -8,6 +8,7 @@ import { lockInstance } from "@/lib/instances/lock";
 import { applyPause } from "@/lib/instances/pause-instance";
 import { applyResume } from "@/lib/instances/resume-instance";
 import { allows } from "@/lib/state-machine";
+import { notifyBulkProgress, PROGRESS_EVERY_MS } from "./progress";
 
 /** Targets read per round; the lease is renewed between rounds. */
 const ROUND = 50;
@@ -48,11 +49,15 @@ export type RunOutcome = "completed" | "cancelled" | "lost" | "stopped";
  * Works through a claimed operation's pending targets in order, each in its own transaction
  * (actOnTarget), renewing the lease every round, until none is left (then it is completed), the
  * operation is cancelled or its lease taken over (it stops at once), or `signal` aborts. Resumes
- * are paced at the operation's rate, as bulk resume by ids is. Throws only what the database throws.
+ * are paced at the operation's rate, as bulk resume by ids is. Progress is announced
+ * (notifyBulkProgress) in a target's own transaction at most every PROGRESS_EVERY_MS, and always
+ * in the one that completes the operation, so open pages follow it without polling.
+ * Throws only what the database throws.
  */
 export async function runBulkOperation(db: Db, operation: BulkOperation, options: RunOptions): Promise<RunOutcome> {
   const spacingMs = operation.action === "resume" ? 1000 / (options.ratePerSecond ?? operation.ratePerSecond ?? 20) : 0;
   let next = performance.now();
+  let lastNotice = Number.NEGATIVE_INFINITY;
   for (;;) {
     if (options.signal?.aborted) return "stopped";
     const still = await renewLease(db, operation.id, options);
@@ -69,7 +74,9 @@ export async function runBulkOperation(db: Db, operation: BulkOperation, options
       const wait = next - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       next = performance.now() + spacingMs;
-      if ((await actOnTarget(db, operation, instanceId)) === "cancelled") return "cancelled";
+      const announce = performance.now() - lastNotice >= PROGRESS_EVERY_MS;
+      if ((await actOnTarget(db, operation, instanceId, announce)) === "cancelled") return "cancelled";
+      if (announce) lastNotice = performance.now();
     }
   }
 }
@@ -86,14 +93,18 @@ async function renewLease(db: Db, id: string, options: RunOptions): Promise<"run
   return now?.state === "running" ? "lost" : "cancelled";
 }
 
-/** Marks the operation completed once nothing is pending; its lease is let go. */
+/** Marks the operation completed once nothing is pending, lets its lease go, and announces the end in the same transaction. */
 async function finish(db: Db, id: string, workerId: string): Promise<RunOutcome> {
-  const [row] = await db
-    .update(bulkOperations)
-    .set({ state: "completed", finishedAt: sql`now()`, leaseOwner: null, leaseExpiresAt: null })
-    .where(and(eq(bulkOperations.id, id), eq(bulkOperations.state, "running"), eq(bulkOperations.leaseOwner, workerId)))
-    .returning({ id: bulkOperations.id });
-  return row ? "completed" : "cancelled";
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(bulkOperations)
+      .set({ state: "completed", finishedAt: sql`now()`, leaseOwner: null, leaseExpiresAt: null })
+      .where(and(eq(bulkOperations.id, id), eq(bulkOperations.state, "running"), eq(bulkOperations.leaseOwner, workerId)))
+      .returning({ id: bulkOperations.id });
+    if (!row) return "cancelled";
+    await notifyBulkProgress(tx, id);
+    return "completed";
+  });
 }
 
 /** Lets go of the lease without finishing (a worker stopping), so another takes the operation up at once. */
@@ -115,8 +126,9 @@ class Cancelled extends Error {}
  * history row, with the operation's id in its details, and the event. The target is marked done in
  * the same transaction, so a crash never pauses an instance twice nor loses that it was paused.
  * A refusal rolls the command back and is recorded on the target with its code and message.
+ * With `announce`, the transaction that records the target also NOTIFYs the operation's progress.
  */
-async function actOnTarget(db: Db, operation: BulkOperation, instanceId: string): Promise<"done" | "cancelled"> {
+async function actOnTarget(db: Db, operation: BulkOperation, instanceId: string, announce: boolean): Promise<"done" | "cancelled"> {
   try {
     await db.transaction(async (tx) => {
       const [op] = await tx.select({ state: bulkOperations.state }).from(bulkOperations).where(eq(bulkOperations.id, operation.id)).for("share");
@@ -129,12 +141,19 @@ async function actOnTarget(db: Db, operation: BulkOperation, instanceId: string)
       if (item?.status !== "pending") return;
       await applyCommand(tx, operation, instanceId);
       await markTarget(tx, operation.id, instanceId, { status: "succeeded" });
+      if (announce) await notifyBulkProgress(tx, operation.id);
     });
     return "done";
   } catch (error) {
     if (error instanceof Cancelled) return "cancelled";
     if (!(error instanceof AppError)) throw error;
-    await markTarget(db, operation.id, instanceId, { status: "refused", code: error.code, message: error.message });
+    const refusal = { status: "refused" as const, code: error.code, message: error.message };
+    if (!announce) await markTarget(db, operation.id, instanceId, refusal);
+    else
+      await db.transaction(async (tx) => {
+        await markTarget(tx, operation.id, instanceId, refusal);
+        await notifyBulkProgress(tx, operation.id);
+      });
     return "done";
   }
 }

@@ -8,7 +8,8 @@ import { decodeCursor, encodeCursor, limitSchema } from "@/lib/cursor";
 import { UUID_PATTERN } from "@/lib/domain";
 import { parseInput } from "@/lib/validate";
 import type { GateOrder } from "./review-filter";
-import { mayDecide, mayReceiveDelegation, progressLabel } from "./rules";
+import { eligibleCounts } from "./eligible";
+import { mayDecide, mayReceiveDelegation, percentQuorumLabel, progressLabel } from "./rules";
 
 export const listGatesQuery = z.object({
   status: z.preprocess((v) => (v === "" ? undefined : v), z.enum(gateStatuses).optional()),
@@ -69,7 +70,10 @@ async function gatesForReview(db: DbOrTx, where: SQL, order: SQL[], limit: numbe
     .orderBy(...order)
     .limit(limit);
   const enriched = await withDecisions(db, rows.map((r) => ({ ...r, id: r.gate.id })));
-  return enriched.map((r) => ({ ...r, progress: progressLabel(r.gate, r.decisions) }));
+  // A percent gate's rule is shown against the people eligible now, as its next decision will count them.
+  const percentGates = enriched.filter((r) => r.gate.mode === "percent");
+  const eligible = new Map((await eligibleCounts(db, percentGates)).map((n, i) => [percentGates[i]!.gate.id, n]));
+  return enriched.map((r) => ({ ...r, progress: progressLabel(r.gate, r.decisions), quorum: eligible.has(r.gate.id) ? percentQuorumLabel(r.gate, eligible.get(r.gate.id)!) : null }));
 }
 
 /** The inbox looks at this many pending gates, oldest first. */

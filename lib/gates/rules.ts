@@ -172,6 +172,16 @@ export function progressLabel(gate: Pick<Gate, "mode" | "required" | "roles"> & 
   return gate.mode === "percent" && gate.percent ? `${of} (${gate.percent} % of eligible approvers)` : of;
 }
 
+/**
+ * A percent gate's quorum in words, from the count of people eligible now (eligible.ts):
+ * "2 of 3 approvers (60 %)", the approvals it needs (percentRequired, rounded up) of everyone who
+ * may decide it. Null for every other mode, whose progress label says it already.
+ */
+export function percentQuorumLabel(gate: Pick<Gate, "mode"> & Partial<Pick<Gate, "percent">>, eligible: number): string | null {
+  if (gate.mode !== "percent" || !gate.percent) return null;
+  return `${percentRequired(gate.percent, eligible)} of ${eligible} approver${eligible === 1 ? "" : "s"} (${gate.percent} %)`;
+}
+
 /** Who may approve a gate, in words: the same phrase on its card and beside a waiting instance. */
 export function whoMayApprove(gate: Pick<Gate, "approvers" | "groups" | "mode" | "roles" | "approverRole">): string {
   if (gate.approvers.length || gate.groups.length) return [...gate.approvers, ...gate.groups.map((g) => `group ${g}`)].join(", ");

@@ -4,11 +4,12 @@ import addFormats from "ajv-formats";
 import { beforeAll, describe, expect, it } from "vitest";
 import { useConnection } from "@/db/client";
 import { and, eq } from "drizzle-orm";
-import { stepRunLogs, stepRuns, type Role } from "@/db/schema";
+import { maintenanceWindows, stepRunLogs, stepRuns, type Role } from "@/db/schema";
 import { mediaType } from "@/lib/api/cookie-writes";
 import { openApiDocument } from "@/lib/api/openapi";
 import { hashPassword } from "@/lib/auth/password";
 import { createApiToken, SESSION_COOKIE, signIn } from "@/lib/auth/sessions";
+import { runWindows } from "@/lib/maintenance/run-windows";
 import { registerDefinitions } from "@/lib/workflows/registry";
 import { catalog } from "@/workflows/catalog";
 import { apiRequest, params } from "../support/api";
@@ -80,6 +81,8 @@ beforeAll(async () => {
 const get = async (file: string, path: string, token: string | undefined, p: Record<string, string> = {}) => (await route(file, "GET"))(apiRequest(path, { token }), params(p) as { params: Promise<never> });
 const post = async (file: string, path: string, token: string | undefined, p: Record<string, string> = {}, body: unknown = {}) =>
   (await route(file, "POST"))(apiRequest(path, { method: "POST", token, body }), params(p) as { params: Promise<never> });
+const put = async (file: string, path: string, token: string | undefined, p: Record<string, string> = {}, body: unknown = {}) =>
+  (await route(file, "PUT"))(apiRequest(path, { method: "PUT", token, body }), params(p) as { params: Promise<never> });
 
 describe("maintenance windows over a filter of instances: answers match the document, and the role matrix", () => {
   it("create (201), list, read with the count held, edit; a bad filter is a 400 naming the field; 401, 403", async () => {
@@ -158,6 +161,80 @@ describe("bulk operations by filter: answers match the document, and the role ma
     const cancelled = await conforms<{ state: string; counts: { skipped: number } }>(await post("bulk-operations/[id]/cancel", `/api/v1/bulk-operations/${operation.id}/cancel`, tokens.admin, p, { reason: "Wrong filter" }), "POST /bulk-operations/{id}/cancel", 200);
     expect(cancelled).toMatchObject({ state: "cancelled", counts: { skipped: 3 } });
     await conforms(await post("bulk-operations/[id]/cancel", `/api/v1/bulk-operations/${operation.id}/cancel`, tokens.operator, p, { reason: "again" }), "POST /bulk-operations/{id}/cancel", 409);
+
+    // Its stream: read permission (every role); an ended operation's stream is one `done` event, then it ends.
+    for (const role of ["operator", "approver", "auditor", "admin"] as const) {
+      const text = await conforms<string>(await get("bulk-operations/[id]/stream", `/api/v1/bulk-operations/${operation.id}/stream`, tokens[role], p), "GET /bulk-operations/{id}/stream", 200);
+      expect(text).toMatch(/^event: done\ndata: \{"id":"[^"]+".*"state":"cancelled"/m);
+    }
+    await conforms(await get("bulk-operations/[id]/stream", "/api/v1/bulk-operations/nope/stream", tokens.auditor, { id: "nope" }), "GET /bulk-operations/{id}/stream", 404);
+    await conforms(await get("bulk-operations/[id]/stream", `/api/v1/bulk-operations/${operation.id}/stream`, undefined, p), "GET /bulk-operations/{id}/stream", 401);
+  });
+});
+
+describe("maintenance windows and the start policy: answers match the document, and the role matrix", () => {
+  it("list, create (once and recurring), read, edit, end early, cancel; refusals 400, 401, 403, 404, 409", async () => {
+    const def = await createDefinition(t.db);
+    const hour = 3_600_000;
+    const once = { title: "DB upgrade", workflowKeys: [def.key], reason: "Postgres 17 upgrade", category: "maintenance", startsAt: new Date(Date.now() + hour).toISOString(), endsAt: new Date(Date.now() + 2 * hour).toISOString() };
+    for (const role of ["approver", "auditor"] as const) await conforms(await post("maintenance-windows", "/api/v1/maintenance-windows", tokens[role], {}, once), "POST /maintenance-windows", 403);
+    await conforms(await post("maintenance-windows", "/api/v1/maintenance-windows", undefined, {}, once), "POST /maintenance-windows", 401);
+    const bad = await conforms<{ error: { fields: Record<string, string[]> } }>(await post("maintenance-windows", "/api/v1/maintenance-windows", tokens.operator, {}, { ...once, endsAt: once.startsAt }), "POST /maintenance-windows", 400);
+    expect(bad.error.fields.endsAt).toBeDefined();
+    const created = await conforms<{ id: string; version: number; state: string }>(await post("maintenance-windows", "/api/v1/maintenance-windows", tokens.operator, {}, once), "POST /maintenance-windows", 201);
+    expect(created.state).toBe("scheduled");
+    const nightly = await conforms<{ id: string; cron: string }>(
+      await post("maintenance-windows", "/api/v1/maintenance-windows", tokens.admin, {}, { title: "Nightly", workflowKeys: [def.key], reason: "Backups", cron: "0 2 * * *", timezone: "Europe/Berlin", durationMinutes: 45 }),
+      "POST /maintenance-windows",
+      201,
+    );
+    expect(nightly.cron).toBe("0 2 * * *");
+
+    for (const role of ["operator", "approver", "auditor", "admin"] as const) {
+      const list = await conforms<{ items: { id: string }[] }>(await get("maintenance-windows", "/api/v1/maintenance-windows", tokens[role]), "GET /maintenance-windows", 200);
+      expect(list.items.map((w) => w.id)).toEqual(expect.arrayContaining([created.id, nightly.id]));
+    }
+    await conforms(await get("maintenance-windows", "/api/v1/maintenance-windows?include=all", tokens.auditor), "GET /maintenance-windows", 200);
+    await conforms(await get("maintenance-windows", "/api/v1/maintenance-windows?include=sometimes", tokens.auditor), "GET /maintenance-windows", 400);
+    await conforms(await get("maintenance-windows", "/api/v1/maintenance-windows", undefined), "GET /maintenance-windows", 401);
+
+    const p = { id: created.id };
+    const path = `/api/v1/maintenance-windows/${created.id}`;
+    const edited = await conforms<{ title: string; version: number }>(await put("maintenance-windows/[id]", path, tokens.operator, p, { ...once, title: "DB upgrade (moved)", expectedVersion: created.version }), "PUT /maintenance-windows/{id}", 200);
+    expect(edited.title).toBe("DB upgrade (moved)");
+    await conforms(await put("maintenance-windows/[id]", path, tokens.operator, p, { ...once, expectedVersion: created.version }), "PUT /maintenance-windows/{id}", 409);
+    await conforms(await put("maintenance-windows/[id]", path, tokens.auditor, p, once), "PUT /maintenance-windows/{id}", 403);
+    await conforms(await put("maintenance-windows/[id]", path, tokens.operator, p, { ...once, title: "" }), "PUT /maintenance-windows/{id}", 400);
+    const detail = await conforms<{ log: { action: string }[] }>(await get("maintenance-windows/[id]", path, tokens.auditor, p), "GET /maintenance-windows/{id}", 200);
+    expect(detail.log.map((l) => l.action)).toEqual(["created", "edited"]);
+    const unknown = crypto.randomUUID();
+    await conforms(await get("maintenance-windows/[id]", `/api/v1/maintenance-windows/${unknown}`, tokens.auditor, { id: unknown }), "GET /maintenance-windows/{id}", 404);
+
+    // Ending early needs an active window: the scheduled one's start moved into the past (database clock), then the worker's tick.
+    await conforms(await post("maintenance-windows/[id]/end", `${path}/end`, tokens.operator, p, { reason: "Done sooner" }), "POST /maintenance-windows/{id}/end", 409);
+    await t.db.update(maintenanceWindows).set({ nextStartAt: new Date(Date.now() - 60_000) }).where(eq(maintenanceWindows.id, created.id));
+    await runWindows(t.db, { ratePerSecond: 1000 });
+    await conforms(await put("maintenance-windows/[id]", path, tokens.operator, p, once), "PUT /maintenance-windows/{id}", 409);
+    await conforms(await post("maintenance-windows/[id]/end", `${path}/end`, tokens.approver, p, { reason: "x" }), "POST /maintenance-windows/{id}/end", 403);
+    await conforms(await post("maintenance-windows/[id]/end", `${path}/end`, tokens.operator, p, {}), "POST /maintenance-windows/{id}/end", 400);
+    const ended = await conforms<{ state: string }>(await post("maintenance-windows/[id]/end", `${path}/end`, tokens.operator, p, { reason: "Done sooner" }), "POST /maintenance-windows/{id}/end", 200);
+    expect(ended.state).toBe("done");
+    await conforms(await post("maintenance-windows/[id]/end", `/api/v1/maintenance-windows/${unknown}/end`, tokens.operator, { id: unknown }, { reason: "x" }), "POST /maintenance-windows/{id}/end", 404);
+
+    const n = { id: nightly.id };
+    await conforms(await post("maintenance-windows/[id]/cancel", `/api/v1/maintenance-windows/${nightly.id}/cancel`, tokens.auditor, n, { reason: "x" }), "POST /maintenance-windows/{id}/cancel", 403);
+    await conforms(await post("maintenance-windows/[id]/cancel", `/api/v1/maintenance-windows/${nightly.id}/cancel`, tokens.operator, n, { reason: "" }), "POST /maintenance-windows/{id}/cancel", 400);
+    const cancelled = await conforms<{ state: string }>(await post("maintenance-windows/[id]/cancel", `/api/v1/maintenance-windows/${nightly.id}/cancel`, tokens.operator, n, { reason: "Backups moved to the replica" }), "POST /maintenance-windows/{id}/cancel", 200);
+    expect(cancelled.state).toBe("cancelled");
+    await conforms(await post("maintenance-windows/[id]/cancel", `/api/v1/maintenance-windows/${nightly.id}/cancel`, tokens.operator, n, { reason: "again" }), "POST /maintenance-windows/{id}/cancel", 409);
+    await conforms(await post("maintenance-windows/[id]/cancel", `/api/v1/maintenance-windows/${unknown}/cancel`, tokens.operator, { id: unknown }, { reason: "x" }), "POST /maintenance-windows/{id}/cancel", 404);
+
+    const k = { key: def.key };
+    const policyPath = `/api/v1/workflows/${def.key}/start-policy`;
+    const policy = await conforms<{ policy: string; queueTtlSeconds: number | null }>(await post("workflows/[key]/start-policy", policyPath, tokens.operator, k, { policy: "queue", queueTtlSeconds: 3600, reason: "Hold starts during upgrades" }), "POST /workflows/{key}/start-policy", 200);
+    expect(policy).toMatchObject({ policy: "queue", queueTtlSeconds: 3600 });
+    await conforms(await post("workflows/[key]/start-policy", policyPath, tokens.approver, k, { policy: "refuse" }), "POST /workflows/{key}/start-policy", 403);
+    await conforms(await post("workflows/[key]/start-policy", policyPath, tokens.operator, k, { policy: "drop" }), "POST /workflows/{key}/start-policy", 400);
   });
 });
 

@@ -50,7 +50,7 @@ describe("start and cancel over HTTP", () => {
   it("lists workflow definitions with their steps and counts", async () => {
     const response = await workflowsRoute(apiRequest("/api/v1/workflows", { token: auditor }), params({}));
     const body = (await response.json()) as { items: { key: string; steps: { key: string }[]; counts: Record<string, number> }[] };
-    expect(body.items.map((d) => d.key).sort()).toEqual(["access-request", "database-migration", "deploy-pipeline", "hotfix-rollout", "nightly-etl", "report-export"]);
+    expect(body.items.map((d) => d.key).sort()).toEqual(["access-request", "database-migration", "deploy-pipeline", "firewall-change", "hotfix-rollout", "nightly-etl", "report-export"]);
     expect(body.items.find((d) => d.key === "deploy-pipeline")!.steps.map((s) => s.key)).toEqual(["build", "test", "deploy-staging", "deploy-production", "verify"]);
   });
 });

@@ -21,7 +21,11 @@ it("the demo seed fills every state, gives the demo approver something to sign, 
   const started = await t.db.select().from(instances).where(eq(instances.startedById, approver!.id));
   expect(started).toEqual([]);
   const inbox = await inboxFor(t.db, { id: approver!.id, email: approver!.email, name: approver!.name, role: approver!.role, groups: approver!.groups });
-  expect(inbox.map((i) => i.gate.mode).sort()).toEqual(["any", "any", "n_of_m", "per_role"]);
+  expect(inbox.map((i) => i.gate.mode).sort()).toEqual(["any", "any", "n_of_m", "per_role", "percent"]);
+  // The firewall change's board needs 60 % of the release managers (approver, admin, dana: 2 of 3), and dana has approved.
+  const board = inbox.find((i) => i.gate.stage === "change advisory board")!;
+  expect(board).toMatchObject({ workflowName: "Firewall rule change", quorum: "2 of 3 approvers (60 %)", progress: "1 of 2 approvals (60 % of eligible approvers)" });
+  expect(board.gate).toMatchObject({ mode: "percent", percent: 60, required: 2, groups: ["release-managers"] });
   // The hotfix rollout's go/no-go gate asks for a form and offers two paths.
   const hotfix = inbox.find((i) => i.gate.stage === "go / no-go")!;
   expect(hotfix.gate.options.map((o) => [o.name, o.next])).toEqual([["rollout", "rollout"], ["rollback", "rollback"]]);

@@ -76,6 +76,7 @@ export function GateCard({ item, delegates, held }: { item: InboxItem; delegates
         <div><dt className="inline text-slate-500">Waiting since </dt><dd className="inline"><RelativeTime value={gate.requestedAt} /></dd></div>
         {gate.expiresAt && <div><dt className="inline text-slate-500">Expires </dt><dd className="inline"><RelativeTime value={gate.expiresAt} /> ({gate.onExpiry === "fail" ? "then fails" : gate.onExpiry === "step" ? `then goes to step ${gate.expiryStep}` : "then continues"})</dd></div>}
         <div><dt className="inline text-slate-500">Who may approve </dt><dd className="inline">{whoMayApprove(gate)}</dd></div>
+        {item.quorum && <div><dt className="inline text-slate-500">Quorum </dt><dd className="inline">{item.quorum}</dd></div>}
       </dl>
       {item.instanceStatus === "paused" && (
         <p role="status" aria-label="Instance paused" className="mt-2 rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-950">

@@ -28,7 +28,10 @@ export function GateRow({ item, delegates, held }: { item: InboxItem; delegates?
         <span className="text-slate-600">
           by {gate.requestedByLabel}, <RelativeTime value={gate.requestedAt} />
         </span>
-        <span className="text-xs text-slate-500">{whoMayApprove(gate)}</span>
+        <span className="text-xs text-slate-500">
+          {whoMayApprove(gate)}
+          {item.quorum ? `; quorum ${item.quorum}` : ""}
+        </span>
         {item.instanceStatus === "paused" && <span className="rounded bg-amber-50 px-1.5 py-0.5 text-xs font-medium text-amber-900 ring-1 ring-inset ring-amber-300">instance paused</span>}
         <div className="ml-auto">
           <GateControls item={item} delegates={delegates} held={held} />

@@ -1,10 +1,12 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
+import { useEffect, useState } from "react";
 import { ReasonDialog } from "@/components/reason-dialog";
 import { ReasonTags } from "@/components/reason-tags";
 import { RelativeTime } from "@/components/relative-time";
+import { bulkProgressEventSchema, mergeProgress } from "@/lib/bulk-operations/progress-event";
 import type { BulkOperationView } from "@/lib/bulk-operations/queries";
 import type { Jsonify } from "@/lib/jsonify";
 import { BulkStateBadge } from "../state-badge";
@@ -22,20 +24,53 @@ async function getJson<T>(url: string, signal: AbortSignal): Promise<T> {
   return body as T;
 }
 
+/** How often the page reads the operation while its stream is down (reconnecting), in ms; never while the stream is up. */
+export const FALLBACK_POLL_MS = 15_000;
+
 /**
- * The operation as it goes: polled every second while it runs (react-query; it stops polling
- * once completed or cancelled), a progress bar, the counts, every refusal with its reason, and
- * Cancel while it runs.
+ * Follows a running operation on `GET /api/v1/bulk-operations/{id}/stream`: each `progress`
+ * event is folded into the react-query cache (mergeProgress drops stale ones), the `done` event
+ * replaces it with the ended operation and closes the stream (EventSource would reconnect
+ * otherwise). Tells `setLive` whether the stream is up, so the page polls only while it is not.
+ */
+function useProgressStream(id: string, running: boolean, setLive: (live: boolean) => void): void {
+  const queryClient = useQueryClient();
+  useEffect(() => {
+    if (!running) return;
+    const key = ["bulk-operation", id];
+    const source = new EventSource(`/api/v1/bulk-operations/${id}/stream`);
+    source.addEventListener("progress", (event) => {
+      const parsed = bulkProgressEventSchema.safeParse(JSON.parse((event as MessageEvent<string>).data));
+      if (!parsed.success) return;
+      setLive(true);
+      queryClient.setQueryData<Operation>(key, (current) => (current ? mergeProgress(current, parsed.data) : current));
+    });
+    source.addEventListener("done", (event) => {
+      queryClient.setQueryData<Operation>(key, JSON.parse((event as MessageEvent<string>).data) as Operation);
+      source.close();
+      setLive(false);
+    });
+    source.onerror = () => setLive(false);
+    return () => source.close();
+  }, [id, running, queryClient, setLive]);
+}
+
+/**
+ * The operation as it goes: streamed while it runs (useProgressStream; read every
+ * FALLBACK_POLL_MS only while the stream is down, never once completed or cancelled), a
+ * progress bar, the counts, every refusal with its reason, and Cancel while it runs.
  */
 export function OperationProgress({ initial, canCancel }: { initial: Operation; canCancel: boolean }) {
+  const [live, setLive] = useState(false);
   const op = useQuery({
     queryKey: ["bulk-operation", initial.id],
     queryFn: ({ signal }) => getJson<Operation>(`/api/v1/bulk-operations/${initial.id}`, signal),
     initialData: initial,
-    refetchInterval: (q) => (q.state.data?.state === "running" ? 1_000 : false),
+    refetchInterval: (q) => (q.state.data?.state === "running" && !live ? FALLBACK_POLL_MS : false),
   });
   const data = op.data;
   const running = data.state === "running";
+  useProgressStream(initial.id, running, setLive);
   const refused = useQuery({
     queryKey: ["bulk-operation-refused", initial.id, data.counts.refused],
     queryFn: ({ signal }) => getJson<{ items: Target[]; nextCursor: string | null }>(`/api/v1/bulk-operations/${initial.id}/targets?status=refused&limit=500`, signal),
@@ -53,6 +88,12 @@ export function OperationProgress({ initial, canCancel }: { initial: Operation; 
           <span className="text-sm text-slate-700" aria-live="polite">
             {n(acted)} of {n(data.matched)} done{data.counts.skipped ? `; ${n(data.counts.skipped)} skipped` : ""}
           </span>
+          {running && (
+            <span className="inline-flex items-center gap-1.5 text-xs text-slate-600" title={live ? "Progress appears as the worker makes it" : `Reconnecting; checking every ${FALLBACK_POLL_MS / 1000} s meanwhile`}>
+              <span aria-hidden className={live ? "size-2 rounded-full bg-emerald-500" : "size-2 rounded-full bg-slate-300"} />
+              {live ? "Live" : "Reconnecting"}
+            </span>
+          )}
           {running && canCancel && (
             <span className="ml-auto">
               <ReasonDialog
