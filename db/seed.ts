@@ -169,6 +169,13 @@ export async function seedDatabase(db: Db, options: { demo: boolean; onProgress?
     operator,
   );
   await startDueWindows(db);
+  // A window over a filter of instances: only payments-gateway deploys are held over the weekend; other services deploy on.
+  // Created after the due windows start, so a seed run at the weekend looks like any other (the worker starts it on its next tick).
+  await createWindow(
+    db,
+    { title: "Payments weekend freeze", workflowKeys: ["deploy-pipeline"], instanceFilter: { input: "service=payments-gateway" }, reason: "No payment changes over the weekend: the on-call payments team is two people", category: "maintenance", cron: "0 18 * * 5", timezone: "Europe/Berlin", durationMinutes: 62 * 60 },
+    operator,
+  );
   const queued = await startInstance(db, { workflow: "report-export", input: { report: "month-end-close" } }, admin, { catalog });
   progress(`maintenance windows: ${reindex.title} active, ${queued.status === "pending" ? "one start queued" : "no start queued"}`);
 }

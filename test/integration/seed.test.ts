@@ -42,7 +42,9 @@ it("the demo seed fills every state, gives the demo approver something to sign, 
   // A maintenance window under way pauses report-export, with a start queued behind it, and a nightly one is scheduled.
   const windows = await listWindows(t.db);
   // (The nightly one is active too when the seed runs between 02:00 and 02:45 UTC.)
-  expect(windows.map((w) => w.title).sort()).toEqual(["Nightly replica backup", "Reporting replica re-index"]);
+  expect(windows.map((w) => w.title).sort()).toEqual(["Nightly replica backup", "Payments weekend freeze", "Reporting replica re-index"]);
+  // The freeze holds only payments-gateway deploys (a window over a filter of instances), never the workflow.
+  expect(windows.find((w) => w.title === "Payments weekend freeze")).toMatchObject({ state: "scheduled", workflowKeys: ["deploy-pipeline"], instanceFilter: { input: "service=payments-gateway" } });
   const reindex = windows.find((w) => w.title === "Reporting replica re-index")!;
   expect(reindex.state).toBe("active");
   expect((await workflowPauseOf(t.db, "report-export"))?.heldByLabel).toMatch(/^window:/);
