@@ -15,6 +15,8 @@ const schema = z.object({
   FLOWGATE_DB_CONNECT_TIMEOUT_S: z.coerce.number().int().min(1).max(60).default(5),
   // Connections of one dashboard process's pool (pages, actions, API routes); postgres.js opens one more for LISTEN (/api/v1/stream).
   FLOWGATE_DB_POOL: z.coerce.number().int().min(2).max(200).default(10),
+  // Milliseconds between a list's polls while its live stream (/api/v1/stream) is down; none while it is up.
+  FLOWGATE_FALLBACK_POLL_MS: z.coerce.number().int().min(1_000).default(10_000),
   // Milliseconds one dashboard statement may run before PostgreSQL cancels it (0 = no limit).
   FLOWGATE_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   // Notifications (lib/notifications): the mail server, the sender, and the dashboard's address for links.
