@@ -16,12 +16,15 @@ const styles: Record<InstanceStatus | "draining", { label: string; className: st
   timed_out: { label: "Timed out", className: "bg-red-50 text-red-800 ring-red-300", Icon: TimerOff },
 };
 
-/** Colour, icon and word together: status is never told by colour alone. */
+/**
+ * Colour, icon and word together: status is never told by colour alone. `data-status` carries the
+ * shown state (`draining` for a paused instance whose steps are still finishing) for tests and bench:live.
+ */
 export function StatusBadge({ status, draining = 0 }: { status: InstanceStatus; draining?: number }) {
   const key = status === "paused" && draining > 0 ? "draining" : status;
   const { label, className, Icon } = styles[key];
   return (
-    <span className={cn("inline-flex items-center gap-1 whitespace-nowrap rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset", className)}>
+    <span data-status={key} className={cn("inline-flex items-center gap-1 whitespace-nowrap rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset", className)}>
       <Icon aria-hidden className="size-3.5" />
       {label}
       {key === "draining" && <span className="font-normal">({draining} finishing)</span>}

@@ -48,7 +48,7 @@ export function getConnection(): Cached {
   if (!globalForDb.flowgateDb) {
     const url = env().DATABASE_URL;
     if (!url) throw new Error("DATABASE_URL is not set; start Flowgate with `npm start`, which boots the embedded database.");
-    globalForDb.flowgateDb = createDb(url, dashboardPoolOptions());
+    globalForDb.flowgateDb = createDb(url, { max: env().FLOWGATE_DB_POOL, ...dashboardPoolOptions() });
   }
   return globalForDb.flowgateDb;
 }

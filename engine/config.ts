@@ -20,13 +20,24 @@ const schema = z.object({
   /** A module exporting `catalog` (tests point this at their own workflows). */
   FLOWGATE_CATALOG: optional(z.string().min(1)),
   FLOWGATE_DEMO_DRIVER: optional(z.enum(["0", "1"])),
+  /** Connections of this worker's pool (postgres.js opens one more for LISTEN); default from the concurrency. */
+  FLOWGATE_DB_POOL: optional(z.coerce.number().int().min(2).max(200)),
 });
 
 export type WorkerConfig = WorkerSettings & {
   databaseUrl: string;
   catalogModule: string | undefined;
   demoDriver: boolean;
+  /** Most connections the worker's pool opens; see workerPoolSize. */
+  poolSize: number;
 };
+
+/**
+ * A worker's pool size when FLOWGATE_DB_POOL is unset: claims, settles, heartbeats and hooks
+ * overlap, so 4 plus one per 4 concurrent steps, at most 20.
+ * What a deployment must budget in `max_connections` (README: Running across machines).
+ */
+export const workerPoolSize = (concurrency: number): number => Math.min(20, 4 + Math.ceil(concurrency / 4));
 
 export function workerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const parsed = schema.safeParse(env);
@@ -47,5 +58,6 @@ export function workerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig
     shutdownGraceMs: e.FLOWGATE_SHUTDOWN_GRACE_MS,
     catalogModule: e.FLOWGATE_CATALOG,
     demoDriver: e.FLOWGATE_DEMO_DRIVER === "1",
+    poolSize: e.FLOWGATE_DB_POOL ?? workerPoolSize(e.FLOWGATE_WORKER_CONCURRENCY),
   };
 }

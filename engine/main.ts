@@ -17,11 +17,10 @@ import { BulkLoop } from "./bulk-loop";
 import { Worker } from "./worker";
 
 async function main() {
-  const { databaseUrl, catalogModule, demoDriver, ...settings } = workerConfig();
+  const { databaseUrl, catalogModule, demoDriver, poolSize, ...settings } = workerConfig();
   const log = rootLog.child({ component: "worker" });
   const catalog = await loadCatalog(catalogModule);
-  // Claims, completions, heartbeats and hooks overlap; LISTEN holds one more connection.
-  const { sql, db } = createDb(databaseUrl, { max: Math.min(20, 4 + Math.ceil(settings.concurrency / 4)), ...engineConnection });
+  const { sql, db } = createDb(databaseUrl, { max: poolSize, ...engineConnection });
   await registerDefinitions(db, catalog);
 
   const worker = new Worker({ ...settings, db, sql, definitions: new Definitions(catalog), log });

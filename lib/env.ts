@@ -13,6 +13,10 @@ const schema = z.object({
   SESSION_TTL_HOURS: z.coerce.number().positive().default(12),
   // Seconds to wait for a new database connection before the request fails as 503 (db/client.ts).
   FLOWGATE_DB_CONNECT_TIMEOUT_S: z.coerce.number().int().min(1).max(60).default(5),
+  // Connections of one dashboard process's pool (pages, actions, API routes); postgres.js opens one more for LISTEN (/api/v1/stream).
+  FLOWGATE_DB_POOL: z.coerce.number().int().min(2).max(200).default(10),
+  // Milliseconds between a list's polls while its live stream (/api/v1/stream) is down; none while it is up.
+  FLOWGATE_FALLBACK_POLL_MS: z.coerce.number().int().min(1_000).default(10_000),
   // Milliseconds one dashboard statement may run before PostgreSQL cancels it (0 = no limit).
   FLOWGATE_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   // Notifications (lib/notifications): the mail server, the sender, and the dashboard's address for links.

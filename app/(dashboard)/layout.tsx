@@ -12,6 +12,7 @@ import { Button } from "@/components/ui/button";
 import { getDb } from "@/db/client";
 import { requirePage } from "@/lib/auth/current-user";
 import { can } from "@/lib/auth/permissions";
+import { env } from "@/lib/env";
 import { inboxCountFor } from "@/lib/gates/queries";
 import { signOutAction } from "../sign-in/actions";
 import { adminPagesFor } from "./admin/admin-pages";
@@ -54,7 +55,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
               )}
             </nav>
             <div className="flex flex-wrap items-center gap-3 border-t border-slate-100 pt-3 text-sm lg:ml-auto lg:flex-nowrap lg:border-0 lg:pt-0">
-              <LiveUpdates />
+              <LiveUpdates fallbackPollMs={env().FLOWGATE_FALLBACK_POLL_MS} />
               <ThemeToggle />
               <TimeZoneToggle />
               <Link href="/account" className="text-slate-600 underline-offset-2 hover:underline" aria-label={`Your account: ${user.name}, ${user.role}`}>

@@ -63,6 +63,16 @@ export const chain = defineWorkflow({
   },
 });
 
+/** Every step writes down that its body ran: how a test counts executions, not just step rows (scale-out.test.ts). */
+export const observedChain = defineWorkflow({
+  key: "t-observed",
+  version: 1,
+  name: "Observed chain",
+  steps: Object.fromEntries(
+    ["a", "b", "c"].map((k, i, keys) => [k, { dependsOn: i ? [keys[i - 1]!] : [], run: async (ctx: { instanceId: string; stepKey: string; signal: AbortSignal }) => { await observe(ctx.instanceId, ctx.stepKey, "ran"); await sleep(2, ctx.signal); } }]),
+  ),
+});
+
 /** Many short steps with a fan-out: the halting stress test's workload. */
 export const fanout = defineWorkflow({
   key: "t-fanout",
@@ -352,4 +362,4 @@ const gateBranch = (key: string, expiry?: { expiresAfterMs: number }) =>
 export const gateForm = gateBranch("t-gate-form");
 export const gateFormExpiring = gateBranch("t-gate-form-expiring", { expiresAfterMs: 300 });
 
-export const catalog: RegisteredWorkflow[] = [chain, fanout, programmatic, checkpoint, gated, guarded, hooked, flaky, slow, validated, stepPause, stepPauseBesideGate, checkpointBesideGate, branchBesideGate, badText, retryable, gateForm, gateFormExpiring, windowed];
+export const catalog: RegisteredWorkflow[] = [chain, observedChain, fanout, programmatic, checkpoint, gated, guarded, hooked, flaky, slow, validated, stepPause, stepPauseBesideGate, checkpointBesideGate, branchBesideGate, badText, retryable, gateForm, gateFormExpiring, windowed];

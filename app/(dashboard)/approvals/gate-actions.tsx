@@ -1,5 +1,6 @@
 "use client";
 
+import { useRouter } from "next/navigation";
 import { ReasonDialog, type DialogSubject } from "@/components/reason-dialog";
 import { ReasonTagsFields } from "@/components/reason-tags-fields";
 import { GateFormFields } from "@/components/gate-form-fields";
@@ -13,12 +14,13 @@ import { approveAction, delegateAction, rejectAction } from "./actions";
  * card even after someone else settles the gate, and the dialog can say who did (DialogSubject).
  * history.replaceState: Next.js's router follows it, so the next refresh asks for that URL.
  */
-function holdOpen(gateId: string, open: boolean) {
+function holdOpen(gateId: string, open: boolean): boolean {
   const url = new URL(window.location.href);
   if (open) url.searchParams.set("open", gateId);
   else if (url.searchParams.get("open") === gateId) url.searchParams.delete("open");
-  else return;
+  else return false;
   window.history.replaceState(null, "", url);
+  return true;
 }
 
 /**
@@ -27,7 +29,12 @@ function holdOpen(gateId: string, open: boolean) {
  * keeps what was typed and says who acted (components/reason-dialog.tsx).
  */
 export function GateActions({ gateId, instanceId, stage, progress, delegates, heldBy, subject, form = null, options = [] }: { gateId: string; instanceId: string; stage: string; progress: string; delegates: { email: string; name: string }[]; heldBy: string | null; subject: DialogSubject; form?: GateForm | null; options?: GateOption[] }) {
-  const onOpenChange = (open: boolean) => holdOpen(gateId, open);
+  const router = useRouter();
+  // Closing lets go of the card: refresh now, so a gate someone else settled meanwhile leaves the
+  // inbox at once (the live stream sent its change while the dialog held it; nothing polls).
+  const onOpenChange = (open: boolean) => {
+    if (holdOpen(gateId, open) && !open) router.refresh();
+  };
   const asks = form !== null || options.length > 0;
   return (
     <div className="flex flex-wrap gap-2">

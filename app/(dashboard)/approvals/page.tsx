@@ -60,7 +60,8 @@ export default async function ApprovalsPage({ searchParams }: { searchParams: Pr
 
   return (
     <div className="space-y-4">
-      <AutoRefresh everyMs={5000} />
+      {/* Every gate change writes an event: the live stream refreshes this page; polling only while it is down. */}
+      <AutoRefresh fallback />
       <div>
         <h1 className="text-xl font-semibold tracking-tight">Approvals</h1>
         <p className="text-sm text-slate-600">

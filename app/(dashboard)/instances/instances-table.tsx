@@ -6,6 +6,8 @@ import Link from "next/link";
 import { useQueryStates } from "nuqs";
 import { useEffect, useRef, useState } from "react";
 import { CopyId } from "@/components/copy-id";
+import { LiveScope } from "@/components/live-scope";
+import { useFallbackPoll } from "@/components/live-status";
 import { ReasonTags } from "@/components/reason-tags";
 import { RelativeTime } from "@/components/relative-time";
 import { StatusBadge } from "@/components/status-badge";
@@ -116,6 +118,8 @@ export function InstancesTable({ workflows, initialCounts, initial, canPause, ca
   const [filters, setFilters] = useQueryStates(listFilterParsers, { history: "replace" });
   const [cursors, setCursors] = useState<string[]>([]);
   const qs = toQueryString(filters);
+  // Live updates refresh the list and counts at once; they poll only while the stream is down.
+  const fallbackPoll = useFallbackPoll();
   const query = useQuery({
     queryKey: ["instances", qs],
     queryFn: async ({ signal }): Promise<Page> => {
@@ -128,8 +132,7 @@ export function InstancesTable({ workflows, initialCounts, initial, canPause, ca
     placeholderData: keepPreviousData,
     // A bad search is the user's to fix, not a network blip to retry.
     retry: (failures, error) => !(error instanceof ListError) && failures < 3,
-    // Live updates refresh this at once; polling is the fallback while the stream reconnects.
-    refetchInterval: 10_000,
+    refetchInterval: fallbackPoll,
   });
   const counts = useQuery({
     queryKey: ["instance-counts"],
@@ -138,7 +141,7 @@ export function InstancesTable({ workflows, initialCounts, initial, canPause, ca
       return (await response.json()) as Partial<Record<InstanceStatus, number>>;
     },
     initialData: initialCounts,
-    refetchInterval: 10_000,
+    refetchInterval: fallbackPoll,
   });
   const items = query.data?.items ?? [];
   const toggle = (id: string) => setSelected((prev) => {
@@ -180,6 +183,8 @@ export function InstancesTable({ workflows, initialCounts, initial, canPause, ca
 
   return (
     <div className="space-y-3">
+      {/* The rows and counts live in React Query, which the stream invalidates: no server re-render needed. */}
+      <LiveScope none />
       <div className="flex flex-wrap items-end gap-3">
         <div role="group" aria-label="View" className="flex flex-wrap gap-0.5 rounded-md border border-slate-300 bg-white p-0.5">
           {views.map((v) => {

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { AutoRefresh } from "@/components/auto-refresh";
+import { LiveScope } from "@/components/live-scope";
 import { CopyId } from "@/components/copy-id";
 import { GatePipeline } from "@/components/gate-pipeline";
 import { HistoryTimeline } from "@/components/history-timeline";
@@ -49,7 +50,10 @@ export default async function InstancePage({ params }: { params: Promise<{ id: s
 
   return (
     <div className="space-y-6">
+      {/* Steps starting and finishing write no event, so their progress still comes by polling; a
+          change to this instance comes live, and other instances' changes do not re-render it. */}
       <AutoRefresh />
+      <LiveScope instanceId={instance.id} />
       <div className="flex flex-wrap items-baseline justify-between gap-x-6 gap-y-1 text-sm">
         <nav aria-label="Breadcrumb" className="text-slate-500">
           <Link href="/instances" className="hover:underline">
