@@ -205,7 +205,9 @@ export const instanceDetailSchema = instanceColumns
     ...instanceSchema.pick({ definitionId: true, input: true, context: true, error: true, finishedAt: true, dueAt: true, pausedFromStatus: true, queuedAt: true, queueExpiresAt: true }).shape,
     steps: z.array(stepSchema),
     gates: z.array(gateWithDecisionsSchema),
-    history: z.array(historyRowSchema),
+    history: z.array(historyRowSchema).meta({ description: "The newest 50 history rows, newest first; older ones through GET /api/v1/history?instanceId=…" }),
+    historyMore: z.boolean().meta({ description: "True when the instance has older history rows than `history` carries" }),
+    lastChange: historyRowSchema.nullable().meta({ description: "The newest history row that changed the status (who set the current one), or null" }),
   })
   .meta({ id: "InstanceDetail" });
 

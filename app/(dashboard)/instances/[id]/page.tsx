@@ -42,8 +42,8 @@ export default async function InstancePage({ params }: { params: Promise<{ id: s
     const t = transition(instance.status, command);
     return t.ok ? null : t.message;
   };
-  // History is newest first: the latest row that moved the status says who set the current one.
-  const lastChange = instance.history.find((row) => row.fromStatus !== row.toStatus) ?? null;
+  // The latest row that moved the status says who set the current one (found apart from the page of history).
+  const lastChange = instance.lastChange;
   // A graceful pause still waiting for running steps may be made immediate (escalatePause's own rule).
   const canEscalate = paused && instance.pauseMode === "graceful" && instance.drainingSteps > 0 && allows(instance.status, "escalate") && can(user, "instances:pause");
 
@@ -226,6 +226,14 @@ export default async function InstancePage({ params }: { params: Promise<{ id: s
           History
         </h2>
         <HistoryTimeline rows={instance.history} />
+        {instance.historyMore && (
+          <p className="text-sm text-slate-600">
+            The newest {instance.history.length} entries.{" "}
+            <Link href={`/history?instanceId=${instance.id}`} className="text-indigo-700 underline">
+              Older entries in the audit trail
+            </Link>
+          </p>
+        )}
       </section>
     </div>
   );
