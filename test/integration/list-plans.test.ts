@@ -5,11 +5,11 @@ import { countByStatus, getInstanceDetail, INSTANCE_HISTORY_PAGE, listInstances 
 import { listDefinitions } from "@/lib/workflows/queries";
 import { appendHistory } from "@/lib/history";
 import { instanceSorts } from "@/lib/instances/list-filter";
-import { listGates } from "@/lib/gates/queries";
+import { inboxCountFor, inboxFor, listGates } from "@/lib/gates/queries";
 import { encodeCursor } from "@/lib/cursor";
 import { recentAccessChanges } from "@/lib/users/access-log";
 import { freshDatabase } from "../support/db";
-import { createDefinition, createInstance } from "../support/factories";
+import { actor, createDefinition, createGatedInstance, createInstance, createUser } from "../support/factories";
 
 // Issue 15: the unfiltered instance list was a sequential scan of every instance plus a sort,
 // because the query ordered `updated_at DESC` (nulls first) while the index is `DESC NULLS LAST`
@@ -150,4 +150,31 @@ it("an instance page carries its newest history rows, not all of them: a LIMIT o
     });
     expect(mainPath(plan).join(" → ")).toMatch(/^Limit → Index Scan \(history_instance_seq_idx\)$/);
   }
+});
+
+it("the approvals inbox and the nav's count read pending gates in request order along their index, a bounded batch at a time, and the count stops at its cap", async () => {
+  const approver = await createUser(t.db, "approver");
+  const starter = await createUser(t.db, "operator");
+  for (let i = 0; i < 4; i++) await createGatedInstance(t.db, { stage: `inbox-${i}`, approverRole: "approver" }, actor(starter));
+  const inbox = await inboxFor(t.db, approver);
+  expect(inbox.filter((i) => i.gate.stage.startsWith("inbox-")).map((i) => i.gate.stage)).toEqual(["inbox-0", "inbox-1", "inbox-2", "inbox-3"]);
+  expect(await inboxCountFor(t.db, approver)).toBe(inbox.length);
+  // Past the cap the count reads cap + 1 (shown "99+" at the real cap) and stops reading.
+  expect(await inboxCountFor(t.db, approver, { cap: 2 })).toBe(3);
+  expect(await inboxCountFor(t.db, starter)).toBe(0);
+  // Issue 15: every render read 500 gates with their instances' context. Now each read is a LIMIT
+  // over gates_status_requested_idx in request order, joined to instances by primary key.
+  captured.length = 0;
+  await inboxCountFor(traced.db, approver);
+  const scan = captured.find((c) => /from "gates" inner join "instances"/i.test(c.query))!;
+  expect(scan.query).toMatch(/limit \$\d+$/i);
+  const plan = await t.sql.begin(async (tx) => {
+    await tx`set local enable_seqscan = off`;
+    const [row] = await tx.unsafe<{ "QUERY PLAN": [{ Plan: PlanNode }] }[]>(`explain (format json) ${scan.query}`, scan.params as never[]);
+    return row!["QUERY PLAN"][0].Plan;
+  });
+  const path = mainPath(plan);
+  expect(path[0], path.join(" → ")).toBe("Limit");
+  expect(path, path.join(" → ")).toContain("Index Scan (gates_status_requested_idx)");
+  expect(path.filter((n) => n.startsWith("Sort") || n.startsWith("Seq Scan")), path.join(" → ")).toEqual([]);
 });
