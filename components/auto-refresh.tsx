@@ -2,15 +2,28 @@
 
 import { useRouter } from "next/navigation";
 import { useEffect } from "react";
+import { useLiveStatus } from "./live-status";
 
-/** Re-renders the server component every few seconds while the page is visible. */
+/**
+ * While the live stream is connected, changes refresh the page as they commit (LiveUpdates), so
+ * polling is only a slow safety net: once a minute. Issue 15: every open instance page re-rendered
+ * every 3 s whether anything changed or not.
+ */
+export const LIVE_FALLBACK_MS = 60_000;
+
+/**
+ * Re-renders the server component while the page is visible: every `everyMs` while the live
+ * stream is down (the fallback), every LIVE_FALLBACK_MS while it is up.
+ */
 export function AutoRefresh({ everyMs = 3000 }: { everyMs?: number }) {
   const router = useRouter();
+  const live = useLiveStatus();
+  const period = live ? Math.max(everyMs, LIVE_FALLBACK_MS) : everyMs;
   useEffect(() => {
     const timer = setInterval(() => {
       if (document.visibilityState === "visible") router.refresh();
-    }, everyMs);
+    }, period);
     return () => clearInterval(timer);
-  }, [router, everyMs]);
+  }, [router, period]);
   return null;
 }

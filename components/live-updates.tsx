@@ -3,6 +3,7 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
+import { setLiveStatus } from "./live-status";
 import { syncServerClock } from "./server-clock";
 
 /**
@@ -15,8 +16,8 @@ export const REFRESH_WINDOW_MS = 400;
 
 /**
  * Listens to /api/v1/stream and, on each change, refreshes the lists (React Query) and the
- * server-rendered page (leading edge, then at most once per REFRESH_WINDOW_MS). Polling stays on
- * as the fallback. The stream's `ready` event carries the server's clock (server-clock.ts).
+ * server-rendered page (leading edge, then at most once per REFRESH_WINDOW_MS). While it is
+ * connected, AutoRefresh polls only as a slow safety net (live-status.ts); when it drops, polling takes over. The stream's `ready` event carries the server's clock (server-clock.ts).
  */
 export function LiveUpdates() {
   const queryClient = useQueryClient();
@@ -42,6 +43,7 @@ export function LiveUpdates() {
     };
     source.addEventListener("ready", (event) => {
       setLive(true);
+      setLiveStatus(true);
       try {
         syncServerClock((JSON.parse((event as MessageEvent<string>).data) as { now?: number }).now ?? Number.NaN);
       } catch {
@@ -49,9 +51,13 @@ export function LiveUpdates() {
       }
     });
     source.addEventListener("change", refresh);
-    source.onerror = () => setLive(false);
+    source.onerror = () => {
+      setLive(false);
+      setLiveStatus(false);
+    };
     return () => {
       source.close();
+      setLiveStatus(false);
       if (pending.current) clearTimeout(pending.current);
     };
   }, [queryClient, router]);
