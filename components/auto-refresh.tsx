@@ -2,14 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useEffect } from "react";
-import { useLiveStatus } from "./live-status";
-
-/**
- * While the live stream is connected, changes refresh the page as they commit (LiveUpdates), so
- * polling is only a slow safety net: once a minute. Issue 15: every open instance page re-rendered
- * every 3 s whether anything changed or not.
- */
-export const LIVE_FALLBACK_MS = 60_000;
+import { LIVE_FALLBACK_MS, useLiveStatus } from "./live-status";
 
 /**
  * Re-renders the server component while the page is visible: every `everyMs` while the live

@@ -6,6 +6,13 @@ import { useSyncExternalStore } from "react";
  * Whether this tab's live stream (/api/v1/stream, components/live-updates.tsx) is connected: one
  * value per tab, set by LiveUpdates, read by AutoRefresh so pages poll only while the stream is down.
  */
+/**
+ * While the live stream is connected, changes refresh the page as they commit (LiveUpdates), so
+ * polling is only a slow safety net: once a minute. Issue 15: every open instance page re-rendered
+ * every 3 s whether anything changed or not.
+ */
+export const LIVE_FALLBACK_MS = 60_000;
+
 let live = false;
 const listeners = new Set<() => void>();
 

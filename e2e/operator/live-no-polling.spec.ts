@@ -1,4 +1,4 @@
-import { LIVE_FALLBACK_MS } from "@/components/auto-refresh";
+import { LIVE_FALLBACK_MS } from "@/components/live-status";
 import { createInstance } from "@/test/support/factories";
 import { expect, signInAs, test } from "../support/fixtures";
 
