@@ -342,9 +342,27 @@ async function record(runs: Run[]) {
   ].join("\n");
   await writeBenchmarkSection("api", section);
   console.log(section);
+  await writeApiSummary(runs);
 }
 
 main().catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });
+
+/** The machine-readable summary `npm run bench` collects (bench/support.ts writeSummary): per client count, the API's rate against the bare transaction's and its p95. */
+async function writeApiSummary(runs: Run[]) {
+  const { writeSummary } = await import("./support");
+  const of = (side: Run["side"], clients: number) => runs.filter((r) => r.side === side && r.clients === clients);
+  const rows = CLIENTS.flatMap((clients) => {
+    const api = of("api", clients);
+    const raw = of("pgbench", clients);
+    const rate = (xs: Run[]) => median(xs.map((r) => r.ops / r.seconds));
+    const p95 = percentile(api.flatMap((r) => r.latencies).sort((a, b) => a - b), 95);
+    return [
+      { measure: `API ÷ bare transaction, ${clients} client${clients === 1 ? "" : "s"}`, ours: Number((rate(api) / rate(raw)).toFixed(2)), unit: "×", ...(clients === 32 ? { target: 0.5, better: "min" as const } : {}) },
+      { measure: `API pause/resume p95, ${clients} client${clients === 1 ? "" : "s"}`, ours: Number(p95.toFixed(1)), unit: "ms", ...(clients === 8 ? { target: 25, better: "max" as const } : {}) },
+    ];
+  });
+  say(`summary: ${await writeSummary("api", `${ROUNDS} round(s) of ${SECONDS} s`, rows)}`);
+}

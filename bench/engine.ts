@@ -33,13 +33,15 @@ import { pauseInstance } from "@/lib/instances/pause-instance";
 import { resumeInstance } from "@/lib/instances/resume-instance";
 import { startInstance } from "@/lib/instances/start-instance";
 import { freePort } from "@/test/support/free-port";
+import { writeSummary, type SummaryRow } from "./support";
 
 /** Both systems at each concurrency: 1 is graphile-worker's default, 10 ours, 100 a busy worker's. */
 const CONCURRENCIES = (process.env.BENCH_CONCURRENCY ?? "1,10,100").split(",").map(Number);
-const CHAINS = Number(process.env.BENCH_CHAINS ?? 500);
+const QUICK = process.env.BENCH_SIZE === "quick";
+const CHAINS = Number(process.env.BENCH_CHAINS ?? (QUICK ? 100 : 500));
 const CHAIN_LENGTH = 10;
-const LATENCY_SAMPLES = Number(process.env.BENCH_SAMPLES ?? 100);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const LATENCY_SAMPLES = Number(process.env.BENCH_SAMPLES ?? (QUICK ? 20 : 100));
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 1 : 3));
 
 const noop = () => undefined;
 const chainSteps = Object.fromEntries(Array.from({ length: CHAIN_LENGTH }, (_, i) => [`s${i}`, { dependsOn: i ? [`s${i - 1}`] : [], run: noop }]));
@@ -339,6 +341,15 @@ ${figures.map((f) => `- Concurrency ${f.concurrency}: ${(f.ours.rate / f.graphil
     const marked = /<!-- bench:engine:start -->[\s\S]*<!-- bench:engine:end -->/;
     writeFileSync("BENCHMARKS.md", marked.test(current) ? current.replace(marked, () => section) : current.replace(/^(# .*\n)/, (h) => `${h}\n${section}\n`));
     say("wrote BENCHMARKS.md");
+    const summary: SummaryRow[] = [
+      ...figures.flatMap((f): SummaryRow[] => [
+        { measure: `no-op steps/s, concurrency ${f.concurrency} (reference: graphile-worker defaults)`, ours: Math.round(f.ours.rate), unit: "steps/s", reference: Math.round(f.graphile.rate) },
+        { measure: `Flowgate ÷ graphile-worker, concurrency ${f.concurrency}`, ours: Number((f.ours.rate / f.graphile.rate).toFixed(2)), unit: "×", target: 1, better: "min" },
+      ]),
+      { measure: "resume → next step started, p95", ours: Number(percentile(resume, 95).toFixed(1)), unit: "ms", target: 50, better: "max" },
+      { measure: "graceful pause → fully paused, p95", ours: Number(percentile(pause, 95).toFixed(1)), unit: "ms" },
+    ];
+    say(`summary: ${await writeSummary("engine", `${CHAINS * CHAIN_LENGTH} steps, ${ROUNDS} round(s)`, summary)}`);
   } finally {
     await cluster.stop();
     await rm(dir, { recursive: true, force: true });

@@ -7,15 +7,16 @@
 import { execSync } from "node:child_process";
 import os from "node:os";
 import postgres from "postgres";
-import { benchDatabase, percentile, writeBenchmarkSection } from "./support";
+import { benchDatabase, percentile, writeBenchmarkSection, writeSummary, type SummaryRow } from "./support";
 import { createDb } from "@/db/client";
 import { migrateDatabase } from "@/db/migrate";
 import { exportHistory } from "@/lib/audit/export";
 import { historyQuery, listHistory, type HistoryQuery } from "@/lib/audit/queries";
 
-const ROWS = Number(process.env.HISTORY_ROWS ?? 10_000_000);
+const QUICK = process.env.BENCH_SIZE === "quick";
+const ROWS = Number(process.env.HISTORY_ROWS ?? (QUICK ? 200_000 : 10_000_000));
 const INSTANCES = Math.max(1, Math.round(ROWS / 20));
-const RUNS = Number(process.env.BENCH_RUNS ?? 30);
+const RUNS = Number(process.env.BENCH_RUNS ?? (QUICK ? 10 : 30));
 const CHUNK = 1_000_000;
 const say = (m: string) => console.log(`bench:history ${m}`);
 
@@ -159,6 +160,11 @@ async function record(r: { total: number; bytes: string; fillSeconds: number; re
   ].join("\n");
   await writeBenchmarkSection("history", section);
   say("figures written to BENCHMARKS.md");
+  const summary: SummaryRow[] = [
+    ...r.results.map((x): SummaryRow => ({ measure: `history page p95: ${x.name}`, ours: Number(x.p95.toFixed(1)), unit: "ms", target: 50, better: "max" })),
+    { measure: "history export (CSV) rate", ours: r.exportRate, unit: "rows/s" },
+  ];
+  say(`summary: ${await writeSummary("history", `${r.total} history rows`, summary)}`);
 }
 
 main().catch((error: unknown) => {

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { ensureDatabase } from "@/db/database";
@@ -40,4 +40,39 @@ export async function writeBenchmarkSection(name: string, section: string): Prom
   const marked = new RegExp(`<!-- bench:${name}:start -->[\\s\\S]*<!-- bench:${name}:end -->`);
   const current = await readFile(file, "utf8").catch(() => "# Benchmarks\n");
   await writeFile(file, marked.test(current) ? current.replace(marked, () => section) : `${current.trimEnd()}\n\n${section}\n`);
+}
+
+/**
+ * One line of a benchmark's machine-readable summary, which `npm run bench` (bench/all.ts)
+ * collects into one table: what was measured, our figure, and what it is held against (a
+ * reference system's figure measured in the same run, or a target), with whether it passes.
+ */
+export type SummaryRow = {
+  measure: string;
+  /** Our figure, in `unit`. */
+  ours: number;
+  unit: string;
+  /** A reference measured in the same run (another system, the old code), if any, in `unit`. */
+  reference?: number;
+  /** The target, in `unit`, if any. */
+  target?: number;
+  /** How `ours` must stand against the target: "max" (at most, a latency) or "min" (at least, a rate or ratio). */
+  better?: "max" | "min";
+};
+
+/**
+ * Writes `{ bench, size, rows }` as JSON to `$BENCH_SUMMARY_DIR/<bench>.json` (bench/all.ts sets it)
+ * or, without it, to `<tmpdir>/flowgate-bench/<bench>.json`; returns the path. Each row's `pass` is
+ * computed here from target and `better` (true/false), or null where there is no target.
+ */
+export async function writeSummary(bench: string, size: string, rows: SummaryRow[]): Promise<string> {
+  const dir = process.env.BENCH_SUMMARY_DIR ?? path.join(os.tmpdir(), "flowgate-bench");
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, `${bench}.json`);
+  const judged = rows.map((r) => ({
+    ...r,
+    pass: r.target === undefined ? null : (r.better ?? "max") === "max" ? r.ours <= r.target : r.ours >= r.target,
+  }));
+  await writeFile(file, `${JSON.stringify({ bench, size, at: new Date().toISOString(), rows: judged }, null, 2)}\n`);
+  return file;
 }

@@ -384,6 +384,9 @@ export const instances = pgTable(
     index("instances_due_idx").on(t.dueAt).where(sql`${t.dueAt} is not null and ${t.status} in ('running', 'waiting')`),
     check("pause_reason_length", sql`char_length(${t.pauseReason}) <= 500`),
     index("instances_queued_idx").on(t.workflowKey, t.queuedAt, t.id).where(sql`${t.status} = 'pending' and ${t.queuedAt} is not null`),
+    // The workflows page's counts per definition and status, each cut off at COUNT_CAP + 1
+    // (lib/workflows/queries.ts listDefinitions): one short index-only range per pair.
+    index("instances_definition_status_idx").on(t.definitionId, t.status),
   ],
 );
 

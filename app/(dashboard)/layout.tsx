@@ -13,7 +13,7 @@ import { getDb } from "@/db/client";
 import { requirePage } from "@/lib/auth/current-user";
 import { can } from "@/lib/auth/permissions";
 import { env } from "@/lib/env";
-import { inboxCountFor } from "@/lib/gates/queries";
+import { INBOX_COUNT_CAP, inboxCountFor } from "@/lib/gates/queries";
 import { signOutAction } from "../sign-in/actions";
 import { adminPagesFor } from "./admin/admin-pages";
 
@@ -39,8 +39,8 @@ export default async function DashboardLayout({ children }: { children: ReactNod
               <NavLink href="/approvals">
                 Approvals
                 {waiting > 0 && (
-                  <span className="ml-1.5 rounded-full bg-violet-600 px-1.5 py-0.5 text-xs text-white" aria-label={`${waiting} waiting for you`}>
-                    {waiting}
+                  <span className="ml-1.5 rounded-full bg-violet-600 px-1.5 py-0.5 text-xs text-white" aria-label={`${waiting > INBOX_COUNT_CAP ? `More than ${INBOX_COUNT_CAP}` : waiting} waiting for you`}>
+                    {waiting > INBOX_COUNT_CAP ? `${INBOX_COUNT_CAP}+` : waiting}
                   </span>
                 )}
               </NavLink>

@@ -44,7 +44,7 @@ import { tokenStatuses, type TokenView } from "@/lib/users/tokens";
 import type { listDefinitions } from "@/lib/workflows/queries";
 import type { DeliveryView, replayDelivery } from "@/lib/webhooks/deliveries";
 import type { SubscriptionView } from "@/lib/webhooks/subscriptions";
-import { COUNT_CAP } from "@/lib/instances/limits";
+import { COUNT_CAP, WORKFLOW_COUNT_CAP } from "@/lib/instances/limits";
 
 /*
  * What the REST API answers, as zod schemas for the OpenAPI document (lib/api/openapi.ts). Rows
@@ -205,7 +205,9 @@ export const instanceDetailSchema = instanceColumns
     ...instanceSchema.pick({ definitionId: true, input: true, context: true, error: true, finishedAt: true, dueAt: true, pausedFromStatus: true, queuedAt: true, queueExpiresAt: true }).shape,
     steps: z.array(stepSchema),
     gates: z.array(gateWithDecisionsSchema),
-    history: z.array(historyRowSchema),
+    history: z.array(historyRowSchema).meta({ description: "The newest 50 history rows, newest first; older ones through GET /api/v1/history?instanceId=…" }),
+    historyMore: z.boolean().meta({ description: "True when the instance has older history rows than `history` carries" }),
+    lastChange: historyRowSchema.nullable().meta({ description: "The newest history row that changed the status (who set the current one), or null" }),
   })
   .meta({ id: "InstanceDetail" });
 
@@ -246,7 +248,9 @@ export const workflowHoldSchema = createSelectSchema(workflowHolds).meta({ id: "
 export const workflowListSchema = z.object({
   items: z.array(
     createSelectSchema(workflowDefinitions, { steps: z.array(stepSpecSchema) }).extend({
-      counts: instanceCountsSchema,
+      counts: z
+        .partialRecord(z.enum(instanceStatuses), z.number().int())
+        .meta({ description: `Its instances by status, each counted up to ${WORKFLOW_COUNT_CAP.toLocaleString("en")} + 1: ${(WORKFLOW_COUNT_CAP + 1).toLocaleString("en")} means more than ${WORKFLOW_COUNT_CAP.toLocaleString("en")}. A status with none is absent` }),
       hold: workflowHoldSchema.nullable().meta({ description: "Who paused the workflow and why; null while instances may start" }),
     }),
   ),

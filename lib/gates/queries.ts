@@ -1,5 +1,5 @@
 import "server-only";
-import { and, asc, desc, eq, gt, inArray, ne, or, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, lt, ne, or, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { DbOrTx } from "@/db/client";
 import { gateDecisions, gateDelegations, gateStatuses, gates, instances, roles, users, workflowDefinitions, type Gate, type GateDecision, type GateDelegation } from "@/db/schema";
@@ -76,7 +76,7 @@ async function gatesForReview(db: DbOrTx, where: SQL, order: SQL[], limit: numbe
   return enriched.map((r) => ({ ...r, progress: progressLabel(r.gate, r.decisions), quorum: eligible.has(r.gate.id) ? percentQuorumLabel(r.gate, eligible.get(r.gate.id)!) : null }));
 }
 
-/** The inbox looks at this many pending gates, oldest first. */
+/** The inbox and its count look at this many pending gates at most, in request order. */
 const INBOX_MAX = 500;
 const pending = () => eq(gates.status, "pending");
 const oldestFirst = () => [asc(gates.requestedAt), asc(gates.id)];
@@ -91,27 +91,67 @@ const byRequest = (order: GateOrder | undefined) => (order === "newest" ? [desc(
 type Decidable = { gate: Gate; decisions: GateDecision[]; delegations: GateDelegation[]; startedById: string | null };
 const decidableBy = (user: SessionUser) => (r: Decidable) => mayDecide(user, { gate: r.gate, decisions: r.decisions, delegations: r.delegations, startedById: r.startedById }).ok;
 
-/** Pending gates this user may decide now, oldest first: the approvals inbox. */
+/** The inbox shows at most this many gates at once, oldest first (or newest): a page a person can work through. */
+export const INBOX_PAGE = 50;
+/** The nav counts gates waiting for this user up to this many, then shows "99+". */
+export const INBOX_COUNT_CAP = 99;
+/** Pending gates read per round trip while looking for the ones this user may decide. */
+const SCAN_BATCH = 100;
+
+/**
+ * Up to `want` pending gates (in the filter's request order) that `user` may decide now, by
+ * mayDecide (lib/gates/rules.ts, the one home of that rule), reading pending gates in batches of
+ * SCAN_BATCH along gates_status_requested_idx and never more than INBOX_MAX of them. Each batch
+ * carries only what the rule reads (the gate, its instance's starter, decisions, delegations),
+ * not the review context. Returns the decidable gates' ids in order.
+ * Issue 15: the inbox and the nav's count read 500 gates with their instances' context and input
+ * on every render; at thousands of pending gates the first batch usually settles it.
+ */
+async function decidablePending(db: DbOrTx, user: SessionUser, filter: GateReviewFilter, want: number): Promise<string[]> {
+  const found: string[] = [];
+  const newest = filter.order === "newest";
+  let after: { at: Date; id: string } | null = null;
+  for (let scanned = 0; scanned < INBOX_MAX && found.length < want; ) {
+    const keyset: SQL | undefined = after
+      ? newest
+        ? or(lt(gates.requestedAt, after.at), and(eq(gates.requestedAt, after.at), lt(gates.id, after.id)))
+        : or(gt(gates.requestedAt, after.at), and(eq(gates.requestedAt, after.at), gt(gates.id, after.id)))
+      : undefined;
+    const rows = await db
+      .select({ gate: gates, startedById: instances.startedById })
+      .from(gates)
+      .innerJoin(instances, eq(instances.id, gates.instanceId))
+      .where(and(narrowed(pending(), filter), keyset))
+      .orderBy(...byRequest(filter.order))
+      .limit(Math.min(SCAN_BATCH, INBOX_MAX - scanned));
+    const enriched = await withDecisions(db, rows.map((r) => ({ ...r, id: r.gate.id })));
+    for (const r of enriched) if (found.length < want && decidableBy(user)(r)) found.push(r.gate.id);
+    scanned += rows.length;
+    const last = rows.at(-1);
+    if (!last || rows.length < SCAN_BATCH) break;
+    after = { at: last.gate.requestedAt, id: last.gate.id };
+  }
+  return found;
+}
+
+/**
+ * Pending gates this user may decide now, oldest first (or as `filter.order` says), at most
+ * INBOX_PAGE of them, with their review context: the approvals inbox. Deciding one brings the next.
+ */
 export async function inboxFor(db: DbOrTx, user: SessionUser, filter: GateReviewFilter = {}) {
-  const rows = await gatesForReview(db, narrowed(pending(), filter), byRequest(filter.order), INBOX_MAX);
+  const ids = await decidablePending(db, user, filter, INBOX_PAGE);
+  if (!ids.length) return [];
+  const rows = await gatesForReview(db, inArray(gates.id, ids), byRequest(filter.order), ids.length);
+  // Re-checked on the rows read with their context: a decision committed between the two reads drops the gate.
   return rows.filter(decidableBy(user));
 }
 
 /**
- * How many gates the inbox would show this user: the count beside "Approvals" on every page.
- * The same rows and rule as inboxFor, without the review context (workflow, input, context)
- * that a count does not need and every page render would otherwise load.
+ * How many gates wait for this user, up to INBOX_COUNT_CAP + 1 (`options.cap` for tests): the
+ * count beside "Approvals" on every page, shown "99+" past the cap. The same rule as the inbox.
  */
-export async function inboxCountFor(db: DbOrTx, user: SessionUser): Promise<number> {
-  const rows = await db
-    .select({ gate: gates, startedById: instances.startedById })
-    .from(gates)
-    .innerJoin(instances, eq(instances.id, gates.instanceId))
-    .where(pending())
-    .orderBy(...oldestFirst())
-    .limit(INBOX_MAX);
-  const enriched = await withDecisions(db, rows.map((r) => ({ ...r, id: r.gate.id })));
-  return enriched.filter(decidableBy(user)).length;
+export async function inboxCountFor(db: DbOrTx, user: SessionUser, options: { cap?: number } = {}): Promise<number> {
+  return (await decidablePending(db, user, {}, (options.cap ?? INBOX_COUNT_CAP) + 1)).length;
 }
 export type InboxItem = Awaited<ReturnType<typeof inboxFor>>[number];
 

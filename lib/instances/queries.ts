@@ -1,8 +1,8 @@
 import "server-only";
-import { and, asc, desc, eq, sql } from "drizzle-orm";
+import { and, asc, desc, eq, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { DbOrTx } from "@/db/client";
-import { gates, history, instanceStatuses, instances, stepRunLogs, stepRuns, workflowDefinitions, type Gate, type HistoryRow, type Instance, type InstanceStatus, type StepRun, type StepRunLog, type StepSpec } from "@/db/schema";
+import { gates, history, instanceStatuses, instances, stepRunLogs, stepRuns, workflowDefinitions, type Gate, type Instance, type InstanceStatus, type StepRun, type StepRunLog, type StepSpec } from "@/db/schema";
 import { pauserExplanation } from "@/lib/actors";
 import { decodeCursor, encodeCursor, limitSchema } from "@/lib/cursor";
 import { invalid, notFound } from "@/lib/errors";
@@ -127,7 +127,21 @@ export async function countByStatus(db: DbOrTx, options: { cap?: number } = {}) 
   return Object.fromEntries(rows.filter((r) => r.count > 0).map((r) => [r.status, r.count])) as Partial<Record<(typeof instanceStatuses)[number], number>>;
 }
 
-/** One instance with its definition, step runs (newest attempt last) and full history. */
+/**
+ * How many history rows an instance page (and `GET /api/v1/instances/{id}`) carries: the newest
+ * ones. An instance that has lived long may have tens of thousands; the rest are a keyset page
+ * away in the history browser (`/history?instanceId=…`, `GET /api/v1/history?instanceId=…`).
+ */
+export const INSTANCE_HISTORY_PAGE = 50;
+
+/**
+ * One instance with its definition, step runs (newest attempt last), gates and its newest
+ * INSTANCE_HISTORY_PAGE history rows (newest first; `historyMore` when older ones exist).
+ * `lastChange` is the newest row that moved the status (who set the current one), found on its own
+ * so it does not depend on the page. Each history read walks history_instance_seq_idx backwards
+ * and stops at its LIMIT (issue 15: an instance with 10,000 rows loaded them all on every render).
+ * Throws not_found for a malformed or unknown id.
+ */
 export async function getInstanceDetail(db: DbOrTx, id: string) {
   if (!isUuid(id)) throw notFound("Instance");
   const [row] = await db
@@ -137,14 +151,23 @@ export async function getInstanceDetail(db: DbOrTx, id: string) {
     .where(eq(instances.id, id));
   if (!row) throw notFound("Instance");
   const { steps: definitionSteps, ...instance } = summarize(row);
-  const [runs, rows, gateRows, logRows] = await Promise.all([
+  const newest = (where?: SQL, limit = 1) =>
+    db
+      .select()
+      .from(history)
+      .where(and(eq(history.instanceId, id), where))
+      .orderBy(desc(history.seq))
+      .limit(limit);
+  const [runs, page, [lastChange], [failedRow], gateRows, logRows] = await Promise.all([
     db.select().from(stepRuns).where(eq(stepRuns.instanceId, id)).orderBy(asc(stepRuns.createdAt)),
-    db.select().from(history).where(eq(history.instanceId, id)).orderBy(desc(history.seq)),
+    newest(undefined, INSTANCE_HISTORY_PAGE + 1),
+    newest(sql`${history.fromStatus} is distinct from ${history.toStatus}`),
+    instance.status === "failed" ? newest(eq(history.action, "failed")) : Promise.resolve([]),
     gatesForInstance(db, id),
     db.select().from(stepRunLogs).where(eq(stepRunLogs.instanceId, id)),
   ]);
   const logsOf = new Map(logRows.map((l) => [l.runId, l]));
-  const failedStep = failedStepOf(instance, rows);
+  const failedStep = typeof failedRow?.details.step === "string" ? failedRow.details.step : null;
   const steps = definitionSteps.map((spec) => {
     const attempts = runs.filter((r) => r.stepKey === spec.key);
     const view = stepView(spec, attempts, logsOf);
@@ -154,16 +177,9 @@ export async function getInstanceDetail(db: DbOrTx, id: string) {
     if (spec.key !== failedStep || view.status === "failed") return view;
     return { ...view, status: "failed" as const, error: attempts.findLast((r) => r.status === "failed")?.error ?? instance.error };
   });
-  return { ...instance, steps, gates: gateRows, history: rows };
+  return { ...instance, steps, gates: gateRows, history: page.slice(0, INSTANCE_HISTORY_PAGE), historyMore: page.length > INSTANCE_HISTORY_PAGE, lastChange: lastChange ?? null };
 }
 export type InstanceDetail = Awaited<ReturnType<typeof getInstanceDetail>>;
-
-/** The step a failed instance's `failed` history row names (engine failures carry `details.step`), if any. */
-function failedStepOf(instance: { status: InstanceStatus }, newestFirst: HistoryRow[]): string | null {
-  if (instance.status !== "failed") return null;
-  const step = newestFirst.find((r) => r.action === "failed")?.details.step;
-  return typeof step === "string" ? step : null;
-}
 
 /**
  * A step as its runs (oldest first) leave it: the latest attempt's status, timings and error, and

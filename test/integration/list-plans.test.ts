@@ -1,13 +1,15 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { createDb } from "@/db/client";
 import { listHistory, historyQuery } from "@/lib/audit/queries";
-import { countByStatus, listInstances } from "@/lib/instances/queries";
+import { countByStatus, getInstanceDetail, INSTANCE_HISTORY_PAGE, listInstances } from "@/lib/instances/queries";
+import { listDefinitions } from "@/lib/workflows/queries";
+import { appendHistory } from "@/lib/history";
 import { instanceSorts } from "@/lib/instances/list-filter";
-import { listGates } from "@/lib/gates/queries";
+import { inboxCountFor, inboxFor, listGates } from "@/lib/gates/queries";
 import { encodeCursor } from "@/lib/cursor";
 import { recentAccessChanges } from "@/lib/users/access-log";
 import { freshDatabase } from "../support/db";
-import { createInstance } from "../support/factories";
+import { actor, createDefinition, createGatedInstance, createInstance, createUser } from "../support/factories";
 
 // Issue 15: the unfiltered instance list was a sequential scan of every instance plus a sort,
 // because the query ordered `updated_at DESC` (nulls first) while the index is `DESC NULLS LAST`
@@ -96,4 +98,83 @@ it("the id search finds an instance by any prefix of its id as shown, and nothin
   const found = async (q: string) => (await listInstances(t.db, { status: "all", q, limit: 100 })).items.map((i) => i.id);
   for (const q of [inst.id.slice(0, 1), inst.id.slice(0, 8), inst.id.slice(0, 9), inst.id.slice(0, 13).toUpperCase(), inst.id]) expect(await found(q), q).toContain(inst.id);
   for (const q of ["zz", `${inst.id.slice(0, 8)}x`, inst.id.replaceAll("-", ""), "%", `${inst.id}0`]) expect(await found(q), q).not.toContain(inst.id);
+});
+
+it("the workflows page counts each definition's instances by status up to the cap, each pair a LIMIT on its index, never a GROUP BY over every instance", async () => {
+  const def = await createDefinition(t.db, { key: "counted" });
+  for (let i = 0; i < 4; i++) await createInstance(t.db, { definitionId: def.id, workflowKey: def.key, status: "paused" });
+  await createInstance(t.db, { definitionId: def.id, workflowKey: def.key, status: "running" });
+  const countsOf = async (cap?: number) => (await listDefinitions(t.db, { cap })).find((d) => d.id === def.id)!.counts;
+  expect(await countsOf()).toEqual({ paused: 4, running: 1 });
+  // More than the cap reads as cap + 1 (shown "10,000+" at the real cap).
+  expect(await countsOf(2)).toEqual({ paused: 3, running: 1 });
+  // Issue 15: a GROUP BY over every instance on each render of /workflows. Now the cost is bounded
+  // by the cap: each (definition, status) pair is an index range cut off by a LIMIT.
+  const plan = await planOf(() => listDefinitions(traced.db));
+  const text = JSON.stringify(plan);
+  expect(text).toContain('"Node Type":"Limit"');
+  expect(text).toContain('"Index Name":"instances_definition_status_idx"');
+  expect(text).toMatch(/"Index Cond":"\(\(definition_id = d\.id\) AND \(status = s\.status\)\)"/);
+  expect(text).not.toContain('"Node Type":"Seq Scan"');
+});
+
+it("an instance page carries its newest history rows, not all of them: a LIMIT on history_instance_seq_idx read backwards", async () => {
+  const inst = await createInstance(t.db, { status: "running" });
+  const actorOf = { id: null, label: "ops@example.com" };
+  // One status change, then more rows than a page that change nothing: lastChange is older than the page.
+  await t.db.transaction(async (tx) => {
+    await appendHistory(tx, { instanceId: inst.id, workflowKey: inst.workflowKey, action: "paused", actor: actorOf, reason: "the change", fromStatus: "running", toStatus: "paused" });
+    for (let i = 0; i < INSTANCE_HISTORY_PAGE + 5; i++) {
+      await appendHistory(tx, { instanceId: inst.id, workflowKey: inst.workflowKey, action: "step_started", actor: actorOf, fromStatus: "paused", toStatus: "paused" });
+    }
+  });
+  const detail = await getInstanceDetail(t.db, inst.id);
+  expect(detail.history).toHaveLength(INSTANCE_HISTORY_PAGE);
+  expect(detail.historyMore).toBe(true);
+  expect(detail.history[0]!.seq).toBe(INSTANCE_HISTORY_PAGE + 5 + 2);
+  expect(detail.lastChange).toMatchObject({ action: "paused", reason: "the change", seq: 2 });
+  const short = await getInstanceDetail(t.db, (await createInstance(t.db)).id);
+  expect(short).toMatchObject({ historyMore: false, lastChange: { action: "started" } });
+  expect(short.history).toHaveLength(1);
+
+  captured.length = 0;
+  await getInstanceDetail(traced.db, inst.id);
+  const reads = captured.filter((c) => /from "history"/i.test(c.query));
+  expect(reads.length).toBeGreaterThan(0);
+  for (const read of reads) {
+    expect(read.query, "every history read of the page is bounded").toMatch(/limit \$\d+$/i);
+    const plan = await t.sql.begin(async (tx) => {
+      await tx`set local enable_seqscan = off`;
+      const [row] = await tx.unsafe<{ "QUERY PLAN": [{ Plan: PlanNode }] }[]>(`explain (format json) ${read.query}`, read.params as never[]);
+      return row!["QUERY PLAN"][0].Plan;
+    });
+    expect(mainPath(plan).join(" → ")).toMatch(/^Limit → Index Scan \(history_instance_seq_idx\)$/);
+  }
+});
+
+it("the approvals inbox and the nav's count read pending gates in request order along their index, a bounded batch at a time, and the count stops at its cap", async () => {
+  const approver = await createUser(t.db, "approver");
+  const starter = await createUser(t.db, "operator");
+  for (let i = 0; i < 4; i++) await createGatedInstance(t.db, { stage: `inbox-${i}`, approverRole: "approver" }, actor(starter));
+  const inbox = await inboxFor(t.db, approver);
+  expect(inbox.filter((i) => i.gate.stage.startsWith("inbox-")).map((i) => i.gate.stage)).toEqual(["inbox-0", "inbox-1", "inbox-2", "inbox-3"]);
+  expect(await inboxCountFor(t.db, approver)).toBe(inbox.length);
+  // Past the cap the count reads cap + 1 (shown "99+" at the real cap) and stops reading.
+  expect(await inboxCountFor(t.db, approver, { cap: 2 })).toBe(3);
+  expect(await inboxCountFor(t.db, starter)).toBe(0);
+  // Issue 15: every render read 500 gates with their instances' context. Now each read is a LIMIT
+  // over gates_status_requested_idx in request order, joined to instances by primary key.
+  captured.length = 0;
+  await inboxCountFor(traced.db, approver);
+  const scan = captured.find((c) => /from "gates" inner join "instances"/i.test(c.query))!;
+  expect(scan.query).toMatch(/limit \$\d+$/i);
+  const plan = await t.sql.begin(async (tx) => {
+    await tx`set local enable_seqscan = off`;
+    const [row] = await tx.unsafe<{ "QUERY PLAN": [{ Plan: PlanNode }] }[]>(`explain (format json) ${scan.query}`, scan.params as never[]);
+    return row!["QUERY PLAN"][0].Plan;
+  });
+  const path = mainPath(plan);
+  expect(path[0], path.join(" → ")).toBe("Limit");
+  expect(path, path.join(" → ")).toContain("Index Scan (gates_status_requested_idx)");
+  expect(path.filter((n) => n.startsWith("Sort") || n.startsWith("Seq Scan")), path.join(" → ")).toEqual([]);
 });

@@ -8,7 +8,7 @@ import { Select } from "@/components/ui/field";
 import { getDb } from "@/db/client";
 import { requirePage } from "@/lib/auth/current-user";
 import { can } from "@/lib/auth/permissions";
-import { decidableIds, delegateCandidatesFor, gateFilterOptions, gateForReview, inboxFor, instanceGatesForReview, pendingForReview, recentlyDecided } from "@/lib/gates/queries";
+import { decidableIds, delegateCandidatesFor, gateFilterOptions, gateForReview, INBOX_PAGE, inboxFor, instanceGatesForReview, pendingForReview, recentlyDecided } from "@/lib/gates/queries";
 import { APPROVALS_LAYOUT_COOKIE, defaultOrder, parseApprovalsFilter, type ApprovalView } from "@/lib/gates/review-filter";
 import { GateCard } from "./gate-card";
 import { GateRow } from "./gate-row";
@@ -71,6 +71,11 @@ export default async function ApprovalsPage({ searchParams }: { searchParams: Pr
               ? `Gates waiting for your decision, ${order} first. You never see requests you started yourself.`
               : `Gates waiting for an approver, ${order} first, and those recently decided. Your role reads approvals; approvers decide them.`}
         </p>
+        {decider && !instanceId && view === "pending" && listed.length >= INBOX_PAGE && (
+          <p role="status" className="mt-1 text-sm text-slate-600">
+            The {order} {INBOX_PAGE} of the gates waiting for you; each one you decide brings the next.
+          </p>
+        )}
       </div>
       {instanceId ? (
         <p className="text-sm">

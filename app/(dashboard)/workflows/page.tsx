@@ -9,6 +9,7 @@ import { findWorkflow } from "@/workflows/catalog";
 import { requirePage } from "@/lib/auth/current-user";
 import { can } from "@/lib/auth/permissions";
 import { listDefinitions } from "@/lib/workflows/queries";
+import { formatCount, WORKFLOW_COUNT_CAP } from "@/lib/instances/limits";
 import { workflowPausesOf } from "@/lib/workflows/workflow-pauses";
 import { describePolicy, effectiveOf, startPolicyOverrides } from "@/lib/workflows/start-policy";
 import { windowIdOf } from "@/lib/actors";
@@ -58,7 +59,7 @@ export default async function WorkflowsPage() {
                   .filter((s) => def.counts[s])
                   .map((s) => (
                     <Link key={s} href={`/instances?status=${s === "running" || s === "paused" || s === "waiting" || s === "pending" ? s : "all"}&workflow=${def.key}`} className="inline-flex items-center gap-1 text-xs">
-                      <StatusBadge status={s} /> {def.counts[s]}
+                      <StatusBadge status={s} /> {formatCount(def.counts[s] ?? 0, WORKFLOW_COUNT_CAP)}
                     </Link>
                   ))}
                 <WorkflowPauseControls workflow={def.key} name={def.name} paused={!!pause} canPause={can(user, "workflows:pause")} canResume={can(user, "workflows:resume")} />

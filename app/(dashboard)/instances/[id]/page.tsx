@@ -43,16 +43,18 @@ export default async function InstancePage({ params }: { params: Promise<{ id: s
     const t = transition(instance.status, command);
     return t.ok ? null : t.message;
   };
-  // History is newest first: the latest row that moved the status says who set the current one.
-  const lastChange = instance.history.find((row) => row.fromStatus !== row.toStatus) ?? null;
+  // The latest row that moved the status says who set the current one (found apart from the page of history).
+  const lastChange = instance.lastChange;
   // A graceful pause still waiting for running steps may be made immediate (escalatePause's own rule).
   const canEscalate = paused && instance.pauseMode === "graceful" && instance.drainingSteps > 0 && allows(instance.status, "escalate") && can(user, "instances:pause");
 
   return (
     <div className="space-y-6">
-      {/* Steps starting and finishing write no event, so their progress still comes by polling; a
-          change to this instance comes live, and other instances' changes do not re-render it. */}
-      <AutoRefresh />
+      {/* Steps starting and finishing write no event, so while steps can move (running, or a
+          graceful pause draining) their progress comes by polling every 3 s. Otherwise every change
+          to this instance comes with an event, which refreshes the page live, so it polls only while
+          the stream is down (issue 15: an idle page re-rendered every 3 s). */}
+      <AutoRefresh fallback={!(instance.status === "running" || instance.drainingSteps > 0)} />
       <LiveScope instanceId={instance.id} />
       <div className="flex flex-wrap items-baseline justify-between gap-x-6 gap-y-1 text-sm">
         <nav aria-label="Breadcrumb" className="text-slate-500">
@@ -230,6 +232,14 @@ export default async function InstancePage({ params }: { params: Promise<{ id: s
           History
         </h2>
         <HistoryTimeline rows={instance.history} />
+        {instance.historyMore && (
+          <p className="text-sm text-slate-600">
+            The newest {instance.history.length} entries.{" "}
+            <Link href={`/history?instanceId=${instance.id}`} className="text-indigo-700 underline">
+              Older entries in the audit trail
+            </Link>
+          </p>
+        )}
       </section>
     </div>
   );

@@ -1,0 +1,1 @@
+CREATE INDEX "instances_definition_status_idx" ON "instances" USING btree ("definition_id","status");
