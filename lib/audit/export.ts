@@ -76,26 +76,79 @@ function normalise(row: RawRow): Record<string, unknown> {
   return out;
 }
 
+/** How long an export waits for its reader to ask for more before it gives up its cursor: 5 minutes. */
+export const EXPORT_IDLE_MS = 5 * 60_000;
+
 /**
  * Streams exactly the rows the filter selects, newest first, through a server-side cursor:
  * memory stays flat however many rows match. The WHERE comes from historyWhere, the same
  * definition the page and the API list use, so an export is what the screen shows.
+ *
+ * A cursor holds a pooled connection and an open transaction until it is read to the end, so an
+ * export a client walks away from must close it: on `signal` (the request's, aborted when the
+ * client disconnects), on the stream's cancel, and when the reader has not asked for more for
+ * `idleMs` (EXPORT_IDLE_MS; backpressure alone would otherwise keep it open forever). Issue 15
+ * found abandoned exports keeping their connections.
  */
-export function exportHistory(db: Db, sql: postgres.Sql, filter: HistoryFilter, format: ExportFormat): ReadableStream<Uint8Array> {
+export function exportHistory(db: Db, sql: postgres.Sql, filter: HistoryFilter, format: ExportFormat, options: { signal?: AbortSignal; idleMs?: number } = {}): ReadableStream<Uint8Array> {
   const query = db.select().from(history).where(historyWhere(filter)).orderBy(...historyOrder).toSQL();
   const encoder = new TextEncoder();
   let iterator: AsyncIterator<RawRow[]> | null = null;
   let headerSent = false;
+  let closed = false;
+  let idle: ReturnType<typeof setTimeout> | undefined;
+  let reading: Promise<unknown> = Promise.resolve();
+  /** Ends the cursor (its transaction and connection go back to the pool) once any read in flight has landed. */
+  const release = async () => {
+    if (closed) return;
+    closed = true;
+    clearTimeout(idle);
+    options.signal?.removeEventListener("abort", abandon);
+    await reading.catch(() => {});
+    // postgres.js's cursor answers return() with a bare value, not always a promise.
+    await Promise.resolve()
+      .then(() => iterator?.return?.())
+      .catch(() => {});
+  };
+  let stream: ReadableStreamDefaultController<Uint8Array> | undefined;
+  function abandon() {
+    void release().then(() => {
+      try {
+        stream?.error(new Error("The export was abandoned"));
+      } catch {
+        // Already closed or errored.
+      }
+    });
+  }
+  const armIdle = () => {
+    clearTimeout(idle);
+    idle = setTimeout(abandon, options.idleMs ?? EXPORT_IDLE_MS);
+    idle.unref?.();
+  };
   return new ReadableStream<Uint8Array>({
+    start(controller) {
+      stream = controller;
+      if (options.signal?.aborted) return abandon();
+      options.signal?.addEventListener("abort", abandon, { once: true });
+      armIdle();
+    },
     async pull(controller) {
+      if (closed) return;
+      armIdle();
       if (!headerSent && format === "csv") {
         headerSent = true;
         controller.enqueue(encoder.encode(`${exportColumns.map(([c]) => c).join(",")}\r\n`));
         return;
       }
       iterator ??= sql.unsafe<RawRow[]>(query.sql, query.params as postgres.ParameterOrJSON<never>[]).cursor(1000)[Symbol.asyncIterator]();
-      const next = await iterator.next();
+      const read = iterator.next();
+      reading = read;
+      const next = await read;
+      if (closed) return;
       if (next.done) {
+        closed = true;
+        clearTimeout(idle);
+        options.signal?.removeEventListener("abort", abandon);
         controller.close();
         return;
       }
@@ -106,7 +159,7 @@ export function exportHistory(db: Db, sql: postgres.Sql, filter: HistoryFilter, 
       controller.enqueue(encoder.encode(lines.join("")));
     },
     async cancel() {
-      await iterator?.return?.();
+      await release();
     },
   });
 }
