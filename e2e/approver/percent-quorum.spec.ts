@@ -30,9 +30,13 @@ test("an approver sees a percent gate's quorum against the eligible approvers an
   await page.screenshot({ path: "test-results/percent-quorum-compact-390.png", fullPage: true });
   await page.setViewportSize({ width: 1440, height: 900 });
   await page.getByRole("group", { name: "Layout" }).getByRole("button", { name: "Cards" }).click();
+  // The layout comes back from the server (a refresh): click once the cards are drawn, or the click
+  // lands on the compact row that the refresh then replaces, dialog and all.
+  await expect(page.getByRole("group", { name: "Layout" }).getByRole("button", { name: "Cards" })).toHaveAttribute("aria-pressed", "true");
 
   await page.getByRole("article", { name: stage }).getByRole("button", { name: "Approve" }).click();
   const dialog = page.getByRole("dialog", { name: /Approve/ });
+  await expect(dialog).toBeVisible();
   await dialog.getByRole("textbox", { name: /Comment/ }).fill("Third of five: quorum reached");
   await dialog.getByRole("button", { name: "Approve" }).click();
   await expect(page.getByText("Gate approved: the instance moves on")).toBeVisible();

@@ -4,10 +4,12 @@ import { expect, signInAs, test } from "../support/fixtures";
 test.use({ viewport: { width: 390, height: 844 } });
 
 test("on a phone the Reject dialog opens inside the screen and can be used", async ({ page, db }) => {
-  await createGatedInstance(db, { stage: "phone reject e2e", instructions: "Check the **error budget** before you sign." });
+  // Its own stage name: a retry (or another run on the same database) finds its own card only.
+  const stage = `phone reject e2e ${Date.now()}`;
+  await createGatedInstance(db, { stage, instructions: "Check the **error budget** before you sign." });
   await signInAs(page, "approver");
   await page.goto("/approvals");
-  const card = page.getByRole("article", { name: "phone reject e2e" });
+  const card = page.getByRole("article", { name: stage });
   await card.getByRole("button", { name: "Reject" }).click();
   const dialog = page.getByRole("dialog", { name: /Reject/ });
   await expect(dialog).toBeInViewport({ ratio: 1 });

@@ -134,12 +134,14 @@ export function exportHistory(db: Db, sql: postgres.Sql, filter: HistoryFilter, 
     },
     async pull(controller) {
       if (closed) return;
-      armIdle();
       if (!headerSent && format === "csv") {
         headerSent = true;
         controller.enqueue(encoder.encode(`${exportColumns.map(([c]) => c).join(",")}\r\n`));
+        armIdle();
         return;
       }
+      // The idle limit measures the reader, not the database: it is off while a fetch is in flight.
+      clearTimeout(idle);
       iterator ??= sql.unsafe<RawRow[]>(query.sql, query.params as postgres.ParameterOrJSON<never>[]).cursor(1000)[Symbol.asyncIterator]();
       const read = iterator.next();
       reading = read;
@@ -157,6 +159,7 @@ export function exportHistory(db: Db, sql: postgres.Sql, filter: HistoryFilter, 
         return format === "csv" ? `${exportColumns.map(([, key]) => csvCell(row[key])).join(",")}\r\n` : `${JSON.stringify(row)}\n`;
       });
       controller.enqueue(encoder.encode(lines.join("")));
+      armIdle();
     },
     async cancel() {
       await release();
