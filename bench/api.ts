@@ -22,7 +22,7 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { percentile, writeBenchmarkSection } from "./support";
+import { percentile, writeBenchmarkSection, waitForHealth } from "./support";
 import { createDb } from "@/db/client";
 import { ensureDatabase } from "@/db/database";
 import { startEmbeddedPostgres } from "@/db/embedded";
@@ -223,14 +223,6 @@ async function stopServer(server: ChildProcess | undefined): Promise<void> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitForHealth(base: string) {
-  for (let i = 0; i < 600; i++) {
-    const ok = await fetch(`${base}/api/health`).then((r) => r.ok, () => false);
-    if (ok) return;
-    await sleep(100);
-  }
-  throw new Error("The server did not become healthy within 60 s");
-}
 
 /**
  * Closed loop: each client pauses one of its instances, then resumes it, until `seconds` pass

@@ -19,7 +19,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import os from "node:os";
 import type postgres from "postgres";
-import { benchDatabase, percentile, writeBenchmarkSection, writeSummary, type SummaryRow } from "./support";
+import { benchDatabase, percentile, writeBenchmarkSection, writeSummary, type SummaryRow, waitForHealth } from "./support";
 import { seedScale } from "./seed-scale";
 import { createDb, type Db } from "@/db/client";
 import { migrateDatabase } from "@/db/migrate";
@@ -247,14 +247,6 @@ async function httpTiming(url: string, headers: Record<string, string>): Promise
   return at;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function waitForHealth(base: string) {
-  for (let i = 0; i < 600; i++) {
-    if (await fetch(`${base}/api/health`).then((r) => r.ok, () => false)) return;
-    await sleep(100);
-  }
-  throw new Error("The server did not become healthy within 60 s");
-}
 
 async function record(r: { totals: { instances: number; history: number; gates: number; size: string }; fillSeconds: number; rows: Row[] }) {
   const { execSync } = await import("node:child_process");

@@ -17,7 +17,7 @@ import { existsSync } from "node:fs";
 import os from "node:os";
 import { spawn, type ChildProcess } from "node:child_process";
 import { chromium, type Browser, type Page } from "@playwright/test";
-import { benchDatabase, percentile, writeBenchmarkSection } from "./support";
+import { benchDatabase, percentile, writeBenchmarkSection, waitForHealth } from "./support";
 import { createDb } from "@/db/client";
 import { migrateDatabase } from "@/db/migrate";
 import { appRoleUrl } from "@/db/roles";
@@ -171,15 +171,7 @@ async function whenShown(page: Page, what: Shown): Promise<() => Promise<number 
 const statusShown = (page: Page, instanceId: string, status: string, inList: boolean) => whenShown(page, { kind: "status", instanceId, status, inList });
 const gateGone = (page: Page, gateId: string) => whenShown(page, { kind: "gate gone", gateId });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitForHealth(base: string) {
-  for (let i = 0; i < 600; i++) {
-    if (await fetch(`${base}/api/health`).then((r) => r.ok, () => false)) return;
-    await sleep(100);
-  }
-  throw new Error("The server did not become healthy within 60 s");
-}
 
 async function record(samples: Sample[]) {
   const rows: string[] = [];

@@ -18,7 +18,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import os from "node:os";
-import { benchDatabase, percentile, writeBenchmarkSection } from "./support";
+import { benchDatabase, percentile, writeBenchmarkSection, waitForHealth } from "./support";
 import { CHAIN_LENGTH, catalog } from "./scale-catalog";
 import { createDb } from "@/db/client";
 import { migrateDatabase } from "@/db/migrate";
@@ -147,13 +147,6 @@ async function stopChild(child: ChildProcess, children: Set<ChildProcess>) {
   children.delete(child);
 }
 
-async function waitForHealth(base: string) {
-  for (let i = 0; i < 600; i++) {
-    if (await fetch(`${base}/api/health`).then((r) => r.ok, () => false)) return;
-    await sleep(100);
-  }
-  throw new Error(`${base} did not become healthy within 60 s`);
-}
 
 const idOf = (k: number) => k.toString(16).padStart(32, "0").replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5");
 

@@ -76,3 +76,12 @@ export async function writeSummary(bench: string, size: string, rows: SummaryRow
   await writeFile(file, `${JSON.stringify({ bench, size, at: new Date().toISOString(), rows: judged }, null, 2)}\n`);
   return file;
 }
+
+/** Waits until `${base}/api/health` answers 2xx, checking every 100 ms; throws after 60 s. */
+export async function waitForHealth(base: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (await fetch(`${base}/api/health`).then((r) => r.ok, () => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${base} did not become healthy within 60 s`);
+}
