@@ -22,7 +22,7 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { percentile, writeBenchmarkSection, waitForHealth } from "./support";
+import { pauseResumeLoad, percentile, writeBenchmarkSection, waitForHealth } from "./support";
 import { createDb } from "@/db/client";
 import { ensureDatabase } from "@/db/database";
 import { startEmbeddedPostgres } from "@/db/embedded";
@@ -44,7 +44,6 @@ const SERVER_NODE_FLAGS = (process.env.API_SERVER_NODE_FLAGS ?? "").split(" ").f
 const STATS_SETTLE_MS = 11_000;
 const say = (m: string) => console.log(`bench:api ${m}`);
 
-const idOf = (k: number) => k.toString(16).padStart(32, "0").replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5");
 
 type Counters = { commits: number; walFsyncs: number; statements: number; serverTicks: number; postgresTicks: number; serverWrites: number; serverReads: number };
 type Run = { side: "pgbench" | "api"; clients: number; ops: number; errors: number; seconds: number; latencies: number[]; per: Counters };
@@ -176,7 +175,7 @@ async function main() {
       paused_by_label = null, pause_reason = null, pause_mode = null, pause_kind = null /* bench_reset */ where status = 'paused'`;
 
     // Warm up both paths (JIT, route compilation, plan caches) before anything counts.
-    await apiLoad(base, token, 4, 3);
+    await pauseResumeLoad([base], token, 4, 3, PER_CLIENT);
     await reset();
     await pgbench(ownerUrl, 4, 3, dir);
     await reset();
@@ -189,7 +188,7 @@ async function main() {
           await reset();
           await sleep(STATS_SETTLE_MS);
           const before = await counters();
-          const load = side === "api" ? await apiLoad(base, token, clients, SECONDS) : await pgbench(ownerUrl, clients, SECONDS, dir);
+          const load = side === "api" ? await pauseResumeLoad([base], token, clients, SECONDS, PER_CLIENT) : await pgbench(ownerUrl, clients, SECONDS, dir);
           // System calls are counted as they happen: read them before the settle, whose idle time is not the load's.
           const syscallsAfter = serverSyscalls();
           await sleep(STATS_SETTLE_MS);
@@ -223,35 +222,6 @@ async function stopServer(server: ChildProcess | undefined): Promise<void> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-
-/**
- * Closed loop: each client pauses one of its instances, then resumes it, until `seconds` pass
- * (a started pair is finished). Latency is per request, measured in this process.
- */
-async function apiLoad(base: string, token: string, clients: number, seconds: number): Promise<Omit<Run, "side" | "clients" | "per">> {
-  const latencies: number[] = [];
-  let errors = 0;
-  const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
-  const call = async (url: string, body: unknown) => {
-    const t0 = performance.now();
-    const response = await fetch(url, { method: "POST", headers, body: JSON.stringify(body) });
-    await response.arrayBuffer();
-    latencies.push(performance.now() - t0);
-    if (!response.ok) errors++;
-  };
-  const started = performance.now();
-  const deadline = started + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: clients }, async (_, c) => {
-      while (performance.now() < deadline) {
-        const id = idOf(c * PER_CLIENT + 1 + Math.floor(Math.random() * PER_CLIENT));
-        await call(`${base}/api/v1/instances/${id}/pause`, { reason: "bench: pause", mode: "graceful" });
-        await call(`${base}/api/v1/instances/${id}/resume`, { reason: "bench: resume" });
-      }
-    }),
-  );
-  return { ops: latencies.length, errors, seconds: (performance.now() - started) / 1000, latencies };
-}
 
 /** pgbench on bench/api-pause-resume.sql; latencies from its per-transaction log (-l), in ms. */
 async function pgbench(url: string, clients: number, seconds: number, dir: string): Promise<Omit<Run, "side" | "clients" | "per">> {

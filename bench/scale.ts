@@ -18,7 +18,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import os from "node:os";
-import { benchDatabase, percentile, writeBenchmarkSection, waitForHealth } from "./support";
+import { benchDatabase, pauseResumeLoad, percentile, writeBenchmarkSection, waitForHealth } from "./support";
 import { CHAIN_LENGTH, catalog } from "./scale-catalog";
 import { createDb } from "@/db/client";
 import { migrateDatabase } from "@/db/migrate";
@@ -84,13 +84,13 @@ async function main() {
     }
     for (const base of bases) await waitForHealth(base);
     // Warm every process's routes and plans before anything counts.
-    await apiLoad(bases, token, 4, 3);
+    await pauseResumeLoad(bases, token, 4, 3, PER_CLIENT);
     const dashboardRuns: DashboardRun[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const order = round % 2 === 0 ? DASHBOARDS : [...DASHBOARDS].reverse();
       for (const processes of order) {
         await sql`update instances set status = 'running', paused_from_status = null, paused_at = null, paused_by_id = null, paused_by_label = null, pause_reason = null, pause_mode = null, pause_kind = null where status = 'paused'`;
-        const load = await apiLoad(bases.slice(0, processes), token, CLIENTS, SECONDS);
+        const load = await pauseResumeLoad(bases.slice(0, processes), token, CLIENTS, SECONDS, PER_CLIENT);
         const sorted = [...load.latencies].sort((a, b) => a - b);
         const run = { processes, requestsPerSecond: load.latencies.length / load.seconds, p95: percentile(sorted, 95), errors: load.errors };
         dashboardRuns.push(run);
@@ -147,35 +147,6 @@ async function stopChild(child: ChildProcess, children: Set<ChildProcess>) {
   children.delete(child);
 }
 
-
-const idOf = (k: number) => k.toString(16).padStart(32, "0").replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5");
-
-/** Closed loop: client c sends to bases[c % bases.length], pausing then resuming one of its own instances, until `seconds` pass. */
-async function apiLoad(bases: string[], token: string, clients: number, seconds: number) {
-  const latencies: number[] = [];
-  let errors = 0;
-  const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
-  const call = async (url: string, body: unknown) => {
-    const t0 = performance.now();
-    const response = await fetch(url, { method: "POST", headers, body: JSON.stringify(body) });
-    await response.arrayBuffer();
-    latencies.push(performance.now() - t0);
-    if (!response.ok) errors++;
-  };
-  const started = performance.now();
-  const deadline = started + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: clients }, async (_, c) => {
-      const base = bases[c % bases.length]!;
-      while (performance.now() < deadline) {
-        const id = idOf(c * PER_CLIENT + 1 + Math.floor(Math.random() * PER_CLIENT));
-        await call(`${base}/api/v1/instances/${id}/pause`, { reason: "bench: pause", mode: "graceful" });
-        await call(`${base}/api/v1/instances/${id}/resume`, { reason: "bench: resume" });
-      }
-    }),
-  );
-  return { latencies, errors, seconds: (performance.now() - started) / 1000 };
-}
 
 async function record(workerRuns: WorkerRun[], dashboardRuns: DashboardRun[]) {
   const workerRate = (n: number) => median(workerRuns.filter((r) => r.processes === n).map((r) => r.stepsPerSecond));

@@ -85,3 +85,39 @@ export async function waitForHealth(base: string): Promise<void> {
   }
   throw new Error(`${base} did not become healthy within 60 s`);
 }
+
+/** The uuid the API benchmarks give their k-th instance (bench:api, bench:scale), so a client can name it without reading it back. */
+export const benchInstanceId = (k: number): string => k.toString(16).padStart(32, "0").replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5");
+
+/**
+ * Closed-loop load on the pause and resume routes: client c sends to `bases[c % bases.length]`
+ * and, until `seconds` pass, pauses one of its own `perClient` instances (ids
+ * benchInstanceId(c * perClient + 1 …)) and then resumes it (a started pair is finished). Every
+ * request carries the bearer `token`. Latency is per request in milliseconds, timed in this
+ * process; `errors` counts answers that were not 2xx.
+ */
+export async function pauseResumeLoad(bases: string[], token: string, clients: number, seconds: number, perClient: number): Promise<{ ops: number; errors: number; seconds: number; latencies: number[] }> {
+  const latencies: number[] = [];
+  let errors = 0;
+  const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+  const call = async (url: string, body: unknown) => {
+    const t0 = performance.now();
+    const response = await fetch(url, { method: "POST", headers, body: JSON.stringify(body) });
+    await response.arrayBuffer();
+    latencies.push(performance.now() - t0);
+    if (!response.ok) errors++;
+  };
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: clients }, async (_, c) => {
+      const base = bases[c % bases.length]!;
+      while (performance.now() < deadline) {
+        const id = benchInstanceId(c * perClient + 1 + Math.floor(Math.random() * perClient));
+        await call(`${base}/api/v1/instances/${id}/pause`, { reason: "bench: pause", mode: "graceful" });
+        await call(`${base}/api/v1/instances/${id}/resume`, { reason: "bench: resume" });
+      }
+    }),
+  );
+  return { ops: latencies.length, errors, seconds: (performance.now() - started) / 1000, latencies };
+}

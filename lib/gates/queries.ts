@@ -1,5 +1,5 @@
 import "server-only";
-import { and, asc, desc, eq, gt, inArray, lt, ne, or, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, lt, ne, or, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { DbOrTx } from "@/db/client";
 import { gateDecisions, gateDelegations, gateStatuses, gates, instances, roles, users, workflowDefinitions, type Gate, type GateDecision, type GateDelegation } from "@/db/schema";
@@ -188,11 +188,19 @@ export async function gateForReview(db: DbOrTx, gateId: string) {
   return item;
 }
 
-/** The workflows and stages gates exist for, to filter the Approvals page by (names sorted). */
+/**
+ * The workflows and stages gates exist for, to filter the Approvals page by (names sorted).
+ * Stages come from the workflow definitions (every version), not from the gates: a gate's stage
+ * is its step's `gate.stage` (lib/gates/request-gate.ts), so the definitions name every stage a
+ * gate can have, and reading them costs the same at ten gates or ten million (a DISTINCT over
+ * `gates` read the whole table on every render of the page; issue 15 §3).
+ */
 export async function gateFilterOptions(db: DbOrTx) {
   const [workflows, stages] = await Promise.all([
     db.selectDistinct({ key: workflowDefinitions.key, name: workflowDefinitions.name }).from(workflowDefinitions).orderBy(workflowDefinitions.key),
-    db.selectDistinct({ stage: gates.stage }).from(gates).orderBy(gates.stage).limit(200),
+    db.execute<{ stage: string }>(sql`select distinct step -> 'gate' ->> 'stage' as stage
+      from ${workflowDefinitions}, jsonb_array_elements(${workflowDefinitions.steps}) as step
+      where step -> 'gate' ->> 'stage' is not null order by 1 limit 200`),
   ]);
   return { workflows, stages: stages.map((s) => s.stage) };
 }

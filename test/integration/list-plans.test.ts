@@ -5,7 +5,8 @@ import { countByStatus, getInstanceDetail, INSTANCE_HISTORY_PAGE, listInstances 
 import { listDefinitions } from "@/lib/workflows/queries";
 import { appendHistory } from "@/lib/history";
 import { instanceSorts } from "@/lib/instances/list-filter";
-import { inboxCountFor, inboxFor, listGates } from "@/lib/gates/queries";
+import { gateFilterOptions, inboxCountFor, inboxFor, listGates } from "@/lib/gates/queries";
+import { sql } from "drizzle-orm";
 import { encodeCursor } from "@/lib/cursor";
 import { recentAccessChanges } from "@/lib/users/access-log";
 import { freshDatabase } from "../support/db";
@@ -177,4 +178,22 @@ it("the approvals inbox and the nav's count read pending gates in request order 
   expect(path[0], path.join(" → ")).toBe("Limit");
   expect(path, path.join(" → ")).toContain("Index Scan (gates_status_requested_idx)");
   expect(path.filter((n) => n.startsWith("Sort") || n.startsWith("Seq Scan")), path.join(" → ")).toEqual([]);
+});
+
+it("the approvals page's stage filter reads the stages from the workflow definitions, never the gates table, and lists each defined stage once", async () => {
+  await createGatedInstance(t.db, { stage: "plans-security", approverRole: "approver" });
+  await createGatedInstance(t.db, { stage: "plans-security", approverRole: "approver" });
+  await createGatedInstance(t.db, { stage: "plans-finance", approverRole: "approver" });
+  const { stagesRead, stages } = await t.db.transaction(async (tx) => {
+    // This backend's own accesses to gates, counted as they happen (not yet flushed to the shared
+    // statistics; they may include earlier transactions of the connection, hence the difference).
+    const scans = async () => (await tx.execute<{ scans: number }>(sql`select coalesce(sum(seq_scan + coalesce(idx_scan, 0)), 0)::int as scans from pg_stat_xact_user_tables where relname = 'gates'`))[0]!.scans;
+    const before = await scans();
+    const options = await gateFilterOptions(tx);
+    return { stagesRead: (await scans()) - before, stages: options.stages };
+  });
+  expect(stagesRead).toBe(0);
+  const defined = await t.db.execute<{ stage: string }>(sql`select distinct s -> 'gate' ->> 'stage' as stage from workflow_definitions, jsonb_array_elements(steps) s where s ? 'gate'`);
+  expect(stages).toEqual(expect.arrayContaining(["plans-finance", "plans-security"]));
+  expect([...stages].sort()).toEqual(defined.map((d) => d.stage).sort());
 });
