@@ -11,6 +11,7 @@ import { parseInput, type Untrusted } from "@/lib/validate";
 import { escalatePauseInputSchema, pauseInputSchema, type EscalatePauseInput, type PauseInput } from "./inputs";
 import { REASON_MAX } from "./limits";
 import { lockInstance } from "./lock";
+import { updateInstanceRow } from "./update-row";
 import { reasonTags } from "./reason-tags";
 import { clipText, normaliseText } from "@/lib/text";
 
@@ -55,30 +56,23 @@ export async function applyPause(
   const interrupted = input.mode === "immediate" ? await interruptRunningSteps(tx, current.id) : [];
 
   const pauseKind = kind ?? (input.resumeAt ? "scheduled" : "manual");
-  const updating = tx
-    .update(instances)
-    .set({
-      status: t.to,
-      pausedFromStatus: current.status,
-      pausedAt: new Date(),
-      pausedById: actor.id,
-      pausedByLabel: actor.label,
-      pauseReason: input.reason,
-      pauseCategory: input.category ?? null,
-      pauseTicketUrl: input.ticketUrl ?? null,
-      pauseMode: input.mode,
-      pauseKind,
-      resumeAt: input.resumeAt ?? null,
-      version: sql`${instances.version} + 1`,
-      updatedAt: new Date(),
-    })
-    .where(eq(instances.id, current.id))
-    .returning()
-    // Named: postgres.js then prepares it once per connection, one round trip a time instead of two.
-    .prepare("pause_instance")
-    .execute();
+  const now = new Date();
+  const updating = updateInstanceRow(tx, current.id, {
+    status: t.to,
+    pausedFromStatus: current.status,
+    pausedAt: now,
+    pausedById: actor.id,
+    pausedByLabel: actor.label,
+    pauseReason: input.reason,
+    pauseCategory: input.category ?? null,
+    pauseTicketUrl: input.ticketUrl ?? null,
+    pauseMode: input.mode,
+    pauseKind,
+    resumeAt: input.resumeAt ?? null,
+    updatedAt: now,
+  });
   // Sent with the update, one round trip: the chain's head (under the lock; the update does not change it).
-  const [[updated], head] = await settleAll([updating, historyHead(tx, current.id)]);
+  const [updated, head] = await settleAll([updating, historyHead(tx, current.id)]);
 
   const entry: HistoryEntry = {
     instanceId: current.id,
@@ -93,8 +87,8 @@ export async function applyPause(
   // Sent together, one round trip: the history row, the outbox event, and the notification (always:
   // an immediate pause must abort in-flight steps, and any pause may leave the instance fully
   // paused already, which is when its onPause hook is due).
-  await settleAll([insertHistory(tx, entry, head), enqueueEvent(tx, "workflow.instance.paused", updated!), notify(tx, channels.control, current.id)]);
-  return updated!;
+  await settleAll([insertHistory(tx, entry, head), enqueueEvent(tx, "workflow.instance.paused", updated), notify(tx, channels.control, current.id)]);
+  return updated;
 }
 
 /**

@@ -13,6 +13,7 @@ import { resumeInputSchema, type ResumeInput } from "./inputs";
 import { moveClocksOnResume } from "./clocks";
 import { noPause } from "./end-instance";
 import { lockInstance } from "./lock";
+import { updateInstanceRow } from "./update-row";
 import { reasonTags } from "./reason-tags";
 import { checkResumeCondition } from "./resume-conditions";
 
@@ -82,22 +83,9 @@ export async function applyResume(tx: Tx, current: Instance, input: ResumeFields
 
     const now = new Date();
     const clocks = await moveClocksOnResume(tx, current, now);
-    const updating = tx
-      .update(instances)
-      .set({
-        status: t.to,
-        ...noPause,
-        dueAt: clocks.dueAt,
-        version: sql`${instances.version} + 1`,
-        updatedAt: now,
-      })
-      .where(eq(instances.id, current.id))
-      .returning()
-      // Named: postgres.js then prepares it once per connection, one round trip a time instead of two.
-      .prepare("resume_instance")
-      .execute();
+    const updating = updateInstanceRow(tx, current.id, { status: t.to, ...noPause, dueAt: clocks.dueAt, updatedAt: now });
     // Sent with the update, one round trip: the chain's head (under the lock; the update does not change it).
-    const [[updated], head] = await settleAll([updating, historyHead(tx, current.id)]);
+    const [updated, head] = await settleAll([updating, historyHead(tx, current.id)]);
 
     const entry: HistoryEntry = {
       instanceId: current.id,
@@ -122,8 +110,8 @@ export async function applyResume(tx: Tx, current: Instance, input: ResumeFields
       },
     };
     // Sent together, one round trip: the history row, the outbox event and the wake-up.
-    await settleAll([insertHistory(tx, entry, head), enqueueEvent(tx, "workflow.instance.resumed", updated!), notify(tx, channels.wake, current.id)]);
-    return updated!;
+    await settleAll([insertHistory(tx, entry, head), enqueueEvent(tx, "workflow.instance.resumed", updated), notify(tx, channels.wake, current.id)]);
+    return updated;
 }
 
 /**

@@ -74,8 +74,8 @@ describe("REST pause and resume on prepared, pipelined statements", () => {
     has(/from "api_tokens"/);
     has(/select \* from instances where id = \$1 for update/);
     // The pause's update and the resume's (which also moves the deadline).
-    has(/^update "instances" set "status" = \$1, .*"pause_reason" = \$\d+.*"resume_at" = \$\d+, "paused_from_status" = /);
-    has(/^update "instances" set "status" = \$1, .*"pause_reason" = \$\d+.*"resume_at" = \$\d+, "due_at" = \$\d+/);
+    has(/^update instances set "status"=\$1,"paused_from_status"=\$2,"paused_at"=\$3,.*"pause_reason"=\$\d+.*"resume_at"=\$\d+,"updated_at"=\$\d+, version = version \+ 1 where id = \$\d+ returning \*/);
+    has(/^update instances set "status"=\$1,.*"pause_reason"=\$\d+.*"resume_at"=\$\d+,"due_at"=\$\d+,"updated_at"=\$\d+, version = version \+ 1 where id = \$\d+ returning \*/);
     has(/select seq, hash from history where instance_id = \$1/);
     has(/^insert into history/);
     has(/^insert into events/);
