@@ -16,6 +16,8 @@
  * API_SERVER_NODE_FLAGS (optional): extra flags for the server's node process only, e.g.
  * `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile `next start` under the load (the profile is
  * written when the server exits at the end, which the benchmark waits for).
+ * API_SERVERS (default 1): how many `next start` processes serve the API side (clients spread
+ * over them round-robin), to see what a second dashboard process buys against the same transaction.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
@@ -40,6 +42,8 @@ const PER_CLIENT = Number(process.env.API_PER_CLIENT ?? 40);
 const PGBENCH_MODE = process.env.PGBENCH_MODE ?? "extended";
 /** Extra node flags for the server process only (not this one), split on spaces. */
 const SERVER_NODE_FLAGS = (process.env.API_SERVER_NODE_FLAGS ?? "").split(" ").filter(Boolean);
+/** How many `next start` processes serve the API side; clients are spread over them round-robin. */
+const SERVERS = Number(process.env.API_SERVERS ?? 1);
 /** Backends report their counters to the shared statistics at most every 10 s while idle (PGSTAT_IDLE_INTERVAL). */
 const STATS_SETTLE_MS = 11_000;
 const say = (m: string) => console.log(`bench:api ${m}`);
@@ -133,7 +137,7 @@ async function main() {
   const appUrl = appRoleUrl(ownerUrl);
   await migrateDatabase(ownerUrl, { appUrl });
   const { sql, db } = createDb(ownerUrl, { max: 2 });
-  let server: ChildProcess | undefined;
+  const servers: ChildProcess[] = [];
   try {
     await sql`create extension if not exists pg_stat_statements`;
     const maxClients = Math.max(...CLIENTS);
@@ -149,18 +153,23 @@ async function main() {
     const { token } = await issueToken(db, { userId: user.id, name: "bench:api", expiresInDays: "never" }, user);
     say(`${count} running instances, ${maxClients} clients at most, ${ROUNDS} rounds of ${SECONDS} s per side and client count`);
 
-    const httpPort = await freePort();
-    server = spawn(process.execPath, [...SERVER_NODE_FLAGS, "node_modules/next/dist/bin/next", "start", "-p", String(httpPort)], {
-      stdio: ["ignore", "ignore", "inherit"],
-      env: { ...process.env, DATABASE_URL: appUrl, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", LOG_LEVEL: "warn" },
-    });
-    const base = `http://127.0.0.1:${httpPort}`;
-    await waitForHealth(base);
+    const bases: string[] = [];
+    for (let i = 0; i < SERVERS; i++) {
+      const httpPort = await freePort();
+      servers.push(
+        spawn(process.execPath, [...SERVER_NODE_FLAGS, "node_modules/next/dist/bin/next", "start", "-p", String(httpPort)], {
+          stdio: ["ignore", "ignore", "inherit"],
+          env: { ...process.env, DATABASE_URL: appUrl, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", LOG_LEVEL: "warn" },
+        }),
+      );
+      bases.push(`http://127.0.0.1:${httpPort}`);
+    }
+    for (const base of bases) await waitForHealth(base);
     const postmaster = Number(readFileSync(path.join(dir, "data", "postmaster.pid"), "utf8").split("\n")[0]);
 
     const serverSyscalls = () => {
-      const { writes, reads } = treeSyscalls(server!.pid!);
-      return { serverWrites: writes, serverReads: reads };
+      const each = servers.map((server) => treeSyscalls(server.pid!));
+      return { serverWrites: each.reduce((a, x) => a + x.writes, 0), serverReads: each.reduce((a, x) => a + x.reads, 0) };
     };
     const counters = async (): Promise<Counters> => {
       const [row] = await sql<{ commits: string; fsyncs: string; statements: string }[]>`
@@ -168,14 +177,14 @@ async function main() {
                (select coalesce(sum(fsyncs), 0) from pg_stat_io where object = 'wal') as fsyncs,
                (select coalesce(sum(calls), 0) from pg_stat_statements s join pg_database d on d.oid = s.dbid
                  where d.datname = current_database() and s.query not ilike '%pg_stat%' and s.query not ilike '%bench_reset%') as statements`;
-      return { commits: Number(row!.commits), walFsyncs: Number(row!.fsyncs), statements: Number(row!.statements), serverTicks: treeTicks(server!.pid!), postgresTicks: treeTicks(postmaster), ...serverSyscalls() };
+      return { commits: Number(row!.commits), walFsyncs: Number(row!.fsyncs), statements: Number(row!.statements), serverTicks: servers.reduce((a, server) => a + treeTicks(server.pid!), 0), postgresTicks: treeTicks(postmaster), ...serverSyscalls() };
     };
     // Every client's instances back to running (a run can stop between a pause and its resume).
     const reset = () => sql`update instances set status = 'running', paused_from_status = null, paused_at = null, paused_by_id = null,
       paused_by_label = null, pause_reason = null, pause_mode = null, pause_kind = null /* bench_reset */ where status = 'paused'`;
 
     // Warm up both paths (JIT, route compilation, plan caches) before anything counts.
-    await pauseResumeLoad([base], token, 4, 3, PER_CLIENT);
+    await pauseResumeLoad(bases, token, 4, 3, PER_CLIENT);
     await reset();
     await pgbench(ownerUrl, 4, 3, dir);
     await reset();
@@ -188,7 +197,7 @@ async function main() {
           await reset();
           await sleep(STATS_SETTLE_MS);
           const before = await counters();
-          const load = side === "api" ? await pauseResumeLoad([base], token, clients, SECONDS, PER_CLIENT) : await pgbench(ownerUrl, clients, SECONDS, dir);
+          const load = side === "api" ? await pauseResumeLoad(bases, token, clients, SECONDS, PER_CLIENT) : await pgbench(ownerUrl, clients, SECONDS, dir);
           // System calls are counted as they happen: read them before the settle, whose idle time is not the load's.
           const syscallsAfter = serverSyscalls();
           await sleep(STATS_SETTLE_MS);
@@ -203,7 +212,7 @@ async function main() {
     }
     await record(runs);
   } finally {
-    await stopServer(server);
+    await Promise.all(servers.map(stopServer));
     await sql.end();
     await cluster.stop();
     await rm(dir, { recursive: true, force: true });
@@ -291,8 +300,8 @@ async function record(runs: Run[]) {
     "<!-- bench:api:start -->",
     "## Pause and resume: the REST API against the bare transaction",
     "",
-    `Measured by \`npm run bench:api\` (bench/api.ts, bench/api-pause-resume.sql) on ${new Date().toISOString().slice(0, 10)}.`,
-    `Machine: ${os.cpus().length} CPUs, ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}; embedded PostgreSQL with fsync on, pgbench in \`${PGBENCH_MODE}\` mode, \`next start\`.`,
+    `Measured by \`${SERVERS > 1 ? `API_SERVERS=${SERVERS} ` : ""}npm run bench:api\` (bench/api.ts, bench/api-pause-resume.sql) on ${new Date().toISOString().slice(0, 10)}.`,
+    `Machine: ${os.cpus().length} CPUs, ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}; embedded PostgreSQL with fsync on, pgbench in \`${PGBENCH_MODE}\` mode, ${SERVERS === 1 ? "one \`next start\` process" : `${SERVERS} \`next start\` processes (clients spread round-robin; server CPU is their sum)`}.`,
     `Each row: ${ROUNDS} runs of ${SECONDS} s, alternating which side goes first; rate is the median run, latencies pooled over the runs. One operation is one pause or one resume (each client alternates them on its own instances). Per operation: statements (pg_stat_statements), commits, WAL fsyncs (pg_stat_io), CPU of the Next.js server and of PostgreSQL.`,
     "",
     "| clients | side | ops/s | p50 ms | p95 ms | p99 ms | errors | statements | commits | WAL fsyncs | server CPU ms | PostgreSQL CPU ms |",
