@@ -4,15 +4,25 @@ import type { Sql } from "./prepared";
 import { notifyProgress } from "./sql/notify-progress";
 
 /**
+ * Most often (ms) one worker notifies: a busy worker then sends at most 20 a second, whatever its
+ * step rate, so neither PostgreSQL's notification queue nor the browsers' streams grow with the
+ * steps; a page sees progress at most this much later (issue 15's budget is 1 s).
+ */
+export const PROGRESS_NOTIFY_GAP_MS = 50;
+
+/**
  * Tells open instance pages that steps started or finished (lib/step-progress.ts), at a cost the
- * worker barely notices: at most one NOTIFY in flight, carrying every instance noted since the
- * previous one. So a busy worker sends one per round trip, not one per step or per batch, and an
- * idle one sends one per claim or settle. Never throws: a lost notification costs a page its
- * progress until the next one (or its fallback poll while the stream is down), never a step.
+ * worker barely notices: at most one NOTIFY in flight and at most one per PROGRESS_NOTIFY_GAP_MS,
+ * each carrying every instance noted since the previous one. So a busy worker sends a few a
+ * second, not one per step or per batch, and an idle one sends one per claim or settle at once.
+ * Never throws: a lost notification costs a page its progress until the next one (or its
+ * fallback poll while the stream is down), never a step.
  */
 export class ProgressNotifier {
   private pending = new Set<string>();
   private sending = false;
+  /** When the last NOTIFY was sent (ms since the epoch). */
+  private lastSentAt = 0;
 
   constructor(
     private readonly sql: Sql,
@@ -29,8 +39,12 @@ export class ProgressNotifier {
     this.sending = true;
     try {
       while (this.pending.size) {
+        const wait = this.lastSentAt + PROGRESS_NOTIFY_GAP_MS - Date.now();
+        // What is noted while we wait goes in this same notification.
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         const ids = this.pending;
         this.pending = new Set();
+        this.lastSentAt = Date.now();
         await notifyProgress(this.sql, progressPayload(ids));
       }
     } catch (error) {
