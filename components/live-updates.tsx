@@ -106,10 +106,12 @@ export function LiveUpdates({ fallbackPollMs }: { fallbackPollMs: number }) {
     };
     source.addEventListener("ready", (event) => {
       setLiveStatus({ live: true });
+      // An open instance reads itself once more: what committed between its server render and
+      // this connection sent no event here (its page no longer polls to catch up).
+      refetchInstance(null);
       // Back after a drop: what changed meanwhile sent no event here.
       if (connectedBefore) {
         void invalidate();
-        refetchInstance(null);
         setServerDirty(true);
       }
       connectedBefore = true;

@@ -43,6 +43,9 @@ function useLiveInstance(initial: LiveInstance): LiveInstance {
       return (await response.json()) as LiveInstance;
     },
     initialData: initial,
+    // Stale at once, so a page reached by a client-side navigation reads itself on mount: an
+    // event that came between its server render and this mount found no query to refetch.
+    staleTime: 0,
     refetchInterval: fallbackPoll,
   });
   // A failed refetch (deleted, signed out, offline) keeps the last copy; the server render says why.
