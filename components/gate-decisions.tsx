@@ -1,9 +1,10 @@
+import type { Jsonify } from "@/lib/jsonify";
 import type { GateDecision, GateDelegation } from "@/lib/rows";
 import { FormValues } from "./form-values";
 import { RelativeTime } from "./relative-time";
 
-/** Who decided what so far, with comments and delegations, oldest first. */
-export function GateDecisions({ decisions, delegations, order }: { decisions: GateDecision[]; delegations: GateDelegation[]; order?: string[] }) {
+/** Who decided what so far, with comments and delegations, oldest first; rows from the database or from the API (dates as strings). */
+export function GateDecisions({ decisions, delegations, order }: { decisions: (GateDecision | Jsonify<GateDecision>)[]; delegations: (GateDelegation | Jsonify<GateDelegation>)[]; order?: string[] }) {
   if (!decisions.length && !delegations.length) return <p className="text-sm text-slate-500">No decisions yet.</p>;
   return (
     <ul className="space-y-1 text-sm" aria-label="Decisions">

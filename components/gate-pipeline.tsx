@@ -1,5 +1,6 @@
 import { Check, Hourglass, X } from "lucide-react";
 import type { InstanceGate } from "@/lib/gates/queries";
+import type { Jsonify } from "@/lib/jsonify";
 import { GateDecisions } from "./gate-decisions";
 import { RelativeTime } from "./relative-time";
 import { cn } from "./ui/cn";
@@ -13,7 +14,7 @@ const look = {
 } as const;
 
 /** The instance's gates as stages in order: staging ✔ by whom and when → production 1/2 pending. */
-export function GatePipeline({ gates }: { gates: InstanceGate[] }) {
+export function GatePipeline({ gates }: { gates: Jsonify<InstanceGate>[] }) {
   return (
     <ol className="flex flex-wrap items-stretch gap-2" aria-label="Approval stages">
       {gates.map((gate, i) => {

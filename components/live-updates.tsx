@@ -1,18 +1,49 @@
 "use client";
 
-import { useQueryClient } from "@tanstack/react-query";
+import { useQueryClient, type QueryKey } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
-import { useEffect, useRef, useState, useTransition } from "react";
+import { useEffect, useState, useTransition } from "react";
+import { parseProgress } from "@/lib/step-progress";
 import { liveStatus, setLiveStatus, useLiveStatus } from "./live-status";
 import { syncServerClock } from "./server-clock";
 
 /** A `change` event's data (app/api/v1/stream/route.ts): the outbox event's type and instance. */
 type Change = { type?: string; instanceId?: string | null };
 
+/** React Query's key of one instance as its page reads it (app/(dashboard)/instances/[id]/instance-view.tsx). */
+export const instanceQueryKey = (instanceId: string) => ["instance", instanceId] as const;
+
+/**
+ * `run` at once unless a run is in flight; then exactly once more when it ends (a change that came
+ * meanwhile may not be in it). So a burst costs one refetch in flight, paced by the server.
+ */
+function coalesced(run: () => Promise<unknown>): () => Promise<void> {
+  let running = false;
+  let again = false;
+  return async () => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    try {
+      do {
+        again = false;
+        await run().catch(() => {});
+      } while (again);
+    } finally {
+      running = false;
+    }
+  };
+}
+
 /**
  * Listens to /api/v1/stream and, on each change, refreshes what the page shows at once: the lists
- * (React Query: `instances`, `instance-counts`) and the server-rendered page (router.refresh),
- * the latter only when the page's LiveScope says the change concerns it.
+ * (React Query: `instances`, `instance-counts`), the open instance (React Query `["instance", id]`:
+ * its page's status, controls, steps and gates), and the server-rendered page (router.refresh),
+ * the latter only when the page's LiveScope says the change concerns it. A `progress` event (steps
+ * started or finished, lib/step-progress.ts) refetches only the instances it names that this tab
+ * shows: no list, no server render.
  *
  * No debounce window: each kind of refresh runs at once unless one is already in flight, and then
  * once more when it lands (a change that came meanwhile may not be in it). So a change shows after
@@ -26,8 +57,6 @@ export function LiveUpdates({ fallbackPollMs }: { fallbackPollMs: number }) {
   const { live } = useLiveStatus();
   const [refreshing, startRefresh] = useTransition();
   const [serverDirty, setServerDirty] = useState(false);
-  /** React Query's refresh: in flight, and whether a change came since it started. */
-  const queries = useRef({ running: false, again: false });
 
   useEffect(() => setLiveStatus({ fallbackPollMs }), [fallbackPollMs]);
 
@@ -41,37 +70,45 @@ export function LiveUpdates({ fallbackPollMs }: { fallbackPollMs: number }) {
   useEffect(() => {
     const source = new EventSource("/api/v1/stream");
     let connectedBefore = false;
-    const invalidate = async () => {
-      const q = queries.current;
-      if (q.running) {
-        q.again = true;
-        return;
-      }
-      q.running = true;
-      do {
-        q.again = false;
-        // Active queries refetch now; inactive ones are only marked stale.
-        await Promise.all([queryClient.invalidateQueries({ queryKey: ["instances"] }), queryClient.invalidateQueries({ queryKey: ["instance-counts"] })]).catch(() => {});
-      } while (q.again);
-      q.running = false;
+    // Active queries refetch now; inactive ones are only marked stale.
+    const invalidate = coalesced(() => Promise.all([queryClient.invalidateQueries({ queryKey: ["instances"] }), queryClient.invalidateQueries({ queryKey: ["instance-counts"] })]));
+    // One refetch in flight per key: a running instance's steps can move every few milliseconds.
+    const perKey = new Map<string, () => Promise<void>>();
+    const refetch = (queryKey: QueryKey) => {
+      const key = JSON.stringify(queryKey);
+      let run = perKey.get(key);
+      if (!run) perKey.set(key, (run = coalesced(() => queryClient.invalidateQueries({ queryKey }))));
+      void run();
+    };
+    /** The open instance `instanceId`, or every open instance (null): only a query this tab has is fetched. */
+    const refetchInstance = (instanceId: string | null) => {
+      if (instanceId === null) refetch(["instance"]);
+      else if (queryClient.getQueryCache().find({ queryKey: instanceQueryKey(instanceId), exact: true })) refetch(instanceQueryKey(instanceId));
     };
     const onChange = (event: MessageEvent<string>) => {
       void invalidate();
+      let change: Change = {};
+      try {
+        change = JSON.parse(event.data) as Change;
+      } catch {
+        // Unreadable: refresh rather than miss it.
+      }
+      refetchInstance(change.instanceId ?? null);
       const scope = liveStatus().refreshScope;
       if (scope === "none") return;
-      if (scope !== "all") {
-        let change: Change = {};
-        try {
-          change = JSON.parse(event.data) as Change;
-        } catch {
-          // Unreadable: refresh rather than miss it.
-        }
-        if (change.instanceId && change.instanceId !== scope.instanceId) return;
-      }
+      if (scope !== "all" && change.instanceId && change.instanceId !== scope.instanceId) return;
       setServerDirty(true);
+    };
+    const onProgress = (event: MessageEvent<string>) => {
+      const { instanceIds } = parseProgress(event.data);
+      if (instanceIds === null) refetchInstance(null);
+      else for (const id of instanceIds) refetchInstance(id);
     };
     source.addEventListener("ready", (event) => {
       setLiveStatus({ live: true });
+      // An open instance reads itself once more: what committed between its server render and
+      // this connection sent no event here (its page no longer polls to catch up).
+      refetchInstance(null);
       // Back after a drop: what changed meanwhile sent no event here.
       if (connectedBefore) {
         void invalidate();
@@ -85,6 +122,7 @@ export function LiveUpdates({ fallbackPollMs }: { fallbackPollMs: number }) {
       }
     });
     source.addEventListener("change", onChange);
+    source.addEventListener("progress", onProgress);
     source.onerror = () => setLiveStatus({ live: false });
     return () => {
       source.close();

@@ -38,6 +38,8 @@ export type OutcomeQueueOptions = {
   fill: () => void;
   /** Some instance became fully paused: its onPause hook may be due. */
   drained: () => void;
+  /** After each settle has committed: these instances' steps finished (and successors started). */
+  progressed: (instanceIds: string[]) => void;
   log: Logger;
 };
 
@@ -142,6 +144,7 @@ export class OutcomeQueue {
     try {
       const result = await settleOutcomes(this.options, this.options.workerId, batch, this.options.specsOf, { startLimit, leaseMs: this.options.leaseMs }, this.known);
       slots.release(startLimit);
+      this.options.progressed(batch.map((o) => o.instanceId));
       for (const run of result.started) this.options.execute(run);
       if (result.failure) log.error({ err: result.failure, runs: batch.map((o) => o.runId) }, "could not record some step outcomes; their leases will expire and they run again");
       if (result.discarded) log.debug({ discarded: result.discarded }, "discarded results of runs no longer ours");

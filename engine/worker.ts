@@ -8,6 +8,7 @@ import { Chores } from "./chores";
 import type { Definitions } from "./definitions";
 import { releaseRuns } from "./maintenance";
 import { OutcomeQueue, type Slots } from "./outcome-queue";
+import { ProgressNotifier } from "./progress-notifier";
 import { safelyWith, type Safely } from "./safely";
 import { claimRuns, type ClaimedRun } from "./sql/claim-runs";
 import { heartbeat } from "./sql/heartbeat";
@@ -61,6 +62,8 @@ export class Worker {
   private readonly executions: StepExecutions;
   private readonly outcomes: OutcomeQueue;
   private readonly chores: Chores;
+  /** Step starts and finishes, for open instance pages (one NOTIFY in flight at most). */
+  private readonly progress: ProgressNotifier;
   private readonly safely: Safely;
   private claimers = 0;
   private lastClaimAt = 0;
@@ -76,6 +79,7 @@ export class Worker {
     this.log = options.log.child({ workerId: options.workerId });
     const isStopping = () => this.stopping;
     this.safely = safelyWith(this.log, isStopping);
+    this.progress = new ProgressNotifier(options.sql, this.log);
     const slots: Slots = {
       free: () => this.freeSlots(),
       reserve: (n) => void (this.reserved += n),
@@ -105,6 +109,7 @@ export class Worker {
       execute: (run) => this.executions.start(run),
       fill: () => this.fill(),
       drained: () => this.chores.pokeHooks(),
+      progressed: (instanceIds) => this.progress.note(instanceIds),
       log: this.log,
     });
     this.chores = new Chores({
@@ -225,6 +230,7 @@ export class Worker {
         } finally {
           this.reserved -= want;
         }
+        this.progress.note(runs.map((r) => r.instanceId));
         for (const run of runs) this.executions.start(run);
         // Fewer than asked: the queue is empty for now; a NOTIFY or the poll brings us back.
         if (runs.length < want) return;

@@ -23,6 +23,8 @@ export const channels = {
   bulk: "flowgate_bulk",
   /** A bulk operation's progress (its state and counts, lib/bulk-operations/progress.ts): its open pages move. */
   bulkProgress: "flowgate_bulk_progress",
+  /** Steps started or finished (no outbox event): open instance pages refetch (lib/step-progress.ts, engine/progress-notifier.ts). */
+  progress: "flowgate_progress",
 } as const;
 
 /**

@@ -15,7 +15,7 @@ export type InstanceControlsProps = {
   instanceId: string;
   status: InstanceStatus;
   /** The history row that set the current status: who acted last, shown if it happens while a dialog is open. */
-  lastChange: Pick<HistoryRow, "id" | "action" | "actorLabel" | "createdAt"> | null;
+  lastChange: (Pick<HistoryRow, "id" | "action" | "actorLabel"> & { createdAt: Date | string }) | null;
   /** The commands the role may use (lib/auth/permissions.ts). */
   may: Record<Command, boolean>;
   /** Why the state machine refuses each command now, or null where it allows it. */

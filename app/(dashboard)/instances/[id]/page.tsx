@@ -3,25 +3,14 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { AutoRefresh } from "@/components/auto-refresh";
 import { LiveScope } from "@/components/live-scope";
-import { CopyId } from "@/components/copy-id";
-import { GatePipeline } from "@/components/gate-pipeline";
 import { HistoryTimeline } from "@/components/history-timeline";
-import { RelativeTime } from "@/components/relative-time";
-import { utc } from "@/lib/time";
-import { windowIdOf } from "@/lib/actors";
-import { ReasonTags } from "@/components/reason-tags";
-import { StatusBadge } from "@/components/status-badge";
-import { WorkflowGraph } from "@/components/workflow-graph";
 import { getDb } from "@/db/client";
 import { findWorkflow } from "@/workflows/catalog";
 import { requirePage } from "@/lib/auth/current-user";
 import { can } from "@/lib/auth/permissions";
 import { AppError } from "@/lib/errors";
 import { getInstanceDetail, type InstanceDetail } from "@/lib/instances/queries";
-import { allows, transition } from "@/lib/state-machine";
-import { EscalateControl } from "./escalate-control";
-import { InstanceControls } from "./instance-controls";
-import { StepList } from "./step-list";
+import { InstanceView, type LiveInstance } from "./instance-view";
 
 export const metadata: Metadata = { title: "Instance" };
 
@@ -36,205 +25,35 @@ async function load(id: string): Promise<InstanceDetail> {
 
 export default async function InstancePage({ params }: { params: Promise<{ id: string }> }) {
   const user = await requirePage("instances:read");
-  const instance = await load((await params).id);
+  const { history, historyMore, ...instance } = await load((await params).id);
   const workflow = findWorkflow(instance.workflowKey, instance.workflowVersion);
-  const paused = instance.status === "paused";
-  const refusal = (command: "pause" | "resume" | "cancel" | "retry") => {
-    const t = transition(instance.status, command);
-    return t.ok ? null : t.message;
-  };
-  // The latest row that moved the status says who set the current one (found apart from the page of history).
-  const lastChange = instance.lastChange;
-  // A graceful pause still waiting for running steps may be made immediate (escalatePause's own rule).
-  const canEscalate = paused && instance.pauseMode === "graceful" && instance.drainingSteps > 0 && allows(instance.status, "escalate") && can(user, "instances:pause");
+  // Dates as the API sends them, so the first paint and every live refetch have one shape.
+  const initial = JSON.parse(JSON.stringify(instance)) as LiveInstance;
 
   return (
     <div className="space-y-6">
-      {/* Steps starting and finishing write no event, so while steps can move (running, or a
-          graceful pause draining) their progress comes by polling every 3 s. Otherwise every change
-          to this instance comes with an event, which refreshes the page live, so it polls only while
-          the stream is down (issue 15: an idle page re-rendered every 3 s). */}
-      <AutoRefresh fallback={!(instance.status === "running" || instance.drainingSteps > 0)} />
+      {/* Every change to this instance comes with an event, and its steps' starts and finishes with a
+          `progress` notification (lib/step-progress.ts): the stream refetches its live parts
+          (InstanceView) and refreshes this render (the history), so it polls only while the stream
+          is down (issue 15: a running instance's page re-rendered every 3 s). */}
+      <AutoRefresh fallback />
       <LiveScope instanceId={instance.id} />
-      <div className="flex flex-wrap items-baseline justify-between gap-x-6 gap-y-1 text-sm">
-        <nav aria-label="Breadcrumb" className="text-slate-500">
-          <Link href="/instances" className="hover:underline">
-            Instances
-          </Link>{" "}
-          / <span className="font-mono">{instance.id.slice(0, 8)}</span>
-        </nav>
-        <nav aria-label="Related">
-          <ul className="flex flex-wrap gap-x-4 gap-y-1">
-            <li>
-              <Link href={`/workflows#wf-${instance.definitionId}`} className="text-indigo-700 hover:underline">
-                Its workflow
-              </Link>
-            </li>
-            <li>
-              <Link href={`/approvals?instance=${instance.id}`} className="text-indigo-700 hover:underline">
-                Its gates{instance.gates.length > 0 && ` (${instance.gates.length})`}
-              </Link>
-            </li>
-            <li>
-              <Link href={`/history?instanceId=${instance.id}`} className="text-indigo-700 hover:underline">
-                Its audit trail
-              </Link>
-            </li>
-          </ul>
-        </nav>
-      </div>
-
-      <div className="flex flex-wrap items-start gap-4">
-        <div className="space-y-1">
-          <h1 className="flex items-center gap-3 text-xl font-semibold tracking-tight">
-            {instance.workflowName} <span className="text-sm font-normal text-slate-500">v{instance.workflowVersion}</span>
-            <StatusBadge status={instance.status} draining={instance.drainingSteps} />
-          </h1>
-          <CopyId id={instance.id} />
-        </div>
-        <div className="ml-auto">
-          <InstanceControls
-            instanceId={instance.id}
-            status={instance.status}
-            lastChange={lastChange ? { id: lastChange.id, action: lastChange.action, actorLabel: lastChange.actorLabel, createdAt: lastChange.createdAt } : null}
-            may={{ pause: can(user, "instances:pause"), resume: can(user, "instances:resume"), cancel: can(user, "instances:cancel"), retry: can(user, "instances:retry") }}
-            refusals={{ pause: refusal("pause"), resume: refusal("resume"), cancel: refusal("cancel"), retry: refusal("retry") }}
-            hasResumeCondition={!!workflow?.resumeCondition}
-            failedSteps={instance.steps.filter((s) => s.status === "failed" || (instance.status === "failed" && s.status === "cancelled")).map((s) => s.name)}
-          />
-        </div>
-      </div>
-
-      {instance.status === "pending" && instance.queuedAt && (
-        <section role="status" aria-label="Queued" className="rounded-lg border border-slate-300 bg-slate-50 p-4 text-sm text-slate-800">
-          <p className="font-medium">
-            Queued <RelativeTime value={instance.queuedAt} />: {instance.workflowKey} was paused when it was started, and its policy queues new starts.
-          </p>
-          <p className="mt-1">
-            It starts, in order, when the workflow is resumed
-            {instance.queueExpiresAt ? `; if it is still waiting at ${utc(new Date(instance.queueExpiresAt))}, it is dropped.` : "."}
-          </p>
-        </section>
-      )}
-      {paused && (
-        <section role="status" aria-label="Pause" className="rounded-lg border border-amber-300 bg-amber-50 p-4 text-sm text-amber-950">
-          <p className="font-medium">
-            {instance.drainingSteps > 0
-              ? `Pausing: waiting for ${instance.drainingSteps} running step${instance.drainingSteps === 1 ? "" : "s"} to finish`
-              : "Paused"}
-            {" "}by {instance.pausedByLabel}
-            {instance.pausedByExplanation && ` (${instance.pausedByExplanation})`} <RelativeTime value={instance.pausedAt} /> ({instance.pauseMode}, {instance.pauseKind})
-          </p>
-          {instance.pauseReason && <p className="mt-1 whitespace-pre-wrap break-words">“{instance.pauseReason}”</p>}
-          <ReasonTags category={instance.pauseCategory} ticketUrl={instance.pauseTicketUrl} />
-          {canEscalate && (
-            <div className="mt-2 flex flex-wrap items-center gap-3">
-              <EscalateControl instanceId={instance.id} running={instance.drainingSteps} />
-              <span className="text-amber-900">Stop the running steps now instead of waiting for them.</span>
-            </div>
-          )}
-          <p className="mt-1 text-amber-900">
-            {windowIdOf(instance.pausedByLabel)
-              ? "Held by a maintenance window: resumes when the window ends (or is ended early), or earlier by an operator."
-              : instance.resumeAt
-              ? `Resumes automatically at ${utc(new Date(instance.resumeAt))}, or earlier by an operator.`
-              : workflow?.resumeCondition
-                ? "Resumes when an operator resumes it and the workflow's resume condition passes."
-                : "Resumes when an operator resumes it."}
-          </p>
-        </section>
-      )}
-      {instance.error && (
-        <p role="alert" className="rounded-lg border border-red-200 bg-red-50 p-4 text-sm text-red-800">
-          {instance.error}
-        </p>
-      )}
-
-      {/* min-w-0: a grid item is otherwise as wide as its widest content (the step table, the JSON), wider than a phone. */}
-      <div className="grid gap-6 lg:grid-cols-3 [&>*]:min-w-0">
-        <section aria-labelledby="steps-heading" className="space-y-3 lg:col-span-2">
-          <h2 id="steps-heading" className="font-semibold">
-            Steps
-          </h2>
-          <WorkflowGraph
-            className="h-80 sm:h-64"
-            label={`Graph of the steps of ${instance.workflowName} and their status: ${instance.steps.map((s) => `${s.name} ${s.status.replace("_", " ")}`).join(", ")}. The table below lists the same steps.`}
-            steps={instance.steps.map((s) => ({ key: s.key, name: s.name, dependsOn: s.dependsOn, gate: s.gate?.stage ?? null, pauseBefore: s.pauseBefore, status: s.status }))}
-          />
-          <div className="relative overflow-x-auto">
-            <StepList steps={instance.steps} />
-          </div>
-        </section>
-        <section aria-labelledby="details-heading" className="space-y-3">
-          <h2 id="details-heading" className="font-semibold">
-            Details
-          </h2>
-          <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1.5 rounded-lg border border-slate-200 bg-white p-4 text-sm">
-            <dt className="text-slate-500">Started by</dt>
-            <dd>{instance.startedByLabel}</dd>
-            <dt className="text-slate-500">Started</dt>
-            <dd><RelativeTime value={instance.createdAt} /></dd>
-            <dt className="text-slate-500">Last change</dt>
-            <dd><RelativeTime value={instance.updatedAt} /></dd>
-            {instance.finishedAt && (
-              <>
-                <dt className="text-slate-500">Finished</dt>
-                <dd><RelativeTime value={instance.finishedAt} /></dd>
-              </>
-            )}
-            {instance.dueAt && (
-              <>
-                <dt className="text-slate-500">Deadline</dt>
-                <dd title="Time spent paused does not count: each resume moves it back">
-                  <RelativeTime value={instance.dueAt} />
-                </dd>
-              </>
-            )}
-            <dt className="text-slate-500">Current</dt>
-            <dd>{instance.currentSteps.join(", ") || (instance.nextSteps.length ? `next: ${instance.nextSteps.join(", ")}` : "—")}</dd>
-            <dt className="text-slate-500">Version</dt>
-            <dd className="font-mono">{instance.version}</dd>
-          </dl>
-          <h3 className="text-sm font-medium">Input</h3>
-          {/* Code blocks stay dark in dark mode: the slate scale is inverted there (globals.css), so slate-50 is the darkest. */}
-          <pre className="max-h-48 overflow-auto rounded-lg bg-slate-900 p-3 font-mono text-xs text-slate-100 dark:border dark:border-slate-200 dark:bg-slate-50 dark:text-slate-900">{JSON.stringify(instance.input, null, 2)}</pre>
-          <h3 className="text-sm font-medium">Context</h3>
-          <pre aria-label="Context" className="max-h-72 overflow-auto rounded-lg bg-slate-900 p-3 font-mono text-xs text-slate-100 dark:border dark:border-slate-200 dark:bg-slate-50 dark:text-slate-900">{JSON.stringify(instance.context, null, 2)}</pre>
-        </section>
-      </div>
-
-      {instance.gates.length > 0 && (
-        <section aria-labelledby="gates-heading" className="space-y-3">
-          <h2 id="gates-heading" className="font-semibold">
-            Approvals
-          </h2>
-          {instance.waitingFor.length > 0 && (
-            <p className="text-sm text-violet-900">
-              {instance.waitingFor.map((g, i) => (
-                <span key={`${g.stage}-${i}`} className="block">
-                  Waits for approval: <span className="font-medium">{g.stage}</span>, by {g.whoMayApprove}
-                  {paused && " (approving it lets the instance go on only once it is resumed)"}
-                </span>
-              ))}
-            </p>
-          )}
-          <GatePipeline gates={instance.gates} />
-          {instance.gates.some((g) => g.status === "pending") && (
-            <Link href={`/approvals?instance=${instance.id}`} className="text-sm text-indigo-700 underline">
-              {can(user, "gates:decide") ? "Review pending approvals" : "See pending approvals"}
-            </Link>
-          )}
-        </section>
-      )}
+      <InstanceView
+        initial={initial}
+        may={{ pause: can(user, "instances:pause"), resume: can(user, "instances:resume"), cancel: can(user, "instances:cancel"), retry: can(user, "instances:retry") }}
+        mayEscalate={can(user, "instances:pause")}
+        mayDecide={can(user, "gates:decide")}
+        hasResumeCondition={!!workflow?.resumeCondition}
+      />
 
       <section aria-labelledby="history-heading" className="space-y-3">
         <h2 id="history-heading" className="font-semibold">
           History
         </h2>
-        <HistoryTimeline rows={instance.history} />
-        {instance.historyMore && (
+        <HistoryTimeline rows={history} />
+        {historyMore && (
           <p className="text-sm text-slate-600">
-            The newest {instance.history.length} entries.{" "}
+            The newest {history.length} entries.{" "}
             <Link href={`/history?instanceId=${instance.id}`} className="text-indigo-700 underline">
               Older entries in the audit trail
             </Link>

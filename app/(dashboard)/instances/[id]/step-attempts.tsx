@@ -1,11 +1,10 @@
 import { RelativeTime } from "@/components/relative-time";
 import { cn } from "@/components/ui/cn";
 import type { StepLogLine } from "@/lib/domain";
-import type { InstanceDetail } from "@/lib/instances/queries";
 import { utc } from "@/lib/time";
 import { duration, stepStyles } from "./step-format";
 
-type Step = InstanceDetail["steps"][number];
+import type { Step } from "./step-format";
 type Run = Step["runs"][number];
 
 /** Output longer than this (JSON text) starts collapsed behind its own disclosure. */

@@ -1,6 +1,8 @@
 import type { InstanceDetail } from "@/lib/instances/queries";
+import type { Jsonify } from "@/lib/jsonify";
 
-type Step = InstanceDetail["steps"][number];
+/** A step as the page holds it: from the server render or the API (dates as ISO strings). */
+export type Step = Jsonify<InstanceDetail["steps"][number]>;
 
 /** A step's (or run's) status chip colours; the word is always shown beside them. */
 export const stepStyles: Record<Step["status"], string> = {
@@ -15,9 +17,9 @@ export const stepStyles: Record<Step["status"], string> = {
 };
 
 /** "4.2 s", "3 min 5 s"; "—" before the start. Until now while still running. */
-export function duration(start: Date | null, end: Date | null): string {
+export function duration(start: Date | string | null, end: Date | string | null): string {
   if (!start) return "—";
-  const ms = Math.max(0, (end ?? new Date()).getTime() - new Date(start).getTime());
+  const ms = Math.max(0, new Date(end ?? Date.now()).getTime() - new Date(start).getTime());
   return ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 

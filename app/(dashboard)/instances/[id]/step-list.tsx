@@ -5,16 +5,15 @@ import { Fragment, useState } from "react";
 import { RelativeTime } from "@/components/relative-time";
 import { GateBadge, ReviewPointBadge } from "@/components/step-badges";
 import { cn } from "@/components/ui/cn";
-import type { InstanceDetail } from "@/lib/instances/queries";
 import { StepAttempts } from "./step-attempts";
-import { duration, stepStyles } from "./step-format";
+import { duration, stepStyles, type Step } from "./step-format";
 
 /**
  * The steps as a table, each expandable (a disclosure button, `aria-expanded`) to its attempts:
  * start and end, duration, worker, end reason, error, output and the lines it logged. What is
  * open stays open across live refreshes (client state; the rows are keyed by step).
  */
-export function StepList({ steps }: { steps: InstanceDetail["steps"] }) {
+export function StepList({ steps }: { steps: Step[] }) {
   const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
   const toggle = (key: string) =>
     setOpen((was) => {

@@ -6,7 +6,9 @@ export const dynamic = "force-dynamic";
 /**
  * Server-sent events: one `change` event per committed change (`{ type, instanceId }`), from
  * Postgres LISTEN on the outbox trigger's channel, so open dashboards refresh at once instead of
- * waiting for their next poll. A comment every 20 s keeps proxies from closing the stream.
+ * waiting for their next poll; and a `progress` event (`{ instanceIds }`, lib/step-progress.ts)
+ * when workers' steps started or finished, which write no outbox event, so an open instance page
+ * shows its steps move without polling. A comment every 20 s keeps proxies from closing the stream.
  */
 export const GET = apiRoute("instances:read", async ({ request, sql }) => {
   const encoder = new TextEncoder();
@@ -21,11 +23,14 @@ export const GET = apiRoute("instances:read", async ({ request, sql }) => {
         }
       };
       // postgres.js multiplexes every listener of this process over one connection.
-      const listener = await sql.listen(channels.changes, (payload) => send(`event: change\ndata: ${payload}\n\n`));
+      const listeners = await Promise.all([
+        sql.listen(channels.changes, (payload) => send(`event: change\ndata: ${payload}\n\n`)),
+        sql.listen(channels.progress, (payload) => send(`event: progress\ndata: ${payload}\n\n`)),
+      ]);
       const keepAlive = setInterval(() => send(": keep-alive\n\n"), 20_000);
       cleanup = () => {
         clearInterval(keepAlive);
-        void listener.unlisten().catch(() => {});
+        for (const listener of listeners) void listener.unlisten().catch(() => {});
         cleanup = () => {};
       };
       request.signal.addEventListener("abort", () => {
