@@ -48,13 +48,3 @@ export function remember(known: KnownStates, batch: Settled[], written: Written,
     });
   }
 }
-
-/**
- * Keeps what a claim read of an instance (see ClaimedRun.known in sql/claim-runs.ts). It replaces
- * whatever was known of the instance: the claim read it under the row lock, so its version is the
- * newest. Bounded like remember's entries.
- */
-export function learnClaimed(known: KnownStates, state: KnownState): void {
-  if (known.size > KNOWN_MAX) known.clear();
-  known.set(state.instance.id, state);
-}

@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { Db } from "@/db/client";
 import type { Instance, StepSpec } from "@/db/schema";
 import type { Definitions } from "./definitions";
-import { learnClaimed, type KnownState, type KnownStates } from "./known-states";
+import type { KnownStates } from "./known-states";
 import type { StepOutcome } from "@/lib/instances/lifecycle/plan";
 import type { Sql } from "./prepared";
 import { settleOutcomes } from "./settle";
@@ -72,17 +72,6 @@ export class OutcomeQueue {
   /** Forgets what this worker knew of the instance: a command changed it (its row version says so too). */
   forget(instanceId: string): void {
     this.known.delete(instanceId);
-  }
-
-  /**
-   * Takes what a claim read of an instance under its lock (ClaimedRun.known): the claimed run's
-   * settle then plans from it and writes in one round trip, like every later step of the instance
-   * this worker settles. The settle's statement checks the row version under the row lock, so a
-   * state that went stale meanwhile (a pause, a cancel, another worker's settle) writes nothing
-   * and the outcome is settled afresh from a read.
-   */
-  learn(state: KnownState): void {
-    learnClaimed(this.known, state);
   }
 
   /** Queues the outcome of a run this worker executed, to be settled at the end of this event-loop turn. */

@@ -225,10 +225,7 @@ export class Worker {
         } finally {
           this.reserved -= want;
         }
-        for (const run of runs) {
-          if (run.known) this.outcomes.learn(run.known);
-          this.executions.start(run);
-        }
+        for (const run of runs) this.executions.start(run);
         // Fewer than asked: the queue is empty for now; a NOTIFY or the poll brings us back.
         if (runs.length < want) return;
       }

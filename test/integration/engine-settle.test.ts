@@ -9,7 +9,6 @@ import { claimRuns } from "@/engine/sql/claim-runs";
 import { Definitions } from "@/engine/definitions";
 import type { StepOutcome } from "@/lib/instances/lifecycle/plan";
 import { settleOutcomes, type KnownStates } from "@/engine/settle";
-import { learnClaimed } from "@/engine/known-states";
 import { pauseInstance } from "@/lib/instances/pause-instance";
 import { startInstance } from "@/lib/instances/start-instance";
 import { freshDatabase } from "../support/db";
@@ -76,38 +75,6 @@ it("a graceful pause since moves the row version: the result is kept, the next s
   // Queued for the resume, not started: the claim skips a paused instance.
   expect((await runsOf(inst.id)).map((r) => [r.stepKey, r.status, r.startedAt])).toEqual([["a", "completed", expect.any(Date)], ["b", "completed", expect.any(Date)], ["c", "pending", null]]);
   expect(await instanceRow(inst.id)).toMatchObject({ status: "paused", context: { a: 1, b: 2 } });
-});
-
-/** A fresh t-chain instance whose step `a` this worker claimed, with what the claim read of it kept as known state. */
-async function claimedWithKnown(known: KnownStates) {
-  const inst = await startInstance(t.db, { workflow: "t-chain" }, operator, { catalog });
-  const claimed = await claimRuns(t.sql, { workerId: WORKER, limit: 10, leaseMs: 30_000, definitionIds: definitions.ids() });
-  const a = claimed.find((r) => r.instanceId === inst.id)!;
-  expect(a).toMatchObject({ stepKey: "a", known: { instance: { id: inst.id, status: "running" }, head: { instanceId: inst.id } } });
-  // Read before the claim's update, fixed up: the claimed run is this worker's and running.
-  expect(a.known!.runs).toEqual([{ id: a.id, instanceId: inst.id, stepKey: "a", status: "running", workerId: WORKER }]);
-  learnClaimed(known, a.known!);
-  return { inst, a };
-}
-
-it("a claim reads the instance under its lock: the claimed step's settle takes one statement, like the read path's", async () => {
-  const known: KnownStates = new Map();
-  const { inst, a } = await claimedWithKnown(known);
-  const settled = await settleOutcomes(conn, WORKER, [completed(a, { a: 1 })], specsOf, options, known);
-  expect(settled).toMatchObject({ fromKnown: 1, settled: 1, discarded: 0 });
-  expect(settled.started).toEqual([expect.objectContaining({ instanceId: inst.id, stepKey: "b", context: { a: 1 } })]);
-  expect((await runsOf(inst.id)).map((r) => [r.stepKey, r.status, r.workerId])).toEqual([["a", "completed", WORKER], ["b", "running", WORKER]]);
-  expect(await instanceRow(inst.id)).toMatchObject({ status: "running", context: { a: 1 }, currentSteps: ["b"] });
-});
-
-it("a pause between the claim and the settle: the claim's reading is stale, so nothing starts and the pause drains", async () => {
-  const known: KnownStates = new Map();
-  const { inst, a } = await claimedWithKnown(known);
-  await pauseInstance(t.db, { instanceId: inst.id, reason: "Maintenance window", mode: "graceful" }, operator);
-  const settled = await settleOutcomes(conn, WORKER, [completed(a, { a: 1 })], specsOf, { startLimit: 5, leaseMs: 30_000 }, known);
-  expect(settled).toMatchObject({ fromKnown: 0, settled: 1, started: [], drained: [inst.id] });
-  expect((await runsOf(inst.id)).map((r) => [r.stepKey, r.status, r.startedAt])).toEqual([["a", "completed", expect.any(Date)], ["b", "pending", null]]);
-  expect(await instanceRow(inst.id)).toMatchObject({ status: "paused", context: { a: 1 } });
 });
 
 it("an immediate pause since: the interrupted run's result is discarded", async () => {
