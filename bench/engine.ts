@@ -42,6 +42,12 @@ const CHAINS = Number(process.env.BENCH_CHAINS ?? (QUICK ? 100 : 500));
 const CHAIN_LENGTH = 10;
 const LATENCY_SAMPLES = Number(process.env.BENCH_SAMPLES ?? (QUICK ? 20 : 100));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 1 : 3));
+/**
+ * `BENCH_PG_STATS=1`: loads pg_stat_statements and, after each round of our worker, prints where
+ * the database's time went, statement by statement (execution and planning time, calls, rows).
+ * For finding what to make cheaper; the extension's own bookkeeping costs a little CPU per statement.
+ */
+const PG_STATS = process.env.BENCH_PG_STATS === "1";
 
 const noop = () => undefined;
 const chainSteps = Object.fromEntries(Array.from({ length: CHAIN_LENGTH }, (_, i) => [`s${i}`, { dependsOn: i ? [`s${i - 1}`] : [], run: noop }]));
@@ -103,16 +109,24 @@ async function waitUntil(check: () => Promise<boolean>, intervalMs = 5, timeoutM
 
 type Run = { rate: number; nodeUsPerStep: number; pgUsPerStep: number };
 
-/** CPU seconds used so far by every PostgreSQL process on the machine (the benchmark's cluster is the only one it starts). */
+/** The benchmark cluster's postmaster pid, read once the cluster runs (its data folder's postmaster.pid). */
+let postmasterPid = 0;
+
+/**
+ * CPU seconds used so far by the benchmark's PostgreSQL cluster: its postmaster and the processes
+ * it forked (backends, background workers). Other clusters on the machine (other engineers' test
+ * databases on a shared machine) are left out, so the per-step figure is this run's own.
+ */
 function postgresCpuSeconds(): number {
   let ticks = 0;
   for (const pid of readdirSync("/proc")) {
     if (!/^\d+$/.test(pid)) continue;
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      if (!stat.includes("(postgres)")) continue;
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      ticks += Number(fields[11]) + Number(fields[12]); // utime + stime
+      // fields[1] is the parent pid; utime and stime are fields[11] and fields[12], in clock ticks.
+      if (Number(pid) !== postmasterPid && Number(fields[1]) !== postmasterPid) continue;
+      ticks += Number(fields[11]) + Number(fields[12]);
     } catch {
       // The process ended between the listing and the read.
     }
@@ -144,6 +158,8 @@ async function measured(steps: number, work: () => Promise<void>): Promise<Run> 
 async function ourThroughput(db: Db, client: postgres.Sql, url: string, concurrency: number): Promise<Run> {
   for (let i = 0; i < CHAINS; i++) await startInstance(db, { workflow: "bench-chain" }, actor, { catalog });
   await settled(client);
+  // Only the worker's statements: the instances above were started before this.
+  if (PG_STATS) await client`select pg_stat_statements_reset()`;
   let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
   const run = await measured(CHAINS * CHAIN_LENGTH, async () => {
     worker = await startWorker(url, concurrency);
@@ -232,6 +248,17 @@ async function pauseLatency(db: Db, url: string): Promise<number[]> {
   return samples;
 }
 
+/** The statements of the last round, dearest first, per step (see PG_STATS). */
+async function printStatementStats(client: postgres.Sql, steps: number): Promise<void> {
+  const rows = await client<{ calls: number; exec_us: number; plan_us: number; rows: number; query: string }[]>`
+    select calls::int, (total_exec_time * 1000 / ${steps}::int)::float8 as exec_us, (total_plan_time * 1000 / ${steps}::int)::float8 as plan_us, rows::int,
+      regexp_replace(left(query, 400), '[[:space:]]+', ' ', 'g') as query
+    from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())
+    order by total_exec_time + total_plan_time desc limit 15`;
+  say("  statements, per step: µs executing + µs planning, calls, rows");
+  for (const r of rows) say(`    ${r.exec_us.toFixed(1).padStart(7)} + ${r.plan_us.toFixed(1).padStart(5)}  ${String(r.calls).padStart(6)} ${String(r.rows).padStart(6)}  ${r.query}`);
+}
+
 const loadAtStart = os.loadavg();
 function machine(): string {
   const cpu = readFileSync("/proc/cpuinfo", "utf8").match(/^model name\s*:\s*(.+)$/m)?.[1] ?? "unknown CPU";
@@ -242,13 +269,20 @@ function machine(): string {
 
 async function main() {
   const dir = await mkdtemp(path.join(os.tmpdir(), "flowgate-bench-"));
-  const cluster = await startEmbeddedPostgres({ dir: path.join(dir, "data"), port: await freePort(), persistent: false });
+  const cluster = await startEmbeddedPostgres({
+    dir: path.join(dir, "data"),
+    port: await freePort(),
+    persistent: false,
+    extraFlags: PG_STATS ? ["-c", "shared_preload_libraries=pg_stat_statements", "-c", "pg_stat_statements.track_planning=on"] : [],
+  });
+  postmasterPid = Number(readFileSync(path.join(dir, "data", "postmaster.pid"), "utf8").split("\n")[0]);
   try {
     await ensureDatabase(cluster.url(), "bench");
     const url = cluster.url("bench");
     await migrateDatabase(url);
     const { db, sql: client } = createDb(url, { max: 4 });
     await registerDefinitions(db, catalog);
+    if (PG_STATS) await client`create extension if not exists pg_stat_statements`;
 
     type Figures = { concurrency: number; ours: Run; graphile: Run; graphileTuned: Run };
     const none: Run = { rate: 0, nodeUsPerStep: 0, pgUsPerStep: 0 };
@@ -259,6 +293,7 @@ async function main() {
       const best: Figures = { concurrency, ours: none, graphile: none, graphileTuned: none };
       for (let round = 1; round <= ROUNDS; round++) {
         const ours = await ourThroughput(db, client, url, concurrency);
+        if (PG_STATS) await printStatementStats(client, CHAINS * CHAIN_LENGTH);
         best.ours = faster(best.ours, ours);
         if (process.env.BENCH_ONLY === "flowgate") {
           say(`  round ${round}: flowgate ${ours.rate.toFixed(0)} steps/s (CPU per step: ${cpu(ours)})`);

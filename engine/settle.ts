@@ -16,6 +16,7 @@ import type { ClaimedRun } from "./sql/claim-runs";
 import { lockInstances } from "./sql/lock-instances";
 import { runsAndHeads, type RunState } from "./sql/runs-and-heads";
 import { settleBatch, type SettleBatchInput, type SettleBatchRow } from "./sql/settle-batch";
+import { settleOne } from "./sql/settle-one";
 
 export type { KnownState, KnownStates } from "./known-states";
 
@@ -257,7 +258,13 @@ function batchWrite(c: Sql | ReservedSql, batch: Planned[], options: SettleOptio
   // Only queued (not directly started) runs need another worker's attention.
   const wake = queued.some(([, , , start]) => !start) && batch.some(({ instance, plan }) => plan.newRuns.length && instance.status === "running");
 
-  const statement = settleBatch(c, { expect, finished, queued, rows, history, events, workerId: options.workerId, leaseMs: options.leaseMs, now, wake });
+  // One instance that only advances (every step of a concurrency-1 worker but its last): the
+  // lean statement, same locks and check. Anything else: the batch statement.
+  const [only] = batch;
+  const statement =
+    batch.length === 1 && !ended.length
+      ? settleOne(c, { instanceId: only!.instance.id, rowVersion: only!.rowVersion, finished, queued, contextPatch: only!.plan.contextPatch, currentSteps: only!.plan.currentSteps, workerId: options.workerId, leaseMs: options.leaseMs, wake })
+      : settleBatch(c, { expect, finished, queued, rows, history, events, workerId: options.workerId, leaseMs: options.leaseMs, now, wake });
 
   /** What the statement did, or null if a version had moved and it wrote nothing. */
   const read = (written: SettleBatchRow[]): BatchWritten | null => {

@@ -69,7 +69,10 @@ export async function claimRuns(sql: Sql, options: { workerId: string; limit: nu
         lease_expires_at = clock_timestamp() + ${options.leaseMs}::int * interval '1 millisecond',
         finished_at = null
     from claimable c
-    where s.id = c.id
+    -- The id array makes the update look its rows up by primary key. Joined on s.id = c.id alone,
+    -- the generic plan (engine/prepared.ts) hash-joined the CTE against a sequential scan of all
+    -- of step_runs: most of a claim's cost, and growing with the table (BENCHMARKS.md, engine).
+    where s.id = c.id and s.id = any(array(select id from claimable))
     returning s.id, s.instance_id, s.step_key, s.attempt, c.definition_id, c.input, c.context, s.started_at`;
   return rows.map((r) => ({
     id: r.id,
