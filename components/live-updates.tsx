@@ -106,14 +106,13 @@ export function LiveUpdates({ fallbackPollMs }: { fallbackPollMs: number }) {
     };
     source.addEventListener("ready", (event) => {
       setLiveStatus({ live: true });
-      // An open instance reads itself once more: what committed between its server render and
-      // this connection sent no event here (its page no longer polls to catch up).
+      // An open instance and the lists on the page read themselves once more: what committed
+      // between their server render and this connection sent no event here (they no longer poll
+      // while the stream is up). A page with neither fetches nothing.
       refetchInstance(null);
-      // Back after a drop: what changed meanwhile sent no event here.
-      if (connectedBefore) {
-        void invalidate();
-        setServerDirty(true);
-      }
+      void invalidate();
+      // Back after a drop: the server-rendered rest of the page too.
+      if (connectedBefore) setServerDirty(true);
       connectedBefore = true;
       try {
         syncServerClock((JSON.parse((event as MessageEvent<string>).data) as { now?: number }).now ?? Number.NaN);

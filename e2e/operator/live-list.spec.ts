@@ -1,7 +1,9 @@
 /**
  * The instance list updates from the live stream, not from polling: a pause made through the REST
  * API shows on an open list, whose fallback poll (FLOWGATE_FALLBACK_POLL_MS) is an hour, far past
- * this test's timeout. Its own cluster and server, so that setting touches no other spec.
+ * this test's timeout; and one committed between the list's server render and its stream connecting
+ * (which sends that tab no event) shows once the stream connects. Its own cluster and server, so
+ * that setting touches no other spec.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -22,7 +24,7 @@ import { freePort } from "@/test/support/free-port";
 
 const PASSWORD = "live-list-password";
 
-test("a pause made through the API appears on an open instance list without polling", async ({ page }) => {
+test("a pause made through the API appears on an open instance list without polling, also one made before the list's stream connected", async ({ page }) => {
   test.setTimeout(180_000);
   const root = await mkdtemp(path.join(os.tmpdir(), "flowgate-live-e2e-"));
   const port = await freePort();
@@ -70,6 +72,30 @@ test("a pause made through the API appears on an open instance list without poll
     expect(listFetches.length).toBeGreaterThan(0);
     const [stored] = await db.select({ status: instances.status, reason: instances.pauseReason }).from(instances).where(eq(instances.id, instance.id));
     expect(stored).toEqual({ status: "paused", reason: "Live list check" });
+
+    // A change that commits after the list was rendered but before its stream connected sends
+    // that tab no event: the list reads itself once when the stream connects, so it still shows.
+    const late = await createInstance(db, { status: "running" });
+    let connect!: () => void;
+    const connected = new Promise<void>((resolve) => (connect = resolve));
+    await page.route("**/api/v1/stream", async (route) => {
+      await connected;
+      await route.continue();
+    });
+    await page.goto(`${base}/instances?status=all`);
+    const lateRow = page.getByRole("row").filter({ has: page.getByRole("link", { name: `Open instance ${late.id}` }) });
+    await expect(lateRow.getByText("Running")).toBeVisible();
+    await expect(page.getByText("Polling", { exact: true })).toBeVisible();
+    const paused = await fetch(`${base}/api/v1/instances/${late.id}/pause`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ reason: "Between render and stream", mode: "graceful" }),
+    });
+    expect(paused.status).toBe(200);
+    connect();
+    await expect(page.getByText("Live", { exact: true })).toBeVisible();
+    await expect(lateRow.getByText("Paused")).toBeVisible();
+    await expect(lateRow.getByText("Between render and stream")).toBeVisible();
   } finally {
     server?.kill("SIGTERM");
     await sql.end();
