@@ -2,6 +2,7 @@ import type { Instance, InstanceStatus, StepRun } from "@/db/schema";
 import { channels, type EventType } from "@/lib/events";
 import type { chainedRows } from "../history-batch";
 import type { ReservedSql, Sql } from "../prepared";
+import { insertQueuedRuns, type QueuedRun } from "./queued-runs";
 
 /** What one batch writes, as positional tuples (see settleBatch on why not objects). */
 export type SettleBatchInput = {
@@ -10,7 +11,7 @@ export type SettleBatchInput = {
   /** Runs that ended, each still `running` under this worker. */
   finished: (readonly [runId: string, status: StepRun["status"], output: unknown, error: string | null])[];
   /** Runs to insert, ready now; `start` ones are started by this worker at once, the others queued for a claim. */
-  queued: (readonly [instanceId: string, stepKey: string, attempt: number, start: boolean])[];
+  queued: QueuedRun[];
   /**
    * One per instance: the context patch merged in, the current steps, and the terminal status
    * when the plan ends the instance (from the state machine), else null.
@@ -75,18 +76,7 @@ export function settleBatch(c: Sql | ReservedSql, input: SettleBatchInput) {
       where s.id = f.id and s.id = any(array(select id from f)) and s.status = 'running' and s.worker_id = ${input.workerId}::text and (select ok from ok)
       returning 1
     ),
-    queued as (
-      insert into step_runs (instance_id, step_key, attempt, available_at, status, worker_id, started_at, heartbeat_at, lease_expires_at)
-      select (x->>0)::uuid, x->>1, (x->>2)::int, now(),
-        case when (x->>3)::boolean then 'running' else 'pending' end::step_run_status,
-        case when (x->>3)::boolean then ${input.workerId}::text end,
-        case when (x->>3)::boolean then clock_timestamp() end,
-        case when (x->>3)::boolean then clock_timestamp() end,
-        case when (x->>3)::boolean then clock_timestamp() + ${input.leaseMs}::int * interval '1 millisecond' end
-      from jsonb_array_elements(${JSON.stringify(input.queued)}::jsonb) x
-      where (select ok from ok)
-      returning id, instance_id, step_key, attempt, status, started_at
-    ),
+    queued as (${insertQueuedRuns(c, input.queued, input.workerId, input.leaseMs, c`(select ok from ok)`)}),
     v as (
       select (x->>0)::uuid as id, x->1 as patch, x->2 as current, (x->>3)::instance_status as end_status, ${input.now.toISOString()}::timestamptz as now
       from jsonb_array_elements(${JSON.stringify(input.rows)}::jsonb) x

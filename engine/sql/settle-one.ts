@@ -1,5 +1,6 @@
 import type { SettleBatchRow } from "./settle-batch";
 import type { ReservedSql, Sql } from "../prepared";
+import { insertQueuedRuns, type QueuedRun } from "./queued-runs";
 import { textList, uuidList } from "@/db/sql-arrays";
 import { channels } from "@/lib/events";
 
@@ -11,7 +12,7 @@ export type SettleOneInput = {
   /** Runs that ended, each still `running` under this worker (as in SettleBatchInput). */
   finished: (readonly [runId: string, status: "completed" | "failed", output: unknown, error: string | null])[];
   /** Runs to insert, ready now (as in SettleBatchInput; all of this instance). */
-  queued: (readonly [instanceId: string, stepKey: string, attempt: number, start: boolean])[];
+  queued: QueuedRun[];
   /** Merged into the context; `{}` leaves it as it is. */
   contextPatch: Record<string, unknown>;
   currentSteps: string[];
@@ -52,18 +53,7 @@ export function settleOne(c: Sql | ReservedSql, input: SettleOneInput) {
         and s.status = 'running' and s.worker_id = ${input.workerId}::text and exists (select from locked)
       returning 1
     ),
-    queued as (
-      insert into step_runs (instance_id, step_key, attempt, available_at, status, worker_id, started_at, heartbeat_at, lease_expires_at)
-      select (x->>0)::uuid, x->>1, (x->>2)::int, now(),
-        case when (x->>3)::boolean then 'running' else 'pending' end::step_run_status,
-        case when (x->>3)::boolean then ${input.workerId}::text end,
-        case when (x->>3)::boolean then clock_timestamp() end,
-        case when (x->>3)::boolean then clock_timestamp() end,
-        case when (x->>3)::boolean then clock_timestamp() + ${input.leaseMs}::int * interval '1 millisecond' end
-      from jsonb_array_elements(${JSON.stringify(input.queued)}::jsonb) x
-      where exists (select from locked)
-      returning id, instance_id, step_key, attempt, status, started_at
-    ),
+    queued as (${insertQueuedRuns(c, input.queued, input.workerId, input.leaseMs, c`exists (select from locked)`)}),
     updated as (
       -- Step progress bumps neither version nor updated_at (see settleBatch).
       update instances i set
